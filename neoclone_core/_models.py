@@ -1,0 +1,252 @@
+"""The value objects that flow through neoclone's four stages.
+
+All are frozen attrs classes: hook payloads must not be changed by the plugins that
+receive them. Times are POSIX timestamps (float seconds) so they store and compare
+cheaply; durations are float seconds.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+
+class Capability(str, enum.Enum):
+    """What a model can do; also what a task needs."""
+
+    TEXT = "text"
+    CODE = "code"
+    REASONING = "reasoning"
+    VISION = "vision"
+    TOOLS = "tools"
+    STREAMING = "streaming"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Source(str, enum.Enum):
+    """Where a catalog entry came from, shown in every listing."""
+
+    LIVE = "live"  # scanned during this run
+    CACHE = "cache"  # an earlier scan kept in the store
+    SNAPSHOT = "snapshot"  # the dated snapshot bundled with the package
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def _optional_nonnegative(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and value < 0:
+        msg = f"{attribute.name} must be >= 0 or None, not {value!r}"
+        raise ValueError(msg)
+
+
+@attrs.frozen
+class Pricing:
+    """USD per million tokens; None where the provider does not say (or prices vary)."""
+
+    input_per_mtok: float | None = attrs.field(default=None, validator=_optional_nonnegative)
+    output_per_mtok: float | None = attrs.field(default=None, validator=_optional_nonnegative)
+
+    @property
+    def is_zero(self) -> bool:
+        """Both prices are known and zero."""
+        return self.input_per_mtok == 0 and self.output_per_mtok == 0
+
+
+@attrs.frozen
+class RateLimit:
+    """The documented free-tier limits; None where unknown."""
+
+    requests_per_minute: int | None = attrs.field(default=None, validator=_optional_nonnegative)
+    requests_per_day: int | None = attrs.field(default=None, validator=_optional_nonnegative)
+    tokens_per_minute: int | None = attrs.field(default=None, validator=_optional_nonnegative)
+
+
+def _capabilities(values: Any) -> frozenset[Capability]:
+    return frozenset(Capability(v) for v in values)
+
+
+@attrs.frozen
+class ModelInfo:
+    """One model as the catalog holds it, the same shape for every provider.
+
+    `id` is `provider/name` and unique across the catalog; `name` is the id the
+    provider's own API expects in a call.
+    """
+
+    provider: str
+    name: str
+    display_name: str = ""
+    context_length: int | None = attrs.field(default=None, validator=_optional_nonnegative)
+    capabilities: frozenset[Capability] = attrs.field(
+        default=frozenset({Capability.TEXT}), converter=_capabilities
+    )
+    pricing: Pricing = Pricing()
+    free: bool = False
+    rate_limit: RateLimit = RateLimit()
+    source: Source = Source.LIVE
+    discovered_at: float = 0.0
+
+    @property
+    def id(self) -> str:
+        """The catalog-wide id, `provider/name`."""
+        return f"{self.provider}/{self.name}"
+
+    def supports(self, capability: Capability) -> bool:
+        """Whether the model has `capability`."""
+        return capability in self.capabilities
+
+
+@attrs.frozen
+class TaskProfile:
+    """What a request needs, derived from its text by the task analyser.
+
+    `required` capabilities rule a model out when missing; `preferred` ones only add
+    score. `reasons` explain in words what was detected and why.
+    """
+
+    text: str
+    required: frozenset[Capability] = attrs.field(default=frozenset(), converter=_capabilities)
+    preferred: frozenset[Capability] = attrs.field(default=frozenset(), converter=_capabilities)
+    categories: tuple[str, ...] = ()
+    min_context: int = 0
+    wants_streaming: bool = False
+    reasons: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class ChatRequest:
+    """A chat completion request in OpenAI's message shape.
+
+    `messages` are dicts with `role` and `content` exactly as OpenAI clients send them;
+    `params` holds any other OpenAI parameter (top_p, stop, tools, ...) passed through.
+    """
+
+    messages: tuple[Mapping[str, Any], ...] = attrs.field(converter=tuple)
+    max_tokens: int | None = None
+    temperature: float | None = None
+    stream: bool = False
+    params: Mapping[str, Any] = attrs.field(factory=dict)
+
+    @classmethod
+    def from_prompt(cls, prompt: str, **kwargs: Any) -> ChatRequest:
+        """A request holding one user message."""
+        return cls(messages=({"role": "user", "content": prompt},), **kwargs)
+
+    @property
+    def text(self) -> str:
+        """All textual message content joined, for task analysis and size estimates."""
+        parts: list[str] = []
+        for message in self.messages:
+            content = message.get("content")
+            if isinstance(content, str):
+                parts.append(content)
+            elif isinstance(content, list):
+                parts.extend(
+                    str(part.get("text", ""))
+                    for part in content
+                    if isinstance(part, Mapping) and part.get("type") == "text"
+                )
+        return "\n".join(parts)
+
+
+@attrs.frozen
+class Usage:
+    """Token counts as the provider reported them (None where it did not)."""
+
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+@attrs.frozen
+class ChatResponse:
+    """A finished completion: the text, why it stopped, and which model wrote it."""
+
+    model_id: str
+    content: str
+    finish_reason: str | None = None
+    usage: Usage = Usage()
+    tool_calls: tuple[Mapping[str, Any], ...] = ()
+
+
+@attrs.frozen
+class ChatChunk:
+    """One piece of a streamed completion."""
+
+    content: str = ""
+    finish_reason: str | None = None
+
+
+@attrs.frozen
+class ScoreComponent:
+    """One named part of a model's score, with the points it earned out of its weight."""
+
+    name: str
+    points: float
+    weight: float
+    reason: str = ""
+
+
+@attrs.frozen
+class Score:
+    """A model's total score and the components that make it up."""
+
+    model_id: str
+    components: tuple[ScoreComponent, ...] = ()
+
+    @property
+    def total(self) -> float:
+        """The sum of the components' points."""
+        return sum(c.points for c in self.components)
+
+
+@attrs.frozen
+class ScoredModel:
+    """A catalog model with its score for one task."""
+
+    model: ModelInfo
+    score: Score
+
+
+@attrs.frozen
+class Plan:
+    """The ordered models to try for one request: the primary first, then backups."""
+
+    models: tuple[ModelInfo, ...] = attrs.field(converter=tuple)
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def primary(self) -> ModelInfo | None:
+        """The model tried first, if the plan has any."""
+        return self.models[0] if self.models else None
+
+
+@attrs.frozen
+class Attempt:
+    """One try of one model: its outcome, and the error kind when it failed."""
+
+    model_id: str
+    ok: bool
+    duration_s: float
+    error_kind: str = ""
+    error: str = ""
+    skipped: bool = False
+
+
+@attrs.frozen
+class Route:
+    """How a request was served: every attempt in order and the model that answered."""
+
+    attempts: tuple[Attempt, ...] = attrs.field(default=(), converter=tuple)
+    served_by: str | None = None
+    total_s: float = 0.0
+
+    @property
+    def fallbacks(self) -> int:
+        """How many times the request moved on to another model."""
+        return max(0, len(self.attempts) - 1)

@@ -1,0 +1,48 @@
+"""Keeping API keys out of logs, errors, caches and reprs.
+
+A key lives in a `Secret` from the moment it is read from the environment; only the
+code that puts it into an HTTP header calls `reveal()`. `redact()` scrubs any text
+that may have picked one up (an upstream error body echoing the request, say).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import attrs
+
+_KEY_SHAPES = re.compile(
+    r"""(?x)
+    (?:sk|pk|rk|hf|gsk|ghp|gho|ghu|ghs|github_pat|csk|xai|r8|AIza)[-_A-Za-z0-9]{12,}  # vendors
+    | (?i:bearer)\s+[-._~+/A-Za-z0-9]{8,}=*  # Authorization header values
+    """
+)
+REDACTED = "[REDACTED]"
+
+
+@attrs.frozen(repr=False)
+class Secret:
+    """A credential that prints as `Secret('***')` and compares without leaking."""
+
+    _value: str = attrs.field(alias="value")
+
+    def reveal(self) -> str:
+        """The raw value; call it only where the key is sent."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+def redact(text: str, secrets: Iterable[Secret | None] = ()) -> str:
+    """`text` with the given secrets and anything shaped like an API key replaced."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret.reveal(), REDACTED)
+    return _KEY_SHAPES.sub(REDACTED, text)

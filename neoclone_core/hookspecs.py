@@ -1,0 +1,165 @@
+"""The plugin contract: every hook a neoclone plugin may implement.
+
+The four stages of a request each have their hooks:
+
+- discover: ``neoclone_register_providers`` registers provider objects whose async
+  ``discover()`` lists models (the core runs them concurrently, each bounded in time);
+- score: ``neoclone_analyse_task`` turns text into a task profile, ``neoclone_score``
+  scores every model for it;
+- select: ``neoclone_select`` orders the scored models into a plan;
+- execute: the providers' async ``chat()`` / ``stream()`` run the plan, and
+  ``neoclone_fallback_decision`` decides what a failed attempt leads to.
+
+Hooks are synchronous (pluggy awaits nothing); I/O lives in the registered objects,
+which the core awaits. Implementations may accept any subset of a hook's arguments.
+The remaining hooks are events: broadcast to every plugin, return values ignored, and
+a plugin that raises in one is logged and skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from neoclone_core._config import Settings
+    from neoclone_core._fallback import FallbackDecision
+    from neoclone_core._models import (
+        Attempt,
+        ModelInfo,
+        Plan,
+        Route,
+        ScoreComponent,
+        ScoredModel,
+        TaskProfile,
+    )
+    from neoclone_core._observations import Observations
+    from neoclone_core._provider import Provider
+    from neoclone_core.errors import ProviderError
+
+PROJECT = "neoclone"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# -- discover ---------------------------------------------------------------------------
+
+
+@hookspec
+def neoclone_register_providers(register: Callable[[Provider], None]) -> None:
+    """Register provider objects by calling ``register(provider)`` once for each.
+
+    :param register: checks the object against the ``Provider`` protocol and raises
+        ``PluginError`` naming the plugin when it does not fit.
+    """
+
+
+# -- score ------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def neoclone_analyse_task(text: str) -> TaskProfile | None:
+    """Derive what a request needs from its text.
+
+    :param text: the request's text (all its messages' text content, joined).
+    :return: a task profile, or None to leave the decision to the next plugin.
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec
+def neoclone_score(
+    profile: TaskProfile,
+    models: Sequence[ModelInfo],
+    observations: Observations,
+    settings: Settings,
+) -> Sequence[Sequence[ScoreComponent]] | None:
+    """Score every model for one task.
+
+    Called once per request with the whole catalog, so a plugin can score thousands of
+    models without a hook call each.
+
+    :param profile: what the task needs.
+    :param models: the candidate models.
+    :param observations: what the engine has seen of each model so far (success rate,
+        latency, cooldowns); empty before any request.
+    :param settings: the loaded configuration (provider preference order, ...).
+    :return: one sequence of score components per model, in the order of ``models``,
+        or None to abstain. A model's score is the sum of the components every plugin
+        gave it.
+    """
+
+
+# -- select -----------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def neoclone_select(
+    profile: TaskProfile, ranked: Sequence[ScoredModel], max_models: int, settings: Settings
+) -> Plan | None:
+    """Turn scored models, best first, into an ordered plan of at most ``max_models``.
+
+    :param profile: what the task needs (to drop models that cannot serve it).
+    :param ranked: every candidate with its score, highest total first.
+    :param max_models: how many models the plan may hold.
+    :param settings: the loaded configuration.
+    :return: the plan, or None to leave the decision to the next plugin.
+
+    Stops at first non-None result.
+    """
+
+
+# -- execute ----------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def neoclone_fallback_decision(
+    error: ProviderError, model: ModelInfo, attempt_number: int
+) -> FallbackDecision | None:
+    """Decide what a failed attempt leads to: retry, move on, or give up.
+
+    :param error: the error the attempt raised.
+    :param model: the model that failed.
+    :param attempt_number: 1 for the first try of this model, 2 for its first retry, ...
+    :return: the decision, or None to leave it to the next plugin.
+
+    Stops at first non-None result.
+    """
+
+
+# -- events -----------------------------------------------------------------------------
+
+
+@hookspec
+def neoclone_model_discovered(model: ModelInfo) -> None:
+    """A scan found ``model`` (called for each model of each successful scan)."""
+
+
+@hookspec
+def neoclone_scan_failed(provider: str, error: Exception, next_retry_at: float | None) -> None:
+    """A provider's scan failed; it will not be scanned again before ``next_retry_at``."""
+
+
+@hookspec
+def neoclone_attempt_started(model: ModelInfo, attempt_number: int) -> None:
+    """The engine is about to call ``model``."""
+
+
+@hookspec
+def neoclone_attempt_failed(model: ModelInfo, error: ProviderError, attempt: Attempt) -> None:
+    """A call to ``model`` failed with ``error``."""
+
+
+@hookspec
+def neoclone_fallback_taken(
+    from_model: ModelInfo, to_model: ModelInfo, error: ProviderError
+) -> None:
+    """The engine moved from ``from_model`` to ``to_model`` after ``error``."""
+
+
+@hookspec
+def neoclone_request_finished(route: Route) -> None:
+    """A request ended, served or not; ``route`` lists every attempt."""
