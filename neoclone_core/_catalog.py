@@ -21,7 +21,7 @@ from neoclone_core._config import Settings
 from neoclone_core._models import ModelInfo, Source
 from neoclone_core._plugins import Plugins
 from neoclone_core._provider import Provider, ProviderContext
-from neoclone_core._secrets import Secret, redact
+from neoclone_core._secrets import Secret, scrub_exception
 from neoclone_core._snapshot import snapshot_models
 from neoclone_core._store import ScanState, Store
 from neoclone_core.errors import MissingAPIKeyError, PluginError
@@ -187,10 +187,11 @@ class Catalog:
     def _record_failure(
         self, name: str, exc: Exception, started: float, key: Secret | None
     ) -> ProviderScan:
+        scrub_exception(exc, [key])
         if isinstance(exc, TimeoutError):
             error = f"no answer within {self.settings.discovery_timeout:g}s"
         else:
-            error = redact(f"{type(exc).__name__}: {exc}", [key])
+            error = f"{type(exc).__name__}: {exc}"
         cache = self.settings.cache
         state = self.store.record_scan_failure(
             name,

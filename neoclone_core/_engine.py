@@ -19,7 +19,7 @@ from neoclone_core._fallback import FallbackAction, FallbackDecision
 from neoclone_core._models import Attempt, ChatRequest, ChatResponse, ModelInfo, Plan, Route
 from neoclone_core._observations import Observations
 from neoclone_core._plugins import Plugins
-from neoclone_core._secrets import redact
+from neoclone_core._secrets import scrub_exception
 from neoclone_core._store import Store
 from neoclone_core.errors import (
     NoModelAvailableError,
@@ -113,12 +113,13 @@ class Engine:
                 response = await provider.chat(ctx, model, request)
         except Exception as exc:  # every failure becomes an attempt in the route
             error = as_provider_error(exc, model, ctx.timeout)
+            scrub_exception(error, [ctx.api_key])
             attempt = Attempt(
                 model.id,
                 ok=False,
                 duration_s=time.perf_counter() - t0,
                 error_kind=error.kind,
-                error=redact(str(error), [ctx.api_key]),
+                error=str(error),
             )
             attempts.append(attempt)
             self.store.record_attempt(

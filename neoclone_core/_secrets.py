@@ -46,3 +46,9 @@ def redact(text: str, secrets: Iterable[Secret | None] = ()) -> str:
         if secret:
             text = text.replace(secret.reveal(), REDACTED)
     return _KEY_SHAPES.sub(REDACTED, text)
+
+
+def scrub_exception(exc: BaseException, secrets: Iterable[Secret | None] = ()) -> BaseException:
+    """`exc` with every string argument redacted in place (so its str() is safe), returned."""
+    exc.args = tuple(redact(a, secrets) if isinstance(a, str) else a for a in exc.args)
+    return exc

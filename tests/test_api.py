@@ -1,0 +1,128 @@
+"""The documented API, under the seed's names and the cleaner ones."""
+
+from __future__ import annotations
+
+import pytest
+
+from neoclone_core import (
+    BlockingNeoclone,
+    Capability,
+    ModelInfo,
+    Settings,
+    create_enhanced_model_discovery_module,
+)
+from neoclone_core.errors import (
+    BadRequestError,
+    NoModelAvailableError,
+    ProviderUnavailableError,
+    RateLimitedError,
+    UnknownModelError,
+)
+from tests.conftest import FakeProvider, ManualClock, make_neoclone
+
+pytestmark = pytest.mark.anyio
+
+
+class CodeProvider(FakeProvider):
+    async def discover(self, ctx):  # type: ignore[no-untyped-def]
+        await super().discover(ctx)
+        return [
+            ModelInfo(self.name, "coder:free", free=True, context_length=32_000, capabilities={"text", "code"}),
+            ModelInfo(self.name, "chatter:free", free=True, context_length=128_000),
+            ModelInfo(self.name, "paid-coder", free=False, context_length=200_000, capabilities={"text", "code"}),
+        ]
+
+
+async def test_the_seed_api_works_as_documented(settings: Settings, clock: ManualClock) -> None:
+    primary, backup = FakeProvider("down", chat_error=ProviderUnavailableError("502")), FakeProvider("up")
+    discovery = await create_enhanced_model_discovery_module(
+        settings, plugins=make_neoclone(settings, clock, primary, backup).plugins, clock=clock, env={}
+    )
+    async with discovery:
+        await discovery.initialize()
+        await discovery.refresh_models()
+        recommendations = await discovery.get_model_recommendations("say hello", max_results=5)
+        assert recommendations and all(r.model.free for r in recommendations)
+        await discovery.create_orchestration_session(
+            "s", primary_model="down/m2:free", backup_models=["up/m2:free"]
+        )
+        result, stats = await discovery.execute_with_orchestration("s", {"prompt": "hello"})
+        assert result.content == "hello"
+        assert stats["served_by"] == "up/m2:free"
+        assert [a["model_id"] for a in stats["attempts"]] == ["down/m2:free", "up/m2:free"]
+        assert stats["attempts"][0]["error_kind"] == "unavailable"
+        enhanced = discovery.get_enhanced_stats()
+        assert enhanced["total_models"] == 4 and enhanced["free_models"] == 2
+        assert enhanced["providers"] == {"down": 2, "up": 2}
+        assert enhanced["average_context_length"] == 8192
+        cache = discovery.get_cache_stats()
+        assert cache["total_models"] == 4 and cache["should_rescan"] is False
+        session = discovery.get_session_stats()["sessions"]["s"]
+        assert session["requests"] == 1 and session["fallbacks"] == 1
+        assert discovery.get_session_stats()["models"]["down/m2:free"]["failures"] == 1
+
+
+async def test_recommendations_put_capable_free_models_first(settings: Settings, clock: ManualClock) -> None:
+    async with make_neoclone(settings, clock, CodeProvider("p")) as neoclone:
+        await neoclone.initialize()
+        recommendations = await neoclone.recommend("Generate Python code for neural networks")
+    assert recommendations[0].model.id == "p/coder:free"
+    assert Capability.CODE in recommendations[0].profile.required
+    assert [r.rank for r in recommendations] == [1]  # the chat-only model lacks code; paid excluded
+    names = [c.name for c in recommendations[0].score.components]
+    assert names == ["capability", "context", "preference", "free", "availability"]
+    assert sum(c.weight for c in recommendations[0].score.components) == 100
+
+
+async def test_an_unknown_model_is_refused_with_close_matches(settings: Settings, clock: ManualClock) -> None:
+    async with make_neoclone(settings, clock, FakeProvider("p")) as neoclone:
+        await neoclone.initialize()
+        with pytest.raises(UnknownModelError, match=r"unknown model 'p/m3'; did you mean p/m1"):
+            await neoclone.create_session("s", primary_model="p/m3")
+        with pytest.raises(UnknownModelError, match="unknown session 'nope'"):
+            await neoclone.execute("nope", "hi")
+
+
+async def test_a_bad_request_goes_back_to_the_caller_without_fallback(settings: Settings, clock: ManualClock) -> None:
+    bad, spare = FakeProvider("bad", chat_error=BadRequestError("invalid temperature")), FakeProvider("spare")
+    async with make_neoclone(settings, clock, bad, spare) as neoclone:
+        await neoclone.initialize()
+        with pytest.raises(BadRequestError):
+            await neoclone.chat("hi", models=["bad/m1", "spare/m1"])
+    assert spare.chat_calls == 0
+
+
+async def test_a_rate_limited_model_is_benched_for_the_wait_the_provider_gave(settings: Settings, clock: ManualClock) -> None:
+    limited = FakeProvider("limited", chat_error=RateLimitedError("429", retry_after=30))
+    spare = FakeProvider("spare")
+    async with make_neoclone(settings, clock, limited, spare) as neoclone:
+        await neoclone.initialize()
+        plan = ["limited/m1", "spare/m1"]
+        await neoclone.chat("hi", models=plan)
+        _, route = await neoclone.chat("hi", models=plan)
+        assert route.attempts[0].skipped and "benched" in route.attempts[0].error
+        assert limited.chat_calls == 1
+        clock.advance(31)
+        await neoclone.chat("hi", models=plan)
+        assert limited.chat_calls == 2
+
+
+async def test_when_every_model_fails_the_error_lists_each_attempt(settings: Settings, clock: ManualClock) -> None:
+    a = FakeProvider("a", chat_error=ProviderUnavailableError("503"))
+    b = FakeProvider("b", chat_error=TimeoutError())
+    async with make_neoclone(settings, clock, a, b) as neoclone:
+        await neoclone.initialize()
+        with pytest.raises(NoModelAvailableError) as caught:
+            await neoclone.chat("hi", models=["a/m1", "b/m1"])
+    assert [a.error_kind for a in caught.value.route.attempts] == ["unavailable", "timeout"]
+    assert "a/m1 (unavailable), b/m1 (timeout)" in str(caught.value)
+
+
+def test_the_blocking_wrapper_runs_the_same_api_from_sync_code(settings: Settings, clock: ManualClock) -> None:
+    plugins = make_neoclone(settings, clock, FakeProvider("p")).plugins
+    with BlockingNeoclone(settings, plugins=plugins, clock=clock, env={}) as neoclone:
+        scans = neoclone.initialize()
+        assert [s.provider for s in scans] == ["p"]
+        response, route = neoclone.chat("hi", models=["p/m1"])
+    assert response.content == "hello"
+    assert route.served_by == "p/m1"

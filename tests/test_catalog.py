@@ -1,0 +1,192 @@
+"""Discovery and the scan cache: concurrency, isolation, TTL, backoff, snapshot fallback."""
+
+from __future__ import annotations
+
+import pytest
+
+from neoclone_core import ScanStatus, Settings, Source
+from neoclone_core._catalog import backoff_delay
+from neoclone_core.errors import ProviderUnavailableError
+from tests.conftest import FakeProvider, ManualClock, make_neoclone
+
+pytestmark = pytest.mark.anyio
+DAY = 86400.0
+
+
+async def test_discovery_awaits_every_provider_and_lists_their_models(settings: Settings, clock: ManualClock) -> None:
+    a, b = FakeProvider("alpha"), FakeProvider("beta", models=("x",))
+    async with make_neoclone(settings, clock, a, b) as neoclone:
+        scans = await neoclone.discover()
+        assert [(s.provider, s.status, s.models) for s in scans] == [
+            ("alpha", ScanStatus.SCANNED, 2),
+            ("beta", ScanStatus.SCANNED, 1),
+        ]
+        ids = [m.id for m in neoclone.models()]
+    assert ids == ["alpha/m1", "alpha/m2:free", "beta/x"]
+
+
+async def test_a_raising_or_hanging_provider_leaves_the_others_results_intact(settings: Settings, clock: ManualClock) -> None:
+    good = FakeProvider("good")
+    broken = FakeProvider("broken", fail_with=ProviderUnavailableError("503 from upstream"))
+    buggy = FakeProvider("buggy", fail_with=KeyError("data"))
+    hanging = FakeProvider("hanging", hang=True)
+    settings = Settings(home=settings.home, discovery_timeout=0.2, cache=settings.cache)
+    async with make_neoclone(settings, clock, good, broken, buggy, hanging) as neoclone:
+        scans = {s.provider: s for s in await neoclone.discover()}
+        assert scans["good"].status is ScanStatus.SCANNED
+        assert scans["broken"].status is ScanStatus.FAILED
+        assert "503 from upstream" in scans["broken"].message
+        assert scans["buggy"].status is ScanStatus.FAILED
+        assert scans["hanging"].status is ScanStatus.FAILED
+        assert "no answer within 0.2s" in scans["hanging"].message
+        assert {m.provider for m in neoclone.models()} == {"good"}
+
+
+async def test_a_fresh_scan_is_not_repeated_until_the_ttl_expires(settings: Settings, clock: ManualClock) -> None:
+    provider = FakeProvider("alpha")
+    async with make_neoclone(settings, clock, provider) as neoclone:
+        await neoclone.discover()
+        clock.advance(7 * DAY - 1)
+        (scan,) = await neoclone.discover()
+        assert scan.status is ScanStatus.FRESH
+        assert provider.discover_calls == 1
+        assert neoclone.cache_stats().rescans_avoided == 1
+        assert neoclone.models()[0].source is Source.LIVE  # scanned by this instance
+    async with make_neoclone(settings, clock, provider) as neoclone:
+        assert neoclone.models()[0].source is Source.CACHE  # another run reads the store
+        clock.advance(2)
+        assert neoclone.cache_stats().stale == ("alpha",)
+        assert neoclone.cache_stats().should_rescan
+        (scan,) = await neoclone.discover()
+        assert scan.status is ScanStatus.SCANNED
+        assert provider.discover_calls == 2
+
+
+async def test_refresh_rescans_a_fresh_provider(settings: Settings, clock: ManualClock) -> None:
+    provider = FakeProvider("alpha")
+    async with make_neoclone(settings, clock, provider) as neoclone:
+        await neoclone.discover()
+        await neoclone.refresh_models()
+    assert provider.discover_calls == 2
+
+
+def test_backoff_doubles_from_the_base_up_to_the_cap() -> None:
+    assert [backoff_delay(n, 60, 3600) for n in range(1, 9)] == [60, 120, 240, 480, 960, 1920, 3600, 3600]
+
+
+async def test_a_failing_provider_is_not_retried_before_its_backoff_ends(settings: Settings, clock: ManualClock) -> None:
+    provider = FakeProvider("flaky", fail_with=ProviderUnavailableError("down"))
+    async with make_neoclone(settings, clock, provider) as neoclone:
+        schedule = []
+        for _ in range(4):
+            (scan,) = await neoclone.discover()
+            assert scan.status is ScanStatus.FAILED
+            state = neoclone.store.scan_state("flaky")
+            assert state is not None and state.next_retry_at is not None
+            schedule.append(state.next_retry_at - clock.now)
+            clock.advance(schedule[-1] - 1)
+            (scan,) = await neoclone.discover()
+            assert scan.status is ScanStatus.BACKING_OFF
+            assert neoclone.cache_stats().backing_off == ("flaky",)
+            clock.advance(1)
+        assert schedule == [60, 120, 240, 480]
+        assert provider.discover_calls == 4
+        provider.fail_with = None
+        (scan,) = await neoclone.discover()
+        assert scan.status is ScanStatus.SCANNED
+        state = neoclone.store.scan_state("flaky")
+        assert state is not None and state.failures == 0 and state.next_retry_at is None
+
+
+async def test_a_failed_rescan_keeps_the_previous_models(settings: Settings, clock: ManualClock) -> None:
+    provider = FakeProvider("alpha")
+    async with make_neoclone(settings, clock, provider) as neoclone:
+        await neoclone.discover()
+        provider.fail_with = ProviderUnavailableError("down")
+        clock.advance(8 * DAY)
+        (scan,) = await neoclone.discover()
+        assert scan.status is ScanStatus.FAILED
+        assert [m.id for m in neoclone.models()] == ["alpha/m1", "alpha/m2:free"]
+
+
+async def test_a_provider_without_its_key_is_skipped_with_the_variable_to_set(settings: Settings, clock: ManualClock) -> None:
+    class KeyedProvider(FakeProvider):
+        async def discover(self, ctx):  # type: ignore[no-untyped-def]
+            ctx.require_api_key()
+            return await super().discover(ctx)
+
+    provider = KeyedProvider("keyed", api_key_env="KEYED_API_KEY")
+    async with make_neoclone(settings, clock, provider) as neoclone:
+        (scan,) = await neoclone.discover()
+        assert scan.status is ScanStatus.SKIPPED
+        assert scan.message == "keyed: no API key (set KEYED_API_KEY)"
+        # skipping is not a failure: no backoff is recorded
+        assert neoclone.store.scan_state("keyed") is None
+    async with make_neoclone(settings, clock, provider, env={"KEYED_API_KEY": "sk-test-000000000000"}) as neoclone:
+        (scan,) = await neoclone.discover()
+        assert scan.status is ScanStatus.SCANNED
+    assert provider.seen_keys == ["sk-test-000000000000"]
+
+
+async def test_a_provider_disabled_in_config_is_neither_scanned_nor_listed(settings: Settings, clock: ManualClock) -> None:
+    from neoclone_core import ProviderSettings
+
+    provider = FakeProvider("off")
+    settings = Settings(home=settings.home, providers={"off": ProviderSettings(enabled=False)})
+    async with make_neoclone(settings, clock, provider) as neoclone:
+        (scan,) = await neoclone.discover()
+        assert scan.status is ScanStatus.DISABLED
+        assert neoclone.models() == []
+    assert provider.discover_calls == 0
+
+
+async def test_a_provider_returning_the_wrong_shape_is_a_failed_scan(settings: Settings, clock: ManualClock) -> None:
+    class WrongShape(FakeProvider):
+        async def discover(self, ctx):  # type: ignore[no-untyped-def]
+            return {"data": []}
+
+    async with make_neoclone(settings, clock, WrongShape("wrong")) as neoclone:
+        (scan,) = await neoclone.discover()
+    assert scan.status is ScanStatus.FAILED
+    assert "returned dict, not a list" in scan.message
+
+
+async def test_a_never_scanned_provider_is_represented_by_the_bundled_snapshot(
+    settings: Settings, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from neoclone_core import ModelInfo
+    from neoclone_core import _catalog
+
+    snapshot = [ModelInfo("offline", "snap:free", free=True, source=Source.SNAPSHOT)]
+    monkeypatch.setattr(_catalog, "snapshot_models", lambda: snapshot)
+    provider = FakeProvider("offline", fail_with=ProviderUnavailableError("no network"))
+    async with make_neoclone(settings, clock, provider) as neoclone:
+        await neoclone.discover()
+        (model,) = neoclone.models()
+        assert model.id == "offline/snap:free"
+        assert model.source is Source.SNAPSHOT
+        provider.fail_with = None
+        await neoclone.discover(refresh=True)
+        assert {m.source for m in neoclone.models()} == {Source.LIVE}
+
+
+async def test_discovery_runs_providers_concurrently(settings: Settings, clock: ManualClock) -> None:
+    """Each provider waits until all have started: sequential discovery would time out."""
+    import anyio
+
+    started = anyio.Event()
+    count = 0
+
+    class Rendezvous(FakeProvider):
+        async def discover(self, ctx):  # type: ignore[no-untyped-def]
+            nonlocal count
+            count += 1
+            if count == 3:
+                started.set()
+            await started.wait()
+            return await super().discover(ctx)
+
+    providers = [Rendezvous(f"p{i}") for i in range(3)]
+    async with make_neoclone(settings, clock, *providers) as neoclone:
+        scans = await neoclone.discover()
+    assert {s.status for s in scans} == {ScanStatus.SCANNED}
