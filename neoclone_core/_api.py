@@ -204,7 +204,9 @@ class Neoclone:
         profile = self.plugins.first_result("neoclone_analyse_task", {"text": text})
         return profile if isinstance(profile, TaskProfile) else TaskProfile(text=text)
 
-    def rank(self, profile: TaskProfile, models: Sequence[ModelInfo] | None = None) -> list[ScoredModel]:
+    def rank(
+        self, profile: TaskProfile, models: Sequence[ModelInfo] | None = None
+    ) -> list[ScoredModel]:
         """Every model scored by every scoring plugin, best first (ties by id)."""
         candidates = list(self.catalog.models() if models is None else models)
         components: list[list[ScoreComponent]] = [[] for _ in candidates]
@@ -218,13 +220,16 @@ class Neoclone:
             if result is None:
                 continue
             if len(result) != len(candidates):
-                msg = f"scoring plugin {plugin!r} returned {len(result)} scores for {len(candidates)} models"
+                msg = (
+                    f"scoring plugin {plugin!r} returned {len(result)} scores"
+                    f" for {len(candidates)} models"
+                )
                 raise PluginError(msg)
-            for parts, extra in zip(components, result):
+            for parts, extra in zip(components, result, strict=True):
                 parts.extend(extra)
         scored = [
             ScoredModel(model, Score(model.id, tuple(parts)))
-            for model, parts in zip(candidates, components)
+            for model, parts in zip(candidates, components, strict=True)
         ]
         return sorted(scored, key=lambda s: (-s.score.total, s.model.id))
 
@@ -329,7 +334,9 @@ class Neoclone:
 
     # -- the seed's names ----------------------------------------------------------------
 
-    async def get_model_recommendations(self, text: str, max_results: int = 5) -> list[Recommendation]:
+    async def get_model_recommendations(
+        self, text: str, max_results: int = 5
+    ) -> list[Recommendation]:
         """Alias of `recommend`."""
         return await self.recommend(text, max_results)
 

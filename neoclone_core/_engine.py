@@ -79,7 +79,9 @@ class Engine:
         attempts: list[Attempt] = []
         for index, model in enumerate(plan.models):
             if reason := self.bench_reason(model):
-                attempts.append(Attempt(model.id, ok=False, duration_s=0.0, error=reason, skipped=True))
+                attempts.append(
+                    Attempt(model.id, ok=False, duration_s=0.0, error=reason, skipped=True)
+                )
                 continue
             response, error = await self._attempt(model, request, len(attempts) + 1, attempts)
             if response is not None:
@@ -123,7 +125,11 @@ class Engine:
             )
             attempts.append(attempt)
             self.store.record_attempt(
-                model.id, ok=False, duration_s=attempt.duration_s, error_kind=error.kind, at=self.clock()
+                model.id,
+                ok=False,
+                duration_s=attempt.duration_s,
+                error_kind=error.kind,
+                at=self.clock(),
             )
             log.info("neoclone.attempt_failed", model=model.id, error_kind=error.kind)
             self.plugins.emit("neoclone_attempt_failed", model=model, error=error, attempt=attempt)

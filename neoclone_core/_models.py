@@ -8,7 +8,7 @@ cheaply; durations are float seconds.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -71,6 +71,18 @@ def _capabilities(values: Any) -> frozenset[Capability]:
     return frozenset(Capability(v) for v in values)
 
 
+def _messages(values: Iterable[Mapping[str, Any]]) -> tuple[Mapping[str, Any], ...]:
+    return tuple(values)
+
+
+def _models(values: Iterable[ModelInfo]) -> tuple[ModelInfo, ...]:
+    return tuple(values)
+
+
+def _attempts(values: Iterable[Attempt]) -> tuple[Attempt, ...]:
+    return tuple(values)
+
+
 @attrs.frozen
 class ModelInfo:
     """One model as the catalog holds it, the same shape for every provider.
@@ -127,7 +139,7 @@ class ChatRequest:
     `params` holds any other OpenAI parameter (top_p, stop, tools, ...) passed through.
     """
 
-    messages: tuple[Mapping[str, Any], ...] = attrs.field(converter=tuple)
+    messages: tuple[Mapping[str, Any], ...] = attrs.field(converter=_messages)
     max_tokens: int | None = None
     temperature: float | None = None
     stream: bool = False
@@ -217,7 +229,7 @@ class ScoredModel:
 class Plan:
     """The ordered models to try for one request: the primary first, then backups."""
 
-    models: tuple[ModelInfo, ...] = attrs.field(converter=tuple)
+    models: tuple[ModelInfo, ...] = attrs.field(converter=_models)
     reasons: tuple[str, ...] = ()
 
     @property
@@ -242,7 +254,7 @@ class Attempt:
 class Route:
     """How a request was served: every attempt in order and the model that answered."""
 
-    attempts: tuple[Attempt, ...] = attrs.field(default=(), converter=tuple)
+    attempts: tuple[Attempt, ...] = attrs.field(default=(), converter=_attempts)
     served_by: str | None = None
     total_s: float = 0.0
 

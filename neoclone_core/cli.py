@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -35,7 +35,7 @@ T = TypeVar("T")
 EXIT_FAILURE, EXIT_USAGE = 1, 2
 
 
-def _redact_event(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+def _redact_event(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """A structlog processor: no log line carries anything shaped like a key."""
     return {k: redact(v) if isinstance(v, str) else v for k, v in event.items()}
 
@@ -108,7 +108,6 @@ def run_with(state: State, work: Callable[[Neoclone], Awaitable[T]]) -> T:
                 return await work(neoclone)
 
         return anyio.run(main)
-    raise AssertionError("unreachable")  # pragma: no cover - reported_errors exits
 
 
 @click.group(
@@ -133,7 +132,8 @@ def main(ctx: click.Context, config: Path | None, verbose: int) -> None:
 def _scan_line(scan: ProviderScan) -> str:
     marks = {"scanned": "[green]✓[/]", "fresh": "[green]✓[/]", "failed": "[red]✗[/]"}
     mark = marks.get(scan.status.value, "[yellow]-[/]")
-    return f"{mark} {scan.provider:<16} {scan.status.value:<12} {scan.models:>5} models  {scan.message}"
+    status = f"{scan.status.value:<12} {scan.models:>5} models"
+    return f"{mark} {scan.provider:<16} {status}  {scan.message}"
 
 
 @main.command()

@@ -1,45 +1,20 @@
-"""Shared fixtures: a throwaway home for the store, a manual clock, and inline providers."""
+"""Shared fixtures: a throwaway home for the store, a manual clock, both async backends."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
-import anyio
-import attrs
 import pytest
 
-from neoclone_core import (
-    ChatChunk,
-    ChatRequest,
-    ChatResponse,
-    ModelInfo,
-    Neoclone,
-    ProviderContext,
-    Settings,
-    build_plugins,
-    hookimpl,
-)
+from neoclone_core import Settings
 from neoclone_core._config import CacheSettings
+from tests.support import ManualClock
 
 
 @pytest.fixture(params=["asyncio", "trio"])
 def anyio_backend(request: pytest.FixtureRequest) -> str:
     """Every async test runs on both backends anyio supports."""
     return str(request.param)
-
-
-@attrs.define
-class ManualClock:
-    """A clock tests move by hand, so TTLs and backoff need no sleeping."""
-
-    now: float = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture
@@ -53,76 +28,7 @@ def settings(tmp_path: Path) -> Settings:
         home=tmp_path / "home",
         discovery_timeout=2.0,
         request_timeout=2.0,
-        cache=CacheSettings(ttl_seconds=7 * 86400, backoff_base_seconds=60, backoff_cap_seconds=3600),
+        cache=CacheSettings(
+            ttl_seconds=7 * 86400, backoff_base_seconds=60, backoff_cap_seconds=3600
+        ),
     )
-
-
-@attrs.define
-class FakeProvider:
-    """An inline provider whose behaviour each test scripts."""
-
-    name: str
-    models: Sequence[str] = ("m1", "m2:free")
-    fail_with: BaseException | None = None  # raised by discover()
-    chat_error: BaseException | None = None  # raised by chat()
-    hang: bool = False
-    answer: str = "hello"
-    default_base_url: str = "http://127.0.0.1:9"
-    api_key_env: str | None = None
-    discover_calls: int = 0
-    chat_calls: int = 0
-    seen_keys: list[str] = attrs.field(factory=list)
-
-    async def discover(self, ctx: ProviderContext) -> list[ModelInfo]:
-        self.discover_calls += 1
-        if ctx.api_key:
-            self.seen_keys.append(ctx.api_key.reveal())
-        await anyio.sleep(0)  # proves the coroutine is really awaited
-        if self.hang:
-            await anyio.sleep_forever()
-        if self.fail_with is not None:
-            raise self.fail_with
-        return [
-            ModelInfo(self.name, m, free=m.endswith(":free"), context_length=8192) for m in self.models
-        ]
-
-    async def chat(self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest) -> ChatResponse:
-        self.chat_calls += 1
-        await anyio.sleep(0)
-        if self.chat_error is not None:
-            raise self.chat_error
-        return ChatResponse(model_id=model.id, content=self.answer)
-
-    async def stream(
-        self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
-    ) -> AsyncIterator[ChatChunk]:
-        yield ChatChunk(self.answer)
-
-
-class ProvidersPlugin:
-    """A plugin registering the given providers."""
-
-    def __init__(self, *providers: object) -> None:
-        self.providers = providers
-
-    @hookimpl
-    def neoclone_register_providers(self, register: Callable[[object], None]) -> None:
-        for provider in self.providers:
-            register(provider)
-
-
-def make_neoclone(settings: Settings, clock: ManualClock, *providers: object, env: dict[str, str] | None = None) -> Neoclone:
-    """A Neoclone with the default policies and exactly these providers."""
-    from neoclone_core.default_plugins import analyser, fallback, scoring, selection
-
-    plugins = build_plugins(
-        entry_points=False,
-        extra=[
-            ("default-analyser", analyser),
-            ("default-scoring", scoring),
-            ("default-selection", selection),
-            ("default-fallback", fallback),
-            ("test-providers", ProvidersPlugin(*providers)),
-        ],
-    )
-    return Neoclone(settings, plugins=plugins, clock=clock, env=env or {})

@@ -18,7 +18,7 @@ from neoclone_core.errors import (
     RateLimitedError,
     UnknownModelError,
 )
-from tests.conftest import FakeProvider, ManualClock, make_neoclone
+from tests.support import FakeProvider, ManualClock, make_neoclone
 
 pytestmark = pytest.mark.anyio
 
@@ -27,16 +27,34 @@ class CodeProvider(FakeProvider):
     async def discover(self, ctx):  # type: ignore[no-untyped-def]
         await super().discover(ctx)
         return [
-            ModelInfo(self.name, "coder:free", free=True, context_length=32_000, capabilities={"text", "code"}),
+            ModelInfo(
+                self.name,
+                "coder:free",
+                free=True,
+                context_length=32_000,
+                capabilities={"text", "code"},
+            ),
             ModelInfo(self.name, "chatter:free", free=True, context_length=128_000),
-            ModelInfo(self.name, "paid-coder", free=False, context_length=200_000, capabilities={"text", "code"}),
+            ModelInfo(
+                self.name,
+                "paid-coder",
+                free=False,
+                context_length=200_000,
+                capabilities={"text", "code"},
+            ),
         ]
 
 
 async def test_the_seed_api_works_as_documented(settings: Settings, clock: ManualClock) -> None:
-    primary, backup = FakeProvider("down", chat_error=ProviderUnavailableError("502")), FakeProvider("up")
+    primary, backup = (
+        FakeProvider("down", chat_error=ProviderUnavailableError("502")),
+        FakeProvider("up"),
+    )
     discovery = await create_enhanced_model_discovery_module(
-        settings, plugins=make_neoclone(settings, clock, primary, backup).plugins, clock=clock, env={}
+        settings,
+        plugins=make_neoclone(settings, clock, primary, backup).plugins,
+        clock=clock,
+        env={},
     )
     async with discovery:
         await discovery.initialize()
@@ -62,7 +80,9 @@ async def test_the_seed_api_works_as_documented(settings: Settings, clock: Manua
         assert discovery.get_session_stats()["models"]["down/m2:free"]["failures"] == 1
 
 
-async def test_recommendations_put_capable_free_models_first(settings: Settings, clock: ManualClock) -> None:
+async def test_recommendations_put_capable_free_models_first(
+    settings: Settings, clock: ManualClock
+) -> None:
     async with make_neoclone(settings, clock, CodeProvider("p")) as neoclone:
         await neoclone.initialize()
         recommendations = await neoclone.recommend("Generate Python code for neural networks")
@@ -74,7 +94,9 @@ async def test_recommendations_put_capable_free_models_first(settings: Settings,
     assert sum(c.weight for c in recommendations[0].score.components) == 100
 
 
-async def test_an_unknown_model_is_refused_with_close_matches(settings: Settings, clock: ManualClock) -> None:
+async def test_an_unknown_model_is_refused_with_close_matches(
+    settings: Settings, clock: ManualClock
+) -> None:
     async with make_neoclone(settings, clock, FakeProvider("p")) as neoclone:
         await neoclone.initialize()
         with pytest.raises(UnknownModelError, match=r"unknown model 'p/m3'; did you mean p/m1"):
@@ -83,8 +105,13 @@ async def test_an_unknown_model_is_refused_with_close_matches(settings: Settings
             await neoclone.execute("nope", "hi")
 
 
-async def test_a_bad_request_goes_back_to_the_caller_without_fallback(settings: Settings, clock: ManualClock) -> None:
-    bad, spare = FakeProvider("bad", chat_error=BadRequestError("invalid temperature")), FakeProvider("spare")
+async def test_a_bad_request_goes_back_to_the_caller_without_fallback(
+    settings: Settings, clock: ManualClock
+) -> None:
+    bad, spare = (
+        FakeProvider("bad", chat_error=BadRequestError("invalid temperature")),
+        FakeProvider("spare"),
+    )
     async with make_neoclone(settings, clock, bad, spare) as neoclone:
         await neoclone.initialize()
         with pytest.raises(BadRequestError):
@@ -92,7 +119,9 @@ async def test_a_bad_request_goes_back_to_the_caller_without_fallback(settings: 
     assert spare.chat_calls == 0
 
 
-async def test_a_rate_limited_model_is_benched_for_the_wait_the_provider_gave(settings: Settings, clock: ManualClock) -> None:
+async def test_a_rate_limited_model_is_benched_for_the_wait_the_provider_gave(
+    settings: Settings, clock: ManualClock
+) -> None:
     limited = FakeProvider("limited", chat_error=RateLimitedError("429", retry_after=30))
     spare = FakeProvider("spare")
     async with make_neoclone(settings, clock, limited, spare) as neoclone:
@@ -107,7 +136,9 @@ async def test_a_rate_limited_model_is_benched_for_the_wait_the_provider_gave(se
         assert limited.chat_calls == 2
 
 
-async def test_when_every_model_fails_the_error_lists_each_attempt(settings: Settings, clock: ManualClock) -> None:
+async def test_when_every_model_fails_the_error_lists_each_attempt(
+    settings: Settings, clock: ManualClock
+) -> None:
     a = FakeProvider("a", chat_error=ProviderUnavailableError("503"))
     b = FakeProvider("b", chat_error=TimeoutError())
     async with make_neoclone(settings, clock, a, b) as neoclone:
@@ -118,7 +149,9 @@ async def test_when_every_model_fails_the_error_lists_each_attempt(settings: Set
     assert "a/m1 (unavailable), b/m1 (timeout)" in str(caught.value)
 
 
-def test_the_blocking_wrapper_runs_the_same_api_from_sync_code(settings: Settings, clock: ManualClock) -> None:
+def test_the_blocking_wrapper_runs_the_same_api_from_sync_code(
+    settings: Settings, clock: ManualClock
+) -> None:
     plugins = make_neoclone(settings, clock, FakeProvider("p")).plugins
     with BlockingNeoclone(settings, plugins=plugins, clock=clock, env={}) as neoclone:
         scans = neoclone.initialize()

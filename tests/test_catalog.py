@@ -7,13 +7,15 @@ import pytest
 from neoclone_core import ScanStatus, Settings, Source
 from neoclone_core._catalog import backoff_delay
 from neoclone_core.errors import ProviderUnavailableError
-from tests.conftest import FakeProvider, ManualClock, make_neoclone
+from tests.support import FakeProvider, ManualClock, make_neoclone
 
 pytestmark = pytest.mark.anyio
 DAY = 86400.0
 
 
-async def test_discovery_awaits_every_provider_and_lists_their_models(settings: Settings, clock: ManualClock) -> None:
+async def test_discovery_awaits_every_provider_and_lists_their_models(
+    settings: Settings, clock: ManualClock
+) -> None:
     a, b = FakeProvider("alpha"), FakeProvider("beta", models=("x",))
     async with make_neoclone(settings, clock, a, b) as neoclone:
         scans = await neoclone.discover()
@@ -25,7 +27,9 @@ async def test_discovery_awaits_every_provider_and_lists_their_models(settings: 
     assert ids == ["alpha/m1", "alpha/m2:free", "beta/x"]
 
 
-async def test_a_raising_or_hanging_provider_leaves_the_others_results_intact(settings: Settings, clock: ManualClock) -> None:
+async def test_a_raising_or_hanging_provider_leaves_the_others_results_intact(
+    settings: Settings, clock: ManualClock
+) -> None:
     good = FakeProvider("good")
     broken = FakeProvider("broken", fail_with=ProviderUnavailableError("503 from upstream"))
     buggy = FakeProvider("buggy", fail_with=KeyError("data"))
@@ -42,7 +46,9 @@ async def test_a_raising_or_hanging_provider_leaves_the_others_results_intact(se
         assert {m.provider for m in neoclone.models()} == {"good"}
 
 
-async def test_a_fresh_scan_is_not_repeated_until_the_ttl_expires(settings: Settings, clock: ManualClock) -> None:
+async def test_a_fresh_scan_is_not_repeated_until_the_ttl_expires(
+    settings: Settings, clock: ManualClock
+) -> None:
     provider = FakeProvider("alpha")
     async with make_neoclone(settings, clock, provider) as neoclone:
         await neoclone.discover()
@@ -71,10 +77,21 @@ async def test_refresh_rescans_a_fresh_provider(settings: Settings, clock: Manua
 
 
 def test_backoff_doubles_from_the_base_up_to_the_cap() -> None:
-    assert [backoff_delay(n, 60, 3600) for n in range(1, 9)] == [60, 120, 240, 480, 960, 1920, 3600, 3600]
+    assert [backoff_delay(n, 60, 3600) for n in range(1, 9)] == [
+        60,
+        120,
+        240,
+        480,
+        960,
+        1920,
+        3600,
+        3600,
+    ]
 
 
-async def test_a_failing_provider_is_not_retried_before_its_backoff_ends(settings: Settings, clock: ManualClock) -> None:
+async def test_a_failing_provider_is_not_retried_before_its_backoff_ends(
+    settings: Settings, clock: ManualClock
+) -> None:
     provider = FakeProvider("flaky", fail_with=ProviderUnavailableError("down"))
     async with make_neoclone(settings, clock, provider) as neoclone:
         schedule = []
@@ -98,7 +115,9 @@ async def test_a_failing_provider_is_not_retried_before_its_backoff_ends(setting
         assert state is not None and state.failures == 0 and state.next_retry_at is None
 
 
-async def test_a_failed_rescan_keeps_the_previous_models(settings: Settings, clock: ManualClock) -> None:
+async def test_a_failed_rescan_keeps_the_previous_models(
+    settings: Settings, clock: ManualClock
+) -> None:
     provider = FakeProvider("alpha")
     async with make_neoclone(settings, clock, provider) as neoclone:
         await neoclone.discover()
@@ -109,7 +128,9 @@ async def test_a_failed_rescan_keeps_the_previous_models(settings: Settings, clo
         assert [m.id for m in neoclone.models()] == ["alpha/m1", "alpha/m2:free"]
 
 
-async def test_a_provider_without_its_key_is_skipped_with_the_variable_to_set(settings: Settings, clock: ManualClock) -> None:
+async def test_a_provider_without_its_key_is_skipped_with_the_variable_to_set(
+    settings: Settings, clock: ManualClock
+) -> None:
     class KeyedProvider(FakeProvider):
         async def discover(self, ctx):  # type: ignore[no-untyped-def]
             ctx.require_api_key()
@@ -122,13 +143,17 @@ async def test_a_provider_without_its_key_is_skipped_with_the_variable_to_set(se
         assert scan.message == "keyed: no API key (set KEYED_API_KEY)"
         # skipping is not a failure: no backoff is recorded
         assert neoclone.store.scan_state("keyed") is None
-    async with make_neoclone(settings, clock, provider, env={"KEYED_API_KEY": "sk-test-000000000000"}) as neoclone:
+    async with make_neoclone(
+        settings, clock, provider, env={"KEYED_API_KEY": "sk-test-000000000000"}
+    ) as neoclone:
         (scan,) = await neoclone.discover()
         assert scan.status is ScanStatus.SCANNED
     assert provider.seen_keys == ["sk-test-000000000000"]
 
 
-async def test_a_provider_disabled_in_config_is_neither_scanned_nor_listed(settings: Settings, clock: ManualClock) -> None:
+async def test_a_provider_disabled_in_config_is_neither_scanned_nor_listed(
+    settings: Settings, clock: ManualClock
+) -> None:
     from neoclone_core import ProviderSettings
 
     provider = FakeProvider("off")
@@ -140,7 +165,9 @@ async def test_a_provider_disabled_in_config_is_neither_scanned_nor_listed(setti
     assert provider.discover_calls == 0
 
 
-async def test_a_provider_returning_the_wrong_shape_is_a_failed_scan(settings: Settings, clock: ManualClock) -> None:
+async def test_a_provider_returning_the_wrong_shape_is_a_failed_scan(
+    settings: Settings, clock: ManualClock
+) -> None:
     class WrongShape(FakeProvider):
         async def discover(self, ctx):  # type: ignore[no-untyped-def]
             return {"data": []}
@@ -154,8 +181,7 @@ async def test_a_provider_returning_the_wrong_shape_is_a_failed_scan(settings: S
 async def test_a_never_scanned_provider_is_represented_by_the_bundled_snapshot(
     settings: Settings, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from neoclone_core import ModelInfo
-    from neoclone_core import _catalog
+    from neoclone_core import ModelInfo, _catalog
 
     snapshot = [ModelInfo("offline", "snap:free", free=True, source=Source.SNAPSHOT)]
     monkeypatch.setattr(_catalog, "snapshot_models", lambda: snapshot)
@@ -170,7 +196,9 @@ async def test_a_never_scanned_provider_is_represented_by_the_bundled_snapshot(
         assert {m.source for m in neoclone.models()} == {Source.LIVE}
 
 
-async def test_discovery_runs_providers_concurrently(settings: Settings, clock: ManualClock) -> None:
+async def test_discovery_runs_providers_concurrently(
+    settings: Settings, clock: ManualClock
+) -> None:
     """Each provider waits until all have started: sequential discovery would time out."""
     import anyio
 

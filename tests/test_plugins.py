@@ -9,7 +9,7 @@ from structlog.testing import capture_logs
 
 from neoclone_core import ModelInfo, ScoreComponent, TaskProfile, build_plugins, hookimpl
 from neoclone_core.errors import PluginError
-from tests.conftest import FakeProvider, ProvidersPlugin
+from tests.support import FakeProvider, ProvidersPlugin
 
 
 class RaisingScorer:
@@ -28,7 +28,12 @@ def test_a_raising_hook_implementation_is_skipped_and_logged_with_its_plugin_nam
     plugins = build_plugins(
         entry_points=False, extra=[("good", ConstantScorer()), ("bad", RaisingScorer())]
     )
-    kwargs = {"profile": TaskProfile("x"), "models": [ModelInfo("p", "m")], "observations": None, "settings": None}
+    kwargs = {
+        "profile": TaskProfile("x"),
+        "models": [ModelInfo("p", "m")],
+        "observations": None,
+        "settings": None,
+    }
     with capture_logs() as logs:
         results = plugins.calls("neoclone_score", kwargs)
     assert [name for name, _ in results] == ["good"]
@@ -67,7 +72,9 @@ def test_first_result_skips_a_raising_plugin_and_uses_the_next() -> None:
     assert plugins.first_result("neoclone_analyse_task", {"text": "x"}).text == "working"
 
 
-def test_registering_a_non_provider_is_refused_naming_the_plugin_and_others_still_register() -> None:
+def test_registering_a_non_provider_is_refused_naming_the_plugin_and_others_still_register() -> (
+    None
+):
     plugins = build_plugins(
         entry_points=False,
         extra=[
@@ -94,7 +101,8 @@ def test_provider_names_with_a_slash_are_refused() -> None:
 def test_the_first_registration_of_a_provider_name_wins() -> None:
     first, second = FakeProvider("dup", models=("a",)), FakeProvider("dup", models=("b",))
     plugins = build_plugins(
-        entry_points=False, extra=[("one", ProvidersPlugin(first)), ("two", ProvidersPlugin(second))]
+        entry_points=False,
+        extra=[("one", ProvidersPlugin(first)), ("two", ProvidersPlugin(second))],
     )
     # pluggy calls the last registered plugin first
     assert plugins.providers()["dup"] is second
@@ -115,7 +123,13 @@ def test_entry_points_load_the_default_policies_and_respect_blocking() -> None:
     )
     blocked = build_plugins(disabled=["default-scoring"])
     assert "default-scoring" not in blocked.infos
-    assert blocked.calls("neoclone_score", {"profile": None, "models": [], "observations": None, "settings": None}) == []
+    assert (
+        blocked.calls(
+            "neoclone_score",
+            {"profile": None, "models": [], "observations": None, "settings": None},
+        )
+        == []
+    )
 
 
 def test_event_hooks_reach_every_plugin_even_when_one_raises() -> None:

@@ -9,8 +9,12 @@ import pytest
 from structlog.testing import capture_logs
 
 from neoclone_core import Secret, Settings, redact
-from neoclone_core.errors import AuthenticationError, NoModelAvailableError, ProviderUnavailableError
-from tests.conftest import FakeProvider, ManualClock, make_neoclone
+from neoclone_core.errors import (
+    AuthenticationError,
+    NoModelAvailableError,
+    ProviderUnavailableError,
+)
+from tests.support import FakeProvider, ManualClock, make_neoclone
 
 PLANTED = "sk-or-v1-" + "5eed" * 16
 
@@ -44,7 +48,9 @@ def test_redact_removes_a_known_secret_of_any_shape() -> None:
 
 
 @pytest.mark.anyio
-async def test_a_planted_key_appears_in_no_log_error_stat_or_store_file(settings: Settings, clock: ManualClock) -> None:
+async def test_a_planted_key_appears_in_no_log_error_stat_or_store_file(
+    settings: Settings, clock: ManualClock
+) -> None:
     echoing = FakeProvider(
         "echo",
         api_key_env="ECHO_KEY",

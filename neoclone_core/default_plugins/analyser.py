@@ -40,7 +40,8 @@ _RULES: tuple[tuple[Capability, re.Pattern[str]], ...] = (
     (
         Capability.TOOLS,
         re.compile(
-            r"\b(tool|tools|function call\w*|agent\w*|call the api|use the api|browse|search the web)\b",
+            r"\b(tool|tools|function call\w*|agent\w*|call the api|use the api|browse|"
+            r"search the web)\b",
             re.IGNORECASE,
         ),
     ),

@@ -21,7 +21,8 @@ def can_serve(model: ModelInfo, profile: TaskProfile) -> bool:
 def diversified(models: Sequence[ModelInfo]) -> list[ModelInfo]:
     """Best model of each provider first (in score order), then the rest in score order."""
     seen: set[str] = set()
-    firsts, rest = [], []
+    firsts: list[ModelInfo] = []
+    rest: list[ModelInfo] = []
     for model in models:
         (rest if model.provider in seen else firsts).append(model)
         seen.add(model.provider)
@@ -29,9 +30,7 @@ def diversified(models: Sequence[ModelInfo]) -> list[ModelInfo]:
 
 
 @hookimpl(trylast=True)
-def neoclone_select(
-    profile: TaskProfile, ranked: Sequence[ScoredModel], max_models: int
-) -> Plan:
+def neoclone_select(profile: TaskProfile, ranked: Sequence[ScoredModel], max_models: int) -> Plan:
     """Free models that can serve the task, provider-diversified, at most `max_models`."""
     usable = [s.model for s in ranked if s.model.free and can_serve(s.model, profile)]
     plan = diversified(usable)[:max_models]

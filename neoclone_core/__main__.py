@@ -1,0 +1,5 @@
+"""`python -m neoclone_core` runs the `neoclone` command."""
+
+from neoclone_core.cli import main
+
+main()
