@@ -12,11 +12,9 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import anyio.from_thread
 import attrs
-import httpx
 
 from neoclone_core._catalog import CacheStats, Catalog, ProviderScan
 from neoclone_core._config import Settings, load_settings
@@ -36,6 +34,9 @@ from neoclone_core._models import (
 from neoclone_core._plugins import Plugins, build_plugins
 from neoclone_core._store import Store
 from neoclone_core.errors import PluginError, UnknownModelError
+
+if TYPE_CHECKING:
+    import httpx
 
 STORE_FILE = "neoclone.sqlite3"
 
@@ -116,6 +117,8 @@ class Neoclone:
         env: Mapping[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        import httpx  # here, not at module level: it is the costliest import of all
+
         self.settings = settings if settings is not None else load_settings()
         self.plugins = plugins or build_plugins(disabled=self.settings.disabled_plugins)
         self.clock = clock
@@ -409,6 +412,8 @@ class BlockingNeoclone:
     """
 
     def __init__(self, settings: Settings | None = None, **kwargs: Any) -> None:
+        import anyio.from_thread
+
         self._portal_cm = anyio.from_thread.start_blocking_portal()
         self._portal = self._portal_cm.__enter__()
         self.neoclone: Neoclone = self._portal.call(lambda: _build(settings, kwargs))

@@ -11,10 +11,10 @@ from __future__ import annotations
 import enum
 import os
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import anyio
 import attrs
-import httpx
 import structlog
 
 from neoclone_core._config import Settings
@@ -25,6 +25,9 @@ from neoclone_core._secrets import Secret, scrub_exception
 from neoclone_core._snapshot import snapshot_models
 from neoclone_core._store import ScanState, Store
 from neoclone_core.errors import MissingAPIKeyError, PluginError
+
+if TYPE_CHECKING:
+    import httpx
 
 log = structlog.get_logger("neoclone")
 RESCANS_AVOIDED = "rescans_avoided"

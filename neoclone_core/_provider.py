@@ -8,14 +8,16 @@ isolates their failures, so a provider author writes plain async methods.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import attrs
-import httpx
 
 from neoclone_core._models import ChatChunk, ChatRequest, ChatResponse, ModelInfo
 from neoclone_core._secrets import Secret
 from neoclone_core.errors import MissingAPIKeyError
+
+if TYPE_CHECKING:
+    import httpx  # imported by the engine when it builds its client; costly at import
 
 
 @attrs.frozen
