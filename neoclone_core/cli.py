@@ -202,9 +202,24 @@ def models(
     if as_json:
         print_json([model_to_dict(m) for m in found])
         return
-    from rich.table import Table
+    from rich.table import Column, Table
 
-    table = Table("id", "context", "capabilities", "free", "source", title=f"{len(found)} models")
+    from neoclone_core._models import Source
+    from neoclone_core._snapshot import snapshot_date
+
+    table = Table(
+        Column("id", overflow="fold"),
+        Column("context", justify="right"),
+        "capabilities",
+        "free",
+        "source",
+        title=f"{len(found)} models",
+    )
+    if any(m.source is Source.SNAPSHOT for m in found):
+        table.caption = (
+            f"snapshot: the catalog bundled with neoclone, recorded {snapshot_date()}; "
+            "`neoclone discover` refreshes it"
+        )
     for m in found:
         context = f"{m.context_length:,}" if m.context_length else "?"
         capabilities = ", ".join(sorted(c.value for c in m.capabilities))

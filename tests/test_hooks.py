@@ -37,7 +37,9 @@ class Recorder:
         self.events.append(("discovered", model.id))
 
     @hookimpl
-    def neoclone_scan_failed(self, provider: str, error: Exception, next_retry_at: float | None) -> None:
+    def neoclone_scan_failed(
+        self, provider: str, error: Exception, next_retry_at: float | None
+    ) -> None:
         self.events.append(("scan_failed", (provider, str(error), next_retry_at)))
 
     @hookimpl
@@ -45,11 +47,15 @@ class Recorder:
         self.events.append(("started", (model.id, attempt_number)))
 
     @hookimpl
-    def neoclone_attempt_failed(self, model: ModelInfo, error: ProviderError, attempt: Attempt) -> None:
+    def neoclone_attempt_failed(
+        self, model: ModelInfo, error: ProviderError, attempt: Attempt
+    ) -> None:
         self.events.append(("failed", (model.id, error.kind, attempt.ok)))
 
     @hookimpl
-    def neoclone_fallback_taken(self, from_model: ModelInfo, to_model: ModelInfo, error: ProviderError) -> None:
+    def neoclone_fallback_taken(
+        self, from_model: ModelInfo, to_model: ModelInfo, error: ProviderError
+    ) -> None:
         self.events.append(("fallback", (from_model.id, to_model.id)))
 
     @hookimpl
@@ -63,14 +69,18 @@ def with_plugin(settings: Settings, clock: ManualClock, plugin: object, *provide
     return neoclone
 
 
-async def test_neoclone_register_providers_makes_the_provider_scannable(settings: Settings, clock: ManualClock) -> None:
+async def test_neoclone_register_providers_makes_the_provider_scannable(
+    settings: Settings, clock: ManualClock
+) -> None:
     async with make_neoclone(settings, clock, FakeProvider("registered")) as neoclone:
         assert list(neoclone.catalog.providers) == ["registered"]
         await neoclone.discover()
         assert [m.provider for m in neoclone.models()] == ["registered", "registered"]
 
 
-async def test_neoclone_analyse_task_from_a_plugin_overrides_the_default(settings: Settings, clock: ManualClock) -> None:
+async def test_neoclone_analyse_task_from_a_plugin_overrides_the_default(
+    settings: Settings, clock: ManualClock
+) -> None:
     class Analyser:
         @hookimpl(tryfirst=True)
         def neoclone_analyse_task(self, text: str) -> TaskProfile:
@@ -82,7 +92,9 @@ async def test_neoclone_analyse_task_from_a_plugin_overrides_the_default(setting
     assert profile.min_context == 123
 
 
-async def test_neoclone_score_components_from_a_plugin_add_to_the_total(settings: Settings, clock: ManualClock) -> None:
+async def test_neoclone_score_components_from_a_plugin_add_to_the_total(
+    settings: Settings, clock: ManualClock
+) -> None:
     class PreferM1:
         @hookimpl
         def neoclone_score(self, models: Sequence[ModelInfo]) -> list[tuple[ScoreComponent, ...]]:
@@ -98,26 +110,35 @@ async def test_neoclone_score_components_from_a_plugin_add_to_the_total(settings
     assert "likes-m1" in [c.name for c in ranked[0].score.components]
 
 
-async def test_neoclone_select_from_a_plugin_decides_the_plan(settings: Settings, clock: ManualClock) -> None:
+async def test_neoclone_select_from_a_plugin_decides_the_plan(
+    settings: Settings, clock: ManualClock
+) -> None:
     class LastFirst:
         @hookimpl(tryfirst=True)
         def neoclone_select(self, ranked: Sequence[ScoredModel], max_models: int) -> Plan:
             return Plan(models=[s.model for s in reversed(ranked)][:max_models])
 
-    async with with_plugin(settings, clock, LastFirst(), FakeProvider("p", models=("a", "b", "c"))) as neoclone:
+    async with with_plugin(
+        settings, clock, LastFirst(), FakeProvider("p", models=("a", "b", "c"))
+    ) as neoclone:
         await neoclone.initialize()
         plan = neoclone.plan(neoclone.analyse("hi"), max_models=2)
         ranked = neoclone.rank(neoclone.analyse("hi"))
     assert [m.id for m in plan.models] == [ranked[-1].model.id, ranked[-2].model.id]
 
 
-async def test_neoclone_fallback_decision_from_a_plugin_can_stop_the_plan(settings: Settings, clock: ManualClock) -> None:
+async def test_neoclone_fallback_decision_from_a_plugin_can_stop_the_plan(
+    settings: Settings, clock: ManualClock
+) -> None:
     class NeverFallBack:
         @hookimpl(tryfirst=True)
         def neoclone_fallback_decision(self, error: ProviderError) -> FallbackDecision:
             return FallbackDecision(FallbackAction.FAIL, reason="test")
 
-    down, spare = FakeProvider("down", chat_error=ProviderUnavailableError("503")), FakeProvider("spare")
+    down, spare = (
+        FakeProvider("down", chat_error=ProviderUnavailableError("503")),
+        FakeProvider("spare"),
+    )
     async with with_plugin(settings, clock, NeverFallBack(), down, spare) as neoclone:
         await neoclone.initialize()
         with pytest.raises(ProviderUnavailableError):
@@ -125,7 +146,9 @@ async def test_neoclone_fallback_decision_from_a_plugin_can_stop_the_plan(settin
     assert spare.chat_calls == 0
 
 
-async def test_neoclone_model_discovered_is_called_for_each_scanned_model(settings: Settings, clock: ManualClock) -> None:
+async def test_neoclone_model_discovered_is_called_for_each_scanned_model(
+    settings: Settings, clock: ManualClock
+) -> None:
     recorder = Recorder()
     async with with_plugin(settings, clock, recorder, FakeProvider("p")) as neoclone:
         await neoclone.discover()
@@ -133,7 +156,9 @@ async def test_neoclone_model_discovered_is_called_for_each_scanned_model(settin
     assert recorder.events == [("discovered", "p/m1"), ("discovered", "p/m2:free")]
 
 
-async def test_neoclone_scan_failed_says_when_the_next_try_is(settings: Settings, clock: ManualClock) -> None:
+async def test_neoclone_scan_failed_says_when_the_next_try_is(
+    settings: Settings, clock: ManualClock
+) -> None:
     recorder = Recorder()
     failing = FakeProvider("p", fail_with=ProviderUnavailableError("down"))
     async with with_plugin(settings, clock, recorder, failing) as neoclone:
@@ -141,7 +166,9 @@ async def test_neoclone_scan_failed_says_when_the_next_try_is(settings: Settings
     assert recorder.events == [("scan_failed", ("p", "down", clock.now + 60))]
 
 
-async def test_neoclone_attempt_started_and_neoclone_attempt_failed_follow_each_call(settings: Settings, clock: ManualClock) -> None:
+async def test_neoclone_attempt_started_and_neoclone_attempt_failed_follow_each_call(
+    settings: Settings, clock: ManualClock
+) -> None:
     recorder = Recorder()
     down, up = FakeProvider("down", chat_error=ProviderUnavailableError("503")), FakeProvider("up")
     async with with_plugin(settings, clock, recorder, down, up) as neoclone:
@@ -157,7 +184,9 @@ async def test_neoclone_attempt_started_and_neoclone_attempt_failed_follow_each_
     ]
 
 
-async def test_neoclone_fallback_taken_is_not_emitted_after_the_last_model(settings: Settings, clock: ManualClock) -> None:
+async def test_neoclone_fallback_taken_is_not_emitted_after_the_last_model(
+    settings: Settings, clock: ManualClock
+) -> None:
     recorder = Recorder()
     down = FakeProvider("down", chat_error=ProviderUnavailableError("503"))
     async with with_plugin(settings, clock, recorder, down) as neoclone:
@@ -167,7 +196,9 @@ async def test_neoclone_fallback_taken_is_not_emitted_after_the_last_model(setti
     assert [name for name, _ in recorder.events if name == "fallback"] == []
 
 
-async def test_neoclone_request_finished_reports_unserved_requests_too(settings: Settings, clock: ManualClock) -> None:
+async def test_neoclone_request_finished_reports_unserved_requests_too(
+    settings: Settings, clock: ManualClock
+) -> None:
     recorder = Recorder()
     down = FakeProvider("down", chat_error=ProviderUnavailableError("503"))
     async with with_plugin(settings, clock, recorder, down) as neoclone:
