@@ -93,3 +93,86 @@ def test_every_command_has_help_with_examples(tmp_path: Path) -> None:
         result = neoclone(tmp_path, command, "--help")
         assert result.returncode == 0
         assert "Examples:" in result.stdout, command
+
+
+EXAMPLE_PLUGIN = """
+from neoclone_core import ModelInfo, hookimpl
+
+
+class ExampleProvider:
+    name = "example"
+    default_base_url = "http://127.0.0.1:9"
+    api_key_env = None
+
+    async def discover(self, ctx):
+        return [ModelInfo("example", "tiny:free", free=True, context_length=4096)]
+
+    async def chat(self, ctx, model, request):
+        raise NotImplementedError
+
+    async def stream(self, ctx, model, request):
+        raise NotImplementedError
+        yield
+
+
+@hookimpl
+def neoclone_register_providers(register):
+    register(ExampleProvider())
+"""
+
+EXAMPLE_PYPROJECT = """
+[build-system]
+requires = ["hatchling"]
+build-backend = "hatchling.build"
+
+[project]
+name = "neoclone-example-plugin"
+version = "1.2.3"
+
+[project.entry-points.neoclone]
+example = "neoclone_example_plugin"
+"""
+
+
+@pytest.mark.slow
+def test_a_pip_installed_plugin_is_listed_by_its_entry_point_name_and_can_be_blocked(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "plugin"
+    (source / "neoclone_example_plugin").mkdir(parents=True)
+    (source / "neoclone_example_plugin" / "__init__.py").write_text(EXAMPLE_PLUGIN)
+    (source / "pyproject.toml").write_text(EXAMPLE_PYPROJECT)
+    site = tmp_path / "site"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(site),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    env = {"PYTHONPATH": str(site)}
+    listed = json.loads(neoclone(tmp_path, "plugins", "--json", env=env).stdout)
+    example = next(p for p in listed["plugins"] if p["name"] == "example")
+    assert example["distribution"] == "neoclone-example-plugin"
+    assert example["version"] == "1.2.3"
+    assert example["hooks"] == ["neoclone_register_providers"]
+    assert "example" in listed["providers"]
+    models = json.loads(neoclone(tmp_path, "models", "--json", env=env).stdout)
+    assert "example/tiny:free" in [m["id"] for m in models]
+
+    blocked = json.loads(
+        neoclone(
+            tmp_path, "plugins", "--json", env={**env, "NEOCLONE_DISABLE_PLUGINS": "example"}
+        ).stdout
+    )
+    assert "example" not in [p["name"] for p in blocked["plugins"]]
+    assert "example" not in blocked["providers"]
