@@ -1,0 +1,170 @@
+"""Cerebras for neoclone: lists the models Cerebras serves, all free within its limits.
+
+Cerebras' free tier covers every model of its public API, with per-model limits on
+requests and tokens per minute, hour and day. Its model list, `GET /models`, is the
+bare OpenAI shape (id, owner, creation time): no context length, no capabilities, no
+prices. So the free flag and limits come from Cerebras' rate-limit documentation, the
+capabilities from its model pages by family, and the context length stays unknown.
+Chat and streaming go through `neoclone_core.openai_compat`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Callable, Mapping
+
+import structlog
+
+from neoclone_core import (
+    Capability,
+    ChatChunk,
+    ChatRequest,
+    ChatResponse,
+    ModelInfo,
+    Provider,
+    ProviderContext,
+    RateLimit,
+    hookimpl,
+)
+from neoclone_core.errors import MalformedResponseError
+from neoclone_core.openai_compat import chat_completion, get_json, stream_chat_completion
+
+__all__ = [
+    "DEFAULT_FREE_RATE_LIMIT",
+    "FREE_RATE_LIMITS",
+    "CerebrasProvider",
+    "model_from_entry",
+    "neoclone_register_providers",
+    "parse_models",
+]
+
+PROVIDER = "cerebras"
+log = structlog.get_logger("neoclone")
+
+DEFAULT_FREE_RATE_LIMIT = RateLimit(
+    requests_per_minute=30, requests_per_day=14_400, tokens_per_minute=60_000
+)
+"""The free tier's general row in https://inference-docs.cerebras.ai/support/rate-limits
+(late 2025): 30 requests a minute, 14,400 a day, 60,000 tokens a minute (also 900
+requests an hour and 1M tokens an hour and a day, which RateLimit has no fields for).
+Every model listed there has it, except those in FREE_RATE_LIMITS."""
+
+FREE_RATE_LIMITS: Mapping[str, RateLimit] = {
+    # The same table's exceptions.
+    "qwen-3-coder-480b": RateLimit(
+        requests_per_minute=10, requests_per_day=100, tokens_per_minute=150_000
+    ),
+}
+
+_REASONING = re.compile(r"gpt-oss|thinking|qwen-3-32b|glm|deepseek-r1|reasoning", re.IGNORECASE)
+"""Reasoning models per Cerebras' model pages: gpt-oss (reasoning effort), the Qwen 3
+thinking variants and hybrid qwen-3-32b, GLM; `qwen-3-235b-a22b-instruct-2507` is the
+non-thinking variant and does not match."""
+
+_CODE = re.compile(r"coder|codestral|devstral|codex|\bcode\b", re.IGNORECASE)
+
+
+class CerebrasProvider:
+    """The `cerebras` provider: discovery from `/models`, chat through the shared client."""
+
+    name: str = PROVIDER
+    default_base_url: str = "https://api.cerebras.ai/v1"
+    api_key_env: str | None = "CEREBRAS_API_KEY"
+
+    async def discover(self, ctx: ProviderContext) -> list[ModelInfo]:
+        """Every model Cerebras lists. The list needs the key, so without one this
+        raises MissingAPIKeyError before any request."""
+        ctx.require_api_key()
+        return parse_models(await get_json(ctx, "/models"))
+
+    async def chat(
+        self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
+    ) -> ChatResponse:
+        """One completion; MissingAPIKeyError before any request when no key is set."""
+        ctx.require_api_key()
+        return await chat_completion(ctx, model, request)
+
+    async def stream(
+        self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
+    ) -> AsyncIterator[ChatChunk]:
+        """The completion's chunks as they arrive."""
+        ctx.require_api_key()
+        async for chunk in stream_chat_completion(ctx, model, request):
+            yield chunk
+
+
+@hookimpl
+def neoclone_register_providers(register: Callable[[Provider], None]) -> None:
+    """Register the Cerebras provider."""
+    register(CerebrasProvider())
+
+
+# -- the model list ----------------------------------------------------------------------
+
+
+class _Malformed(ValueError):
+    """An entry of the model list cannot be read; it is skipped, not the whole list."""
+
+
+def parse_models(document: object) -> list[ModelInfo]:
+    """The models in a `GET /models` document, in its order.
+
+    Entries that cannot be read are skipped with a `neoclone.model_skipped` warning. A
+    document without a `data` list raises MalformedResponseError.
+    """
+    data = document.get("data") if isinstance(document, Mapping) else None
+    if not isinstance(data, list):
+        msg = f"{PROVIDER}: malformed response: the model list has no 'data' list"
+        raise MalformedResponseError(msg, provider=PROVIDER, status=200)
+    models = []
+    for index, entry in enumerate(data):
+        try:
+            models.append(model_from_entry(entry))
+        except (TypeError, ValueError) as exc:
+            log.warning(
+                "neoclone.model_skipped",
+                provider=PROVIDER,
+                entry=_entry_name(entry, index),
+                reason=str(exc),
+            )
+    return models
+
+
+def model_from_entry(entry: object) -> ModelInfo:
+    """One entry as a ModelInfo: free, with Cerebras' documented limits.
+
+    Cerebras serves only chat models through this API, so every entry is one. The
+    list has no context length, capabilities or prices: the context length and prices
+    stay unknown, and capabilities follow the model family.
+    """
+    if not isinstance(entry, Mapping):
+        msg = f"not an object but {type(entry).__name__}"
+        raise _Malformed(msg)
+    model_id = entry.get("id")
+    if not isinstance(model_id, str) or not model_id.strip():
+        msg = "no id"
+        raise _Malformed(msg)
+    return ModelInfo(
+        provider=PROVIDER,
+        name=model_id,
+        display_name=model_id,
+        capabilities=_capabilities(model_id),
+        free=True,
+        rate_limit=FREE_RATE_LIMITS.get(model_id, DEFAULT_FREE_RATE_LIMIT),
+    )
+
+
+def _capabilities(model_id: str) -> set[Capability]:
+    """Text, streaming and tool calling for every model (each of Cerebras' model pages
+    lists streaming and tool calling); no image input (Cerebras serves text only)."""
+    found = {Capability.TEXT, Capability.STREAMING, Capability.TOOLS}
+    if _REASONING.search(model_id):
+        found.add(Capability.REASONING)
+    if _CODE.search(model_id):
+        found.add(Capability.CODE)
+    return found
+
+
+def _entry_name(entry: object, index: int) -> str:
+    model_id = entry.get("id") if isinstance(entry, Mapping) else None
+    return model_id if isinstance(model_id, str) and model_id else f"#{index}"

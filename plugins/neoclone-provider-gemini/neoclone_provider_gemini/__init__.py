@@ -1,0 +1,90 @@
+"""Google Gemini for neoclone: lists the Gemini API's models and runs the free ones.
+
+The Gemini API (Google AI Studio keys, not Vertex AI) has a free tier that covers the
+Flash and Flash-Lite models and the Gemma models, each with its own per-minute and
+per-day limits; Gemini 2.5 Pro left the free tier in December 2025. Discovery pages
+through the native `GET /v1beta/models`; chat and streaming use Gemini's
+OpenAI-compatible endpoint (`/v1beta/openai/chat/completions`) through
+`neoclone_core.openai_compat`, so Gemini shares the SSE reader and error mapping of
+every other provider. The key travels only in the `x-goog-api-key` header.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+
+from neoclone_core import (
+    ChatChunk,
+    ChatRequest,
+    ChatResponse,
+    ModelInfo,
+    Provider,
+    ProviderContext,
+    hookimpl,
+)
+from neoclone_core.openai_compat import chat_completion, stream_chat_completion
+from neoclone_provider_gemini._auth import key_headers, keyless, scrubbed
+from neoclone_provider_gemini._listing import (
+    FREE_RATE_LIMITS,
+    PROVIDER,
+    fetch_models,
+    model_from_entry,
+    parse_page,
+)
+
+__all__ = [
+    "CHAT_PATH",
+    "FREE_RATE_LIMITS",
+    "MODELS_PATH",
+    "GeminiProvider",
+    "model_from_entry",
+    "neoclone_register_providers",
+    "parse_page",
+]
+
+MODELS_PATH = "/v1beta/models"
+CHAT_PATH = "/v1beta/openai/chat/completions"
+
+
+class GeminiProvider:
+    """The `gemini` provider: paged discovery from the native list, chat through the
+    OpenAI-compatible endpoint with the key in `x-goog-api-key`."""
+
+    name: str = PROVIDER
+    default_base_url: str = "https://generativelanguage.googleapis.com"
+    api_key_env: str | None = "GEMINI_API_KEY"
+
+    async def discover(self, ctx: ProviderContext) -> list[ModelInfo]:
+        """Every chat model on every page of the list. The list needs the key, so
+        without one this raises MissingAPIKeyError before any request."""
+        key = ctx.require_api_key()
+        with scrubbed(key):
+            return await fetch_models(keyless(ctx), MODELS_PATH, key_headers(key))
+
+    async def chat(
+        self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
+    ) -> ChatResponse:
+        """One completion; MissingAPIKeyError before any request when no key is set."""
+        key = ctx.require_api_key()
+        with scrubbed(key):
+            return await chat_completion(
+                keyless(ctx), model, request, path=CHAT_PATH, headers=key_headers(key)
+            )
+
+    async def stream(
+        self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
+    ) -> AsyncIterator[ChatChunk]:
+        """The completion's chunks as they arrive."""
+        key = ctx.require_api_key()
+        chunks = stream_chat_completion(
+            keyless(ctx), model, request, path=CHAT_PATH, headers=key_headers(key)
+        )
+        with scrubbed(key):
+            async for chunk in chunks:
+                yield chunk
+
+
+@hookimpl
+def neoclone_register_providers(register: Callable[[Provider], None]) -> None:
+    """Register the Gemini provider."""
+    register(GeminiProvider())

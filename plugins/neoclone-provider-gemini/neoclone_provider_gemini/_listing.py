@@ -1,0 +1,205 @@
+"""Gemini's native model list, page by page, read into catalog entries.
+
+`GET /v1beta/models` answers `{"models": [...], "nextPageToken": "..."}`; the last page
+has no token, and (protobuf JSON leaves empty lists out) an empty page may be `{}`.
+Each entry names its methods in `supportedGenerationMethods`: only models with
+`generateContent` can chat; the rest embed, count tokens or answer questions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import structlog
+
+from neoclone_core import Capability, ModelInfo, ProviderContext, RateLimit
+from neoclone_core.errors import MalformedResponseError
+from neoclone_core.openai_compat import get_json
+
+PROVIDER = "gemini"
+PAGE_SIZE = 1000  # the largest page the API serves
+MAX_PAGES = 50  # a listing longer than 50,000 models is a server that never stops paging
+log = structlog.get_logger("neoclone")
+
+
+def _limit(rpm: int, rpd: int, tpm: int) -> RateLimit:
+    return RateLimit(requests_per_minute=rpm, requests_per_day=rpd, tokens_per_minute=tpm)
+
+
+FREE_RATE_LIMITS: Mapping[str, RateLimit] = {
+    # The free tier's limits by model family, as https://ai.google.dev/gemini-api/docs/rate-limits
+    # last published them in a table (2025; Google now shows each project's live limits in
+    # AI Studio instead): RPM, RPD, input TPM. The longest matching prefix wins, so
+    # "gemini-2.5-flash-lite-preview-09-2025" counts as Flash-Lite, not Flash.
+    "gemini-2.5-flash-lite": _limit(15, 1_000, 250_000),
+    "gemini-2.5-flash": _limit(10, 250, 250_000),
+    "gemini-2.0-flash-lite": _limit(30, 200, 1_000_000),
+    "gemini-2.0-flash": _limit(15, 200, 1_000_000),
+    "gemma-3": _limit(30, 14_400, 15_000),
+}
+"""Documented free-tier limits by name prefix; a free model of another family (a new
+Flash, an alias such as `gemini-flash-latest`) gets `RateLimit()`, unknown."""
+
+_FREE = re.compile(r"flash|gemma", re.IGNORECASE)
+"""The Gemini API's free tier covers the Flash and Flash-Lite models and the Gemma
+models (https://ai.google.dev/gemini-api/docs/pricing, "Free Tier: free of charge").
+Pro models are not free: Gemini 2.5 Pro was taken off the free tier in December 2025."""
+
+_NOT_CHAT = re.compile(r"tts|image|audio|live|embedding", re.IGNORECASE)
+"""`generateContent` models that answer with speech or images, or only over the Live
+API's websocket, rather than with text (`gemini-2.5-flash-preview-tts`,
+`gemini-2.5-flash-image`, `gemini-2.5-flash-native-audio-...`)."""
+
+_CODE = re.compile(r"coder|codestral|devstral|codex|\bcode\b", re.IGNORECASE)
+
+
+class _Malformed(ValueError):
+    """An entry of the list cannot be read; it is skipped, not the whole list."""
+
+
+async def fetch_models(
+    ctx: ProviderContext, path: str, headers: Mapping[str, str]
+) -> list[ModelInfo]:
+    """Every chat model on every page, following `nextPageToken` until it is absent.
+
+    A token seen twice, or more than MAX_PAGES pages, raises MalformedResponseError
+    instead of looping for ever.
+    """
+    models: list[ModelInfo] = []
+    seen: set[str] = set()
+    token: str | None = None
+    for _ in range(MAX_PAGES):
+        params: dict[str, str | int] = {"pageSize": PAGE_SIZE}
+        if token:
+            params["pageToken"] = token
+        page, token = parse_page(await get_json(ctx, path, headers=headers, params=params))
+        models.extend(page)
+        if token is None:
+            return models
+        if token in seen:
+            msg = f"page token {token!r} came back twice"
+            raise _malformed_listing(msg)
+        seen.add(token)
+    msg = f"still paging after {MAX_PAGES} pages"
+    raise _malformed_listing(msg)
+
+
+def parse_page(document: object) -> tuple[list[ModelInfo], str | None]:
+    """The chat models of one page and the token of the next (None on the last page).
+
+    Entries that cannot be read are skipped with a `neoclone.model_skipped` warning.
+    A page that is not an object, or whose `models` is not a list, raises
+    MalformedResponseError.
+    """
+    if not isinstance(document, Mapping):
+        msg = f"a page is a JSON {type(document).__name__}, not an object"
+        raise _malformed_listing(msg)
+    entries = document.get("models", [])
+    if not isinstance(entries, list):
+        msg = "a page's 'models' is not a list"
+        raise _malformed_listing(msg)
+    token = document.get("nextPageToken")
+    return _models(entries), token if isinstance(token, str) and token else None
+
+
+def _models(entries: list[Any]) -> list[ModelInfo]:
+    models = []
+    for index, entry in enumerate(entries):
+        try:
+            model = model_from_entry(entry)
+        except (TypeError, ValueError) as exc:
+            log.warning(
+                "neoclone.model_skipped",
+                provider=PROVIDER,
+                entry=_entry_name(entry, index),
+                reason=str(exc),
+            )
+            continue
+        if model is not None:
+            models.append(model)
+    return models
+
+
+def model_from_entry(entry: object) -> ModelInfo | None:
+    """One entry as a ModelInfo; None for a model that cannot chat in text.
+
+    The catalog name drops the `models/` prefix (`gemini-2.5-flash`), which is what
+    the OpenAI-compatible endpoint expects. The list carries no prices.
+    """
+    if not isinstance(entry, Mapping):
+        msg = f"not an object but {type(entry).__name__}"
+        raise _Malformed(msg)
+    name = _name(entry.get("name"))
+    why_not = _why_not_chat(entry, name)
+    if why_not:
+        log.debug("neoclone.model_skipped", provider=PROVIDER, entry=name, reason=why_not)
+        return None
+    free = bool(_FREE.search(name))
+    return ModelInfo(
+        provider=PROVIDER,
+        name=name,
+        display_name=_text(entry.get("displayName")) or name,
+        context_length=_positive_int(entry.get("inputTokenLimit")),
+        capabilities=_capabilities(entry, name),
+        free=free,
+        rate_limit=_free_limit(name) if free else RateLimit(),
+    )
+
+
+def _name(value: object) -> str:
+    name = _text(value).removeprefix("models/")
+    if not name:
+        msg = "no name"
+        raise _Malformed(msg)
+    return name
+
+
+def _why_not_chat(entry: Mapping[str, Any], name: str) -> str:
+    methods = entry.get("supportedGenerationMethods")
+    if not isinstance(methods, list) or "generateContent" not in methods:
+        return "no generateContent (embedding or other non-chat model)"
+    if _NOT_CHAT.search(name):
+        return "answers with speech or images, or only over the Live API"
+    return ""
+
+
+def _capabilities(entry: Mapping[str, Any], name: str) -> set[Capability]:
+    """Text and streaming for every chat model (`streamGenerateContent` goes with
+    `generateContent`, though the list does not name it); image input and function
+    calling for the Gemini models, which all have both (Gemma has neither through this
+    API); reasoning when the entry says `thinking`."""
+    found = {Capability.TEXT, Capability.STREAMING}
+    if name.startswith("gemini"):
+        found |= {Capability.VISION, Capability.TOOLS}
+    if entry.get("thinking") is True:
+        found.add(Capability.REASONING)
+    if _CODE.search(name):
+        found.add(Capability.CODE)
+    return found
+
+
+def _free_limit(name: str) -> RateLimit:
+    matches = [prefix for prefix in FREE_RATE_LIMITS if name.startswith(prefix)]
+    return FREE_RATE_LIMITS[max(matches, key=len)] if matches else RateLimit()
+
+
+def _malformed_listing(why: str) -> MalformedResponseError:
+    msg = f"{PROVIDER}: malformed response: {why}"
+    return MalformedResponseError(msg, provider=PROVIDER, status=200)
+
+
+def _positive_int(value: object) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return None
+
+
+def _text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _entry_name(entry: object, index: int) -> str:
+    name = entry.get("name") if isinstance(entry, Mapping) else None
+    return name if isinstance(name, str) and name else f"#{index}"

@@ -1,0 +1,216 @@
+"""Groq for neoclone: lists the chat models Groq serves, all free within per-model limits.
+
+Groq's free plan covers every model it hosts; what differs between models is the
+rate limit (requests and tokens per minute, requests per day). Groq's own model list,
+`GET /models`, needs a key and says little: id, owner, `context_window`, `active`. So
+capabilities that the list does not carry come from Groq's documentation, by model
+family, and speech, text-to-speech and safety-classifier models are left out because
+they cannot answer a chat. Chat and streaming go through `neoclone_core.openai_compat`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any
+
+import structlog
+
+from neoclone_core import (
+    Capability,
+    ChatChunk,
+    ChatRequest,
+    ChatResponse,
+    ModelInfo,
+    Provider,
+    ProviderContext,
+    RateLimit,
+    hookimpl,
+)
+from neoclone_core.errors import MalformedResponseError
+from neoclone_core.openai_compat import chat_completion, get_json, stream_chat_completion
+
+__all__ = [
+    "FREE_RATE_LIMITS",
+    "GroqProvider",
+    "model_from_entry",
+    "neoclone_register_providers",
+    "parse_models",
+]
+
+PROVIDER = "groq"
+log = structlog.get_logger("neoclone")
+
+
+def _limit(rpm: int, rpd: int, tpm: int) -> RateLimit:
+    return RateLimit(requests_per_minute=rpm, requests_per_day=rpd, tokens_per_minute=tpm)
+
+
+FREE_RATE_LIMITS: Mapping[str, RateLimit] = {
+    # Groq's free-plan table, https://console.groq.com/docs/rate-limits (as published in
+    # late 2025, when the recording in tests/fixtures was made): RPM, RPD, TPM per model.
+    # Groq calls it "a high level summary"; an organisation's own limits may differ.
+    "allam-2-7b": _limit(30, 7_000, 6_000),
+    "groq/compound": _limit(30, 250, 70_000),
+    "groq/compound-mini": _limit(30, 250, 70_000),
+    "llama-3.1-8b-instant": _limit(30, 14_400, 6_000),
+    "llama-3.3-70b-versatile": _limit(30, 1_000, 12_000),
+    "meta-llama/llama-4-maverick-17b-128e-instruct": _limit(30, 1_000, 6_000),
+    "meta-llama/llama-4-scout-17b-16e-instruct": _limit(30, 1_000, 30_000),
+    "moonshotai/kimi-k2-instruct": _limit(60, 1_000, 10_000),
+    "moonshotai/kimi-k2-instruct-0905": _limit(60, 1_000, 10_000),
+    "openai/gpt-oss-120b": _limit(30, 1_000, 8_000),
+    "openai/gpt-oss-20b": _limit(30, 1_000, 8_000),
+    "qwen/qwen3-32b": _limit(60, 1_000, 6_000),
+}
+"""Documented free-plan limits by model id; a model missing here gets `RateLimit()`
+(unknown), never a guess."""
+
+_NOT_CHAT = re.compile(r"whisper|tts|guard", re.IGNORECASE)
+"""Models listed beside the chat models that cannot hold a conversation: Whisper
+(speech to text, `/audio/transcriptions`), PlayAI TTS (text to speech, `/audio/speech`)
+and the guard models (Llama Guard, Prompt Guard, gpt-oss-safeguard), safety
+classifiers that answer "safe"/"unsafe" or a score rather than the user's request."""
+
+_VISION = re.compile(r"llama-4|vision|llava", re.IGNORECASE)
+"""Image input, per Groq's vision docs: the Llama 4 models (Scout, Maverick)."""
+
+_REASONING = re.compile(r"gpt-oss|qwen3|qwq|deepseek-r1|magistral", re.IGNORECASE)
+"""Reasoning models per Groq's reasoning docs (`reasoning_format`/`reasoning_effort`)."""
+
+_NO_TOOLS = re.compile(r"allam|compound", re.IGNORECASE)
+"""Groq's tool-use docs list every other chat model; ALLaM has no tool use and the
+Compound systems run their own built-in tools and take no user-defined functions."""
+
+_CODE = re.compile(r"coder|codestral|devstral|codex|\bcode\b", re.IGNORECASE)
+"""Code models by id only, as in the OpenRouter provider."""
+
+
+class GroqProvider:
+    """The `groq` provider: discovery from `/models`, chat through the shared client."""
+
+    name: str = PROVIDER
+    default_base_url: str = "https://api.groq.com/openai/v1"
+    api_key_env: str | None = "GROQ_API_KEY"
+
+    async def discover(self, ctx: ProviderContext) -> list[ModelInfo]:
+        """Every active chat model Groq lists. Groq's list needs the key, so without
+        one this raises MissingAPIKeyError before any request."""
+        ctx.require_api_key()
+        return parse_models(await get_json(ctx, "/models"))
+
+    async def chat(
+        self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
+    ) -> ChatResponse:
+        """One completion; MissingAPIKeyError before any request when no key is set."""
+        ctx.require_api_key()
+        return await chat_completion(ctx, model, request)
+
+    async def stream(
+        self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
+    ) -> AsyncIterator[ChatChunk]:
+        """The completion's chunks as they arrive."""
+        ctx.require_api_key()
+        async for chunk in stream_chat_completion(ctx, model, request):
+            yield chunk
+
+
+@hookimpl
+def neoclone_register_providers(register: Callable[[Provider], None]) -> None:
+    """Register the Groq provider."""
+    register(GroqProvider())
+
+
+# -- the model list ----------------------------------------------------------------------
+
+
+class _Malformed(ValueError):
+    """An entry of the model list cannot be read; it is skipped, not the whole list."""
+
+
+def parse_models(document: object) -> list[ModelInfo]:
+    """The chat models in a `GET /models` document, in its order.
+
+    Entries that cannot be read are skipped with a `neoclone.model_skipped` warning;
+    inactive and non-chat models are left out. A document without a `data` list
+    raises MalformedResponseError.
+    """
+    data = document.get("data") if isinstance(document, Mapping) else None
+    if not isinstance(data, list):
+        msg = f"{PROVIDER}: malformed response: the model list has no 'data' list"
+        raise MalformedResponseError(msg, provider=PROVIDER, status=200)
+    models = []
+    for index, entry in enumerate(data):
+        try:
+            model = model_from_entry(entry)
+        except (TypeError, ValueError) as exc:
+            log.warning(
+                "neoclone.model_skipped",
+                provider=PROVIDER,
+                entry=_entry_name(entry, index),
+                reason=str(exc),
+            )
+            continue
+        if model is not None:
+            models.append(model)
+    return models
+
+
+def model_from_entry(entry: object) -> ModelInfo | None:
+    """One entry as a ModelInfo; None for an inactive or non-chat model.
+
+    Every chat model is free (Groq's free plan covers them all) with the limits of
+    `FREE_RATE_LIMITS`. The list carries no prices, so pricing stays unknown.
+    """
+    if not isinstance(entry, Mapping):
+        msg = f"not an object but {type(entry).__name__}"
+        raise _Malformed(msg)
+    model_id = entry.get("id")
+    if not isinstance(model_id, str) or not model_id.strip():
+        msg = "no id"
+        raise _Malformed(msg)
+    why_not = _why_not_chat(entry, model_id)
+    if why_not:
+        log.debug("neoclone.model_skipped", provider=PROVIDER, entry=model_id, reason=why_not)
+        return None
+    return ModelInfo(
+        provider=PROVIDER,
+        name=model_id,
+        display_name=model_id,
+        context_length=_positive_int(entry.get("context_window")),
+        capabilities=_capabilities(model_id),
+        free=True,
+        rate_limit=FREE_RATE_LIMITS.get(model_id, RateLimit()),
+    )
+
+
+def _why_not_chat(entry: Mapping[str, Any], model_id: str) -> str:
+    if entry.get("active") is False:
+        return "inactive"
+    if _NOT_CHAT.search(model_id):
+        return "not a chat model (speech, text-to-speech or safety classifier)"
+    return ""
+
+
+def _capabilities(model_id: str) -> set[Capability]:
+    found = {Capability.TEXT, Capability.STREAMING}
+    if not _NO_TOOLS.search(model_id):
+        found.add(Capability.TOOLS)
+    if _VISION.search(model_id):
+        found.add(Capability.VISION)
+    if _REASONING.search(model_id):
+        found.add(Capability.REASONING)
+    if _CODE.search(model_id):
+        found.add(Capability.CODE)
+    return found
+
+
+def _positive_int(value: object) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return None
+
+
+def _entry_name(entry: object, index: int) -> str:
+    model_id = entry.get("id") if isinstance(entry, Mapping) else None
+    return model_id if isinstance(model_id, str) and model_id else f"#{index}"

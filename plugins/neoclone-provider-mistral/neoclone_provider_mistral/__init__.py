@@ -1,0 +1,224 @@
+"""Mistral for neoclone: lists Mistral's chat models, free on its Experiment plan.
+
+Mistral's API has a free plan, "Experiment": a workspace on it may call every model
+Mistral serves, within the plan's rate limits (about one request a second and 500,000
+tokens a minute), in exchange for letting Mistral use the requests to improve its
+models. So every chat model the list shows is free; what the list says of each
+(`capabilities`, `max_context_length`) fills in the rest. Chat and streaming go through
+`neoclone_core.openai_compat`: Mistral's `/chat/completions` speaks OpenAI's dialect.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Callable, Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+import structlog
+
+from neoclone_core import (
+    Capability,
+    ChatChunk,
+    ChatRequest,
+    ChatResponse,
+    ModelInfo,
+    Provider,
+    ProviderContext,
+    RateLimit,
+    hookimpl,
+)
+from neoclone_core.errors import MalformedResponseError
+from neoclone_core.openai_compat import chat_completion, get_json, stream_chat_completion
+
+__all__ = [
+    "FREE_RATE_LIMIT",
+    "MistralProvider",
+    "model_from_entry",
+    "neoclone_register_providers",
+    "parse_models",
+]
+
+PROVIDER = "mistral"
+log = structlog.get_logger("neoclone")
+
+FREE_RATE_LIMIT = RateLimit(requests_per_minute=60, tokens_per_minute=500_000)
+"""The Experiment plan's limits as Mistral documented them
+(https://docs.mistral.ai/deployment/laplateforme/tier/): 1 request per second and
+500,000 tokens per minute per workspace (and 1 billion tokens a month, which RateLimit
+has no field for). Mistral now shows each workspace's own limits in its console."""
+
+_CODE = re.compile(r"codestral|devstral|coder|\bcode\b", re.IGNORECASE)
+_REASONING = re.compile(r"magistral", re.IGNORECASE)
+"""Magistral is Mistral's reasoning family; newer lists may also say `reasoning`."""
+
+
+class MistralProvider:
+    """The `mistral` provider: discovery from `/models`, chat through the shared client."""
+
+    name: str = PROVIDER
+    default_base_url: str = "https://api.mistral.ai/v1"
+    api_key_env: str | None = "MISTRAL_API_KEY"
+
+    async def discover(self, ctx: ProviderContext) -> list[ModelInfo]:
+        """Every current chat model Mistral lists. The list needs the key, so without
+        one this raises MissingAPIKeyError before any request."""
+        ctx.require_api_key()
+        return parse_models(await get_json(ctx, "/models"), now=ctx.clock())
+
+    async def chat(
+        self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
+    ) -> ChatResponse:
+        """One completion; MissingAPIKeyError before any request when no key is set."""
+        ctx.require_api_key()
+        return await chat_completion(ctx, model, request)
+
+    async def stream(
+        self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
+    ) -> AsyncIterator[ChatChunk]:
+        """The completion's chunks as they arrive."""
+        ctx.require_api_key()
+        async for chunk in stream_chat_completion(ctx, model, request):
+            yield chunk
+
+
+@hookimpl
+def neoclone_register_providers(register: Callable[[Provider], None]) -> None:
+    """Register the Mistral provider."""
+    register(MistralProvider())
+
+
+# -- the model list ----------------------------------------------------------------------
+
+
+class _Malformed(ValueError):
+    """An entry of the model list cannot be read; it is skipped, not the whole list."""
+
+
+def parse_models(document: object, *, now: float) -> list[ModelInfo]:
+    """The chat models in a `GET /models` document, in its order.
+
+    Mistral lists one model under several ids (`mistral-large-latest` and the dated
+    `mistral-large-2512`), each entry naming the others in `aliases`; only the first
+    listed is kept, so a fallback chain never tries the same model twice. Entries that
+    cannot be read are skipped with a `neoclone.model_skipped` warning. A document
+    without a `data` list raises MalformedResponseError.
+    """
+    data = document.get("data") if isinstance(document, Mapping) else None
+    if not isinstance(data, list):
+        msg = f"{PROVIDER}: malformed response: the model list has no 'data' list"
+        raise MalformedResponseError(msg, provider=PROVIDER, status=200)
+    models: list[ModelInfo] = []
+    known: set[str] = set()
+    for index, entry in enumerate(data):
+        try:
+            model = model_from_entry(entry, now=now)
+        except (TypeError, ValueError) as exc:
+            _skipped(_entry_name(entry, index), str(exc), warn=True)
+            continue
+        if model is None:
+            continue
+        if model.name in known:
+            _skipped(model.name, "an alias of a model listed earlier")
+            continue
+        known |= {model.name, *_aliases(entry)}
+        models.append(model)
+    return models
+
+
+def model_from_entry(entry: object, *, now: float) -> ModelInfo | None:
+    """One entry as a ModelInfo; None for a model that cannot chat or is retired.
+
+    Every chat model is free on the Experiment plan, except fine-tuned ones (fine-tuning
+    is a paid feature). The list carries no prices, so pricing stays unknown.
+    """
+    if not isinstance(entry, Mapping):
+        msg = f"not an object but {type(entry).__name__}"
+        raise _Malformed(msg)
+    model_id = _text(entry.get("id"))
+    if not model_id:
+        msg = "no id"
+        raise _Malformed(msg)
+    capabilities = _mapping(entry.get("capabilities"))
+    why_not = _why_not_listed(entry, capabilities, now)
+    if why_not:
+        _skipped(model_id, why_not)
+        return None
+    free = entry.get("type") != "fine-tuned"
+    return ModelInfo(
+        provider=PROVIDER,
+        name=model_id,
+        display_name=_text(entry.get("name")) or model_id,
+        context_length=_positive_int(entry.get("max_context_length")),
+        capabilities=_capabilities(model_id, capabilities),
+        free=free,
+        rate_limit=FREE_RATE_LIMIT if free else RateLimit(),
+    )
+
+
+def _why_not_listed(entry: Mapping[str, Any], capabilities: Mapping[str, Any], now: float) -> str:
+    if capabilities.get("completion_chat") is not True:
+        return "not a chat model (embeddings, moderation, OCR, ...)"
+    retired_at = _timestamp(entry.get("deprecation"))
+    if retired_at is not None and retired_at <= now:
+        return "deprecated and past its retirement date"
+    return ""
+
+
+def _capabilities(model_id: str, capabilities: Mapping[str, Any]) -> set[Capability]:
+    """From the entry's own `capabilities`: `function_calling` → tools, `vision` →
+    vision, `completion_fim` (fill-in-the-middle, a code editor's call) → code,
+    `reasoning` → reasoning; the id adds code (Codestral, Devstral) and reasoning
+    (Magistral) for lists that predate those flags."""
+    found = {Capability.TEXT, Capability.STREAMING}
+    if capabilities.get("function_calling") is True:
+        found.add(Capability.TOOLS)
+    if capabilities.get("vision") is True:
+        found.add(Capability.VISION)
+    if capabilities.get("completion_fim") is True or _CODE.search(model_id):
+        found.add(Capability.CODE)
+    if capabilities.get("reasoning") is True or _REASONING.search(model_id):
+        found.add(Capability.REASONING)
+    return found
+
+
+def _timestamp(value: object) -> float | None:
+    """An ISO 8601 date or time ("2025-03-30T12:00:00Z") as POSIX seconds, else None."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
+
+
+def _aliases(entry: object) -> set[str]:
+    aliases = entry.get("aliases") if isinstance(entry, Mapping) else None
+    if not isinstance(aliases, list):
+        return set()
+    return {a for a in aliases if isinstance(a, str) and a}
+
+
+def _skipped(entry: str, reason: str, *, warn: bool = False) -> None:
+    emit = log.warning if warn else log.debug
+    emit("neoclone.model_skipped", provider=PROVIDER, entry=entry, reason=reason)
+
+
+def _positive_int(value: object) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return None
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _entry_name(entry: object, index: int) -> str:
+    model_id = entry.get("id") if isinstance(entry, Mapping) else None
+    return model_id if isinstance(model_id, str) and model_id else f"#{index}"
