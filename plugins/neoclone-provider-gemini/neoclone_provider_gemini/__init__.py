@@ -23,7 +23,6 @@ from neoclone_core import (
     hookimpl,
 )
 from neoclone_core.openai_compat import chat_completion, stream_chat_completion
-from neoclone_provider_gemini._auth import key_headers, keyless, scrubbed
 from neoclone_provider_gemini._listing import (
     FREE_RATE_LIMITS,
     PROVIDER,
@@ -43,6 +42,10 @@ __all__ = [
 ]
 
 MODELS_PATH = "/v1beta/models"
+KEY_HEADER = "x-goog-api-key"
+"""Google wants the key here and nowhere else: a request that also carries
+`Authorization: Bearer` gets HTTP 400 "Multiple authentication credentials received"
+(NousResearch/hermes-agent#7893), and the native list refuses a Bearer key (401)."""
 CHAT_PATH = "/v1beta/openai/chat/completions"
 
 
@@ -57,31 +60,25 @@ class GeminiProvider:
     async def discover(self, ctx: ProviderContext) -> list[ModelInfo]:
         """Every chat model on every page of the list. The list needs the key, so
         without one this raises MissingAPIKeyError before any request."""
-        key = ctx.require_api_key()
-        with scrubbed(key):
-            return await fetch_models(keyless(ctx), MODELS_PATH, key_headers(key))
+        ctx.require_api_key()
+        return await fetch_models(ctx, MODELS_PATH)
 
     async def chat(
         self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
     ) -> ChatResponse:
         """One completion; MissingAPIKeyError before any request when no key is set."""
-        key = ctx.require_api_key()
-        with scrubbed(key):
-            return await chat_completion(
-                keyless(ctx), model, request, path=CHAT_PATH, headers=key_headers(key)
-            )
+        ctx.require_api_key()
+        return await chat_completion(ctx, model, request, path=CHAT_PATH, key_header=KEY_HEADER)
 
     async def stream(
         self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
     ) -> AsyncIterator[ChatChunk]:
         """The completion's chunks as they arrive."""
-        key = ctx.require_api_key()
-        chunks = stream_chat_completion(
-            keyless(ctx), model, request, path=CHAT_PATH, headers=key_headers(key)
-        )
-        with scrubbed(key):
-            async for chunk in chunks:
-                yield chunk
+        ctx.require_api_key()
+        async for chunk in stream_chat_completion(
+            ctx, model, request, path=CHAT_PATH, key_header=KEY_HEADER
+        ):
+            yield chunk
 
 
 @hookimpl

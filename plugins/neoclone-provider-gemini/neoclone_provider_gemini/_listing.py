@@ -59,9 +59,7 @@ class _Malformed(ValueError):
     """An entry of the list cannot be read; it is skipped, not the whole list."""
 
 
-async def fetch_models(
-    ctx: ProviderContext, path: str, headers: Mapping[str, str]
-) -> list[ModelInfo]:
+async def fetch_models(ctx: ProviderContext, path: str) -> list[ModelInfo]:
     """Every chat model on every page, following `nextPageToken` until it is absent.
 
     A token seen twice, or more than MAX_PAGES pages, raises MalformedResponseError
@@ -74,7 +72,9 @@ async def fetch_models(
         params: dict[str, str | int] = {"pageSize": PAGE_SIZE}
         if token:
             params["pageToken"] = token
-        page, token = parse_page(await get_json(ctx, path, headers=headers, params=params))
+        page, token = parse_page(
+            await get_json(ctx, path, params=params, key_header="x-goog-api-key")
+        )
         models.extend(page)
         if token is None:
             return models

@@ -1,0 +1,180 @@
+"""Mapping a provider's HTTP error onto `neoclone_core.errors`, with a clean message.
+
+The status decides the class, refined by the upstream message (an "API key not valid"
+400 is an authentication error, a 400 about context length is `ContextTooLongError`);
+the message is the upstream one, shortened and scrubbed of credentials.
+"""
+
+from __future__ import annotations
+
+import http
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from neoclone_core._error_body import (
+    as_text,
+    error_object,
+    loads_or_none,
+    truncate,
+    upstream_message,
+)
+from neoclone_core._provider import ProviderContext
+from neoclone_core._retry_after import parse_retry_after
+from neoclone_core._secrets import Secret, redact
+from neoclone_core.errors import (
+    AuthenticationError,
+    BadRequestError,
+    ContextTooLongError,
+    ModelNotFoundError,
+    ProviderError,
+    ProviderTimeoutError,
+    ProviderUnavailableError,
+    RateLimitedError,
+)
+
+__all__ = ["error_from_response"]
+
+MESSAGE_LIMIT = 300  # upstream messages can be whole documents; the gist fits in this
+
+
+_BAD_KEY = re.compile(r"api[ _-]?key not valid|invalid[ _-]api[ _-]?key|incorrect api key")
+_MODERATION = re.compile(r"moderation|flagged")
+_NO_MODEL = re.compile(
+    r"model_not_found|no such model|unknown model|not a valid model|"
+    r"(?s:\bmodel\b.{0,120}\b(?:not found|does not exist|decommissioned|no longer available))"
+)
+_TOO_LONG = re.compile(
+    r"context[ _-]length|context window|maximum context|too many tokens|"
+    r"prompt is too long|request too large|reduce the length|tokens? exceeds?"
+)
+
+
+def error_from_response(
+    provider: str,
+    model: str,
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    now: float,
+    secrets: Iterable[Secret | None] = (),
+) -> ProviderError:
+    """The error an HTTP error response means, for fallback strategies to decide on.
+
+    - 429 → `RateLimitedError`, `retry_after` from `parse_retry_after`;
+    - 401/403 → `AuthenticationError` (a 403 about moderation → `BadRequestError`);
+    - a 4xx saying the key is invalid (Gemini's 400) → `AuthenticationError`;
+    - 404, or a 4xx saying the model does not exist → `ModelNotFoundError`;
+    - 400/413/422 about context length or too many tokens → `ContextTooLongError`;
+    - 408 → `ProviderTimeoutError`; any other 4xx → `BadRequestError`;
+    - 5xx, 529 and anything else → `ProviderUnavailableError`.
+
+    The message is `"{provider}: HTTP {status}: {upstream message}"`, the upstream message
+    taken from the usual shapes and shortened; it is redacted with `secrets` and of
+    anything shaped like a key. `now` is the POSIX time that reset times are relative to.
+    """
+    document = loads_or_none(body)
+    return _build_error(
+        provider,
+        model,
+        status,
+        label=f"HTTP {status}",
+        upstream=upstream_message(document, body) or _reason(status),
+        text=_classifying_text(document, body),
+        retry_after=lambda: parse_retry_after(headers, document, now),
+        secrets=secrets,
+    )
+
+
+def embedded_error(
+    ctx: ProviderContext, model: str, document: Mapping[str, Any], headers: Mapping[str, str]
+) -> ProviderError | None:
+    """The mapped error for `{"error": {"code": 429, ...}}` inside a 200 or a stream;
+    None when its code is not an HTTP status."""
+    status = _embedded_status(document.get("error"))
+    if status is None:
+        return None
+    now = ctx.clock()
+    return _build_error(
+        ctx.provider,
+        model,
+        status,
+        label=f"error {status} inside an HTTP 200",
+        upstream=upstream_message(document, b"") or _reason(status),
+        text=_classifying_text(document, b""),
+        retry_after=lambda: parse_retry_after(headers, document, now),
+        secrets=[ctx.api_key],
+    )
+
+
+def _build_error(
+    provider: str,
+    model: str,
+    status: int,
+    *,
+    label: str,
+    upstream: str,
+    text: str,
+    retry_after: Callable[[], float | None],
+    secrets: Iterable[Secret | None],
+) -> ProviderError:
+    secrets = list(secrets)
+    # Redact before shortening, so that a key cut in half cannot slip through.
+    shortened = truncate(redact(upstream, secrets), MESSAGE_LIMIT)
+    message = redact(f"{provider}: {label}: {shortened}", secrets)
+    cls = _error_class(status, text)
+    if cls is RateLimitedError:
+        return RateLimitedError(
+            message, provider=provider, model=model, status=status, retry_after=retry_after()
+        )
+    return cls(message, provider=provider, model=model, status=status)
+
+
+def _error_class(status: int, text: str) -> type[ProviderError]:
+    """The class for `status`, refined by the lowercased upstream `text`."""
+    if status == 429:
+        return RateLimitedError
+    if status in (401, 403):
+        return BadRequestError if _MODERATION.search(text) else AuthenticationError
+    if 400 <= status < 500:
+        return _client_error_class(status, text)
+    return ProviderUnavailableError
+
+
+def _client_error_class(status: int, text: str) -> type[ProviderError]:
+    if _BAD_KEY.search(text):
+        return AuthenticationError
+    if status == 404 or _NO_MODEL.search(text):
+        return ModelNotFoundError
+    if status in (400, 413, 422) and _TOO_LONG.search(text):
+        return ContextTooLongError
+    if status == 408:
+        return ProviderTimeoutError
+    return BadRequestError
+
+
+def _embedded_status(error: object) -> int | None:
+    code = error.get("code") if isinstance(error, Mapping) else None
+    if isinstance(code, str) and code.isdigit():
+        code = int(code)
+    if isinstance(code, int) and not isinstance(code, bool) and 400 <= code <= 599:
+        return code
+    return None
+
+
+def _classifying_text(document: object, body: bytes) -> str:
+    """Everything the class may be decided on: message, code, type and status, lowercased."""
+    error = error_object(document).get("error")
+    parts = [upstream_message(document, body)]
+    if isinstance(error, Mapping):
+        parts.extend(as_text(error.get(key)) for key in ("code", "type", "status"))
+    parts.extend(as_text(error_object(document).get(key)) for key in ("code", "type"))
+    return " ".join(parts).lower()
+
+
+def _reason(status: int) -> str:
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return "no message"
