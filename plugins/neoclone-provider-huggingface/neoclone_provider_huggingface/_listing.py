@@ -1,0 +1,220 @@
+"""The router's `GET /v1/models` list, read into catalog entries.
+
+Each model lists the inference providers that serve it (`providers[]`), each with a
+status (`live` or `error`), and, when available, its context length, its prices in USD
+per million tokens and whether it supports tools. The router picks one of them for a
+call unless the model id is suffixed with `:<provider>`.
+
+Which entry a model becomes:
+
+- a live provider charges exactly zero for input and output: a FREE entry pinned to
+  that provider (`<id>:<provider>`), so that the router cannot send the call to a paid
+  one; its facts are that provider's;
+- otherwise a paid entry under the plain id, routed by Hugging Face; its facts are the
+  ones that hold whichever live provider serves: the smallest known context length,
+  tools only when every live provider that says so says yes, and the cheapest live
+  provider's prices (a lower bound of what a call costs);
+- no live provider at all (or no text output): no entry, since no call could succeed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import structlog
+
+from neoclone_core import Capability, ModelInfo, Pricing, RateLimit
+from neoclone_core.errors import MalformedResponseError
+
+PROVIDER = "huggingface"
+LIVE = "live"
+log = structlog.get_logger("neoclone")
+
+_CODE_MODEL = re.compile(r"coder|codestral|devstral|codellama|\bcode\b", re.IGNORECASE)
+_REASONING_MODEL = re.compile(r"(?:^|[-_/ ])r1(?:$|[-_ ])|qwq|thinking|reason", re.IGNORECASE)
+"""The list has no reasoning or code field; model ids do ("DeepSeek-R1", "QwQ-32B",
+"Qwen2.5-Coder-32B-Instruct")."""
+
+
+class _Malformed(ValueError):
+    """An entry of the list cannot be read; it is skipped, not the whole list."""
+
+
+def parse_models(document: object) -> list[ModelInfo]:
+    """The chat models of a `GET /models` document, in its order.
+
+    Entries that cannot be read are skipped with a `neoclone.model_skipped` warning; a
+    document without a `data` list raises MalformedResponseError.
+    """
+    data = document.get("data") if isinstance(document, Mapping) else None
+    if not isinstance(data, list):
+        msg = f"{PROVIDER}: malformed response: the model list has no 'data' list"
+        raise MalformedResponseError(msg, provider=PROVIDER, status=200)
+    models = []
+    for index, entry in enumerate(data):
+        try:
+            model = model_from_entry(entry)
+        except (TypeError, ValueError) as exc:  # _Malformed, or a constructor refusing a value
+            log.warning(
+                "neoclone.model_skipped",
+                provider=PROVIDER,
+                entry=_entry_name(entry, index),
+                reason=str(exc),
+            )
+            continue
+        if model is not None:
+            models.append(model)
+    return models
+
+
+def model_from_entry(entry: object) -> ModelInfo | None:
+    """One entry as a ModelInfo (see the module docstring for which); None when no
+    live provider serves it or it outputs no text. Raises ValueError when unreadable."""
+    if not isinstance(entry, Mapping):
+        msg = f"not an object but {type(entry).__name__}"
+        raise _Malformed(msg)
+    model_id = entry.get("id")
+    if not isinstance(model_id, str) or not model_id.strip():
+        msg = "no id"
+        raise _Malformed(msg)
+    architecture = _mapping(entry.get("architecture"))
+    live = _live_providers(entry.get("providers"))
+    why_not = _unservable(architecture, live)
+    if why_not:
+        log.debug("neoclone.model_skipped", provider=PROVIDER, entry=model_id, reason=why_not)
+        return None
+    free_route = next((p for p in live if _pricing(p).is_zero), None)
+    if free_route is not None:
+        return _free_model(model_id, architecture, free_route)
+    return _paid_model(model_id, architecture, live)
+
+
+def _unservable(architecture: Mapping[str, Any], live: Sequence[Mapping[str, Any]]) -> str:
+    if "text" not in _modalities(architecture, "output"):
+        return "no text output"
+    return "" if live else "no live provider"
+
+
+def _free_model(
+    model_id: str, architecture: Mapping[str, Any], route: Mapping[str, Any]
+) -> ModelInfo:
+    provider = str(route["provider"]).strip()
+    return ModelInfo(
+        provider=PROVIDER,
+        name=f"{model_id}:{provider}",
+        display_name=f"{model_id} (free on {provider})",
+        context_length=_context_length(route),
+        capabilities=_capabilities(
+            model_id, architecture, tools=route.get("supports_tools") is True
+        ),
+        pricing=Pricing(0.0, 0.0),
+        free=True,
+        rate_limit=RateLimit(),  # Hugging Face documents no request limits, only billing
+    )
+
+
+def _paid_model(
+    model_id: str, architecture: Mapping[str, Any], live: Sequence[Mapping[str, Any]]
+) -> ModelInfo:
+    contexts = [c for p in live if (c := _context_length(p)) is not None]
+    said = [p["supports_tools"] for p in live if isinstance(p.get("supports_tools"), bool)]
+    return ModelInfo(
+        provider=PROVIDER,
+        name=model_id,
+        display_name=model_id,
+        context_length=min(contexts, default=None),
+        capabilities=_capabilities(model_id, architecture, tools=bool(said) and all(said)),
+        pricing=_cheapest(live),
+        free=False,
+        rate_limit=RateLimit(),
+    )
+
+
+def _live_providers(value: object) -> list[Mapping[str, Any]]:
+    """The providers whose status is `live` and that name themselves; odd items are
+    ignored rather than losing the model."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        msg = "providers is not a list"
+        raise _Malformed(msg)
+    return [
+        p
+        for p in value
+        if isinstance(p, Mapping)
+        and str(p.get("status", "")).strip().lower() == LIVE
+        and isinstance(p.get("provider"), str)
+        and p["provider"].strip()
+    ]
+
+
+def _pricing(route: Mapping[str, Any]) -> Pricing:
+    prices = _mapping(route.get("pricing"))
+    return Pricing(_price(prices.get("input")), _price(prices.get("output")))
+
+
+def _price(value: object) -> float | None:
+    """USD per million tokens; None when absent or not a finite, non-negative number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        amount = float(value)
+    except ValueError:
+        return None
+    return amount if math.isfinite(amount) and amount >= 0 else None
+
+
+def _cheapest(live: Sequence[Mapping[str, Any]]) -> Pricing:
+    priced = [
+        pricing
+        for pricing in map(_pricing, live)
+        if pricing.input_per_mtok is not None and pricing.output_per_mtok is not None
+    ]
+    return min(
+        priced,
+        key=lambda p: (p.input_per_mtok or 0.0) + (p.output_per_mtok or 0.0),
+        default=Pricing(),
+    )
+
+
+def _capabilities(
+    model_id: str, architecture: Mapping[str, Any], *, tools: bool
+) -> set[Capability]:
+    found = {Capability.TEXT, Capability.STREAMING}
+    if "image" in _modalities(architecture, "input"):
+        found.add(Capability.VISION)
+    if tools:
+        found.add(Capability.TOOLS)
+    if _CODE_MODEL.search(model_id):
+        found.add(Capability.CODE)
+    if _REASONING_MODEL.search(model_id):
+        found.add(Capability.REASONING)
+    return found
+
+
+def _modalities(architecture: Mapping[str, Any], side: str) -> set[str]:
+    """`input_modalities` / `output_modalities`; text when not given (the router lists
+    chat-completion models)."""
+    listed = architecture.get(f"{side}_modalities")
+    if isinstance(listed, list):
+        return {m.strip().lower() for m in listed if isinstance(m, str)}
+    return {"text"}
+
+
+def _context_length(route: Mapping[str, Any]) -> int | None:
+    value = route.get("context_length")
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return None
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _entry_name(entry: object, index: int) -> str:
+    model_id = entry.get("id") if isinstance(entry, Mapping) else None
+    return model_id if isinstance(model_id, str) and model_id else f"#{index}"
