@@ -42,6 +42,11 @@ _BAD_KEY = re.compile(r"api[ _-]?key not valid|invalid[ _-]api[ _-]?key|incorrec
 _MODERATION = re.compile(r"moderation|flagged")
 _NO_MODEL = re.compile(
     r"model_not_found|no such model|unknown model|not a valid model|"
+    # the model exists but is not served to this account or on this tier (GitHub's
+    # "No access to model" / `unavailable_model`, HF's `model_not_supported`, Together's
+    # non-serverless models): another model can serve, the key is fine
+    r"no access to model|unavailable[ _]model|model_not_supported|"
+    r"not supported by any provider|non-serverless|model_not_available|dedicated[ _]endpoint|"
     r"(?s:\bmodel\b.{0,120}\b(?:not found|does not exist|decommissioned|no longer available))"
 )
 _TOO_LONG = re.compile(
@@ -62,12 +67,16 @@ def error_from_response(
 ) -> ProviderError:
     """The error an HTTP error response means, for fallback strategies to decide on.
 
-    - 429 → `RateLimitedError`, `retry_after` from `parse_retry_after`;
-    - 401/403 → `AuthenticationError` (a 403 about moderation → `BadRequestError`);
+    - 429, and 402 (credit or spending limit) → `RateLimitedError`, `retry_after` from
+      `parse_retry_after`;
+    - 401/403 → `AuthenticationError` (a 403 about moderation → `BadRequestError`, one
+      saying the account has no access to the model → `ModelNotFoundError`);
     - a 4xx saying the key is invalid (Gemini's 400) → `AuthenticationError`;
-    - 404, or a 4xx saying the model does not exist → `ModelNotFoundError`;
-    - 400/413/422 about context length or too many tokens → `ContextTooLongError`;
-    - 408 → `ProviderTimeoutError`; any other 4xx → `BadRequestError`;
+    - 404, or a 4xx saying the model does not exist or is not served to this account
+      → `ModelNotFoundError`;
+    - 413, and 400/422 about context length or too many tokens → `ContextTooLongError`;
+    - 408 → `ProviderTimeoutError`; 410 → `ProviderUnavailableError`;
+    - any other 4xx → `BadRequestError`;
     - 5xx, 529 and anything else → `ProviderUnavailableError`.
 
     The message is `"{provider}: HTTP {status}: {upstream message}"`, the upstream message
@@ -133,9 +142,13 @@ def _build_error(
 
 def _error_class(status: int, text: str) -> type[ProviderError]:
     """The class for `status`, refined by the lowercased upstream `text`."""
-    if status == 429:
+    if status in (402, 429):  # 402: the account's credit or spending limit, a quota too
         return RateLimitedError
+    if status == 410:  # gone for now (GitHub's retirement brownouts): others can serve
+        return ProviderUnavailableError
     if status in (401, 403):
+        if _NO_MODEL.search(text):
+            return ModelNotFoundError
         return BadRequestError if _MODERATION.search(text) else AuthenticationError
     if 400 <= status < 500:
         return _client_error_class(status, text)
@@ -147,8 +160,8 @@ def _client_error_class(status: int, text: str) -> type[ProviderError]:
         return AuthenticationError
     if status == 404 or _NO_MODEL.search(text):
         return ModelNotFoundError
-    if status in (400, 413, 422) and _TOO_LONG.search(text):
-        return ContextTooLongError
+    if status == 413 or (status in (400, 422) and _TOO_LONG.search(text)):
+        return ContextTooLongError  # 413: the request is larger than this model takes
     if status == 408:
         return ProviderTimeoutError
     return BadRequestError

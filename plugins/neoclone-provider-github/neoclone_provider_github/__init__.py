@@ -34,11 +34,7 @@ from neoclone_core import (
 )
 from neoclone_core.errors import (
     AuthenticationError,
-    ContextTooLongError,
     MalformedResponseError,
-    ModelNotFoundError,
-    ProviderError,
-    ProviderUnavailableError,
 )
 from neoclone_core.openai_compat import chat_completion, get_json, stream_chat_completion
 from neoclone_provider_github._limits import FreeLimits, free_limits
@@ -53,7 +49,6 @@ __all__ = [
     "model_from_entry",
     "neoclone_register_providers",
     "parse_models",
-    "refine_error",
 ]
 
 PROVIDER = "github"
@@ -87,8 +82,7 @@ class GitHubModelsProvider:
     ) -> ChatResponse:
         """One completion; MissingAPIKeyError before any request when no token is set."""
         ctx.require_api_key()
-        with _refined_errors():
-            return await chat_completion(ctx, model, request, path=CHAT_PATH, headers=API_HEADERS)
+        return await chat_completion(ctx, model, request, path=CHAT_PATH, headers=API_HEADERS)
 
     async def stream(
         self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
@@ -96,11 +90,10 @@ class GitHubModelsProvider:
         """The completion's chunks as they arrive (Azure's leading content-filter event,
         which has no choices, yields nothing)."""
         ctx.require_api_key()
-        with _refined_errors():
-            async for chunk in stream_chat_completion(
-                ctx, model, request, path=CHAT_PATH, headers=API_HEADERS
-            ):
-                yield chunk
+        async for chunk in stream_chat_completion(
+            ctx, model, request, path=CHAT_PATH, headers=API_HEADERS
+        ):
+            yield chunk
 
 
 @hookimpl
@@ -110,32 +103,6 @@ def neoclone_register_providers(register: Callable[[Provider], None]) -> None:
 
 
 # -- errors the shared mapping reads too generally ----------------------------------------
-
-_REFINEMENTS: tuple[tuple[Callable[[int | None, str], bool], type[ProviderError]], ...] = (
-    # 403 "No access to model: openai/o1": the model is not served to this account (the
-    # o-series needs a Copilot subscription), the token itself works for other models.
-    (lambda status, text: status == 403 and "no access to model" in text, ModelNotFoundError),
-    # 400 `unavailable_model` "Unavailable model: openai/o4-mini".
-    (lambda status, text: status == 400 and "unavailable model" in text, ModelNotFoundError),
-    # 413 `tokens_limit_reached` "Request body too large for gpt-4o model. Max size: 8000
-    # tokens.": the free tier's input cap; a model with a larger one may take the prompt.
-    (lambda status, text: status == 413, ContextTooLongError),
-    # 410 `github_models_retirement_brownout`, reported in a public issue (2026-08): the
-    # whole service is off for a while, other providers can serve.
-    (lambda status, text: status == 410, ProviderUnavailableError),
-)
-
-
-def refine_error(error: ProviderError) -> ProviderError:
-    """A more useful class for GitHub answers that the shared mapping reads as an
-    authentication failure (which benches every GitHub model for an hour) or as the
-    caller's mistake (which ends the request instead of falling back); see
-    `_REFINEMENTS`. Anything else is returned unchanged."""
-    text = str(error).lower()
-    for matches, cls in _REFINEMENTS:
-        if matches(error.status, text) and not isinstance(error, cls):
-            return cls(str(error), provider=error.provider, model=error.model, status=error.status)
-    return error
 
 
 @contextlib.contextmanager
@@ -147,17 +114,6 @@ def _token_wanted(ctx: ProviderContext) -> Iterator[None]:
         if ctx.api_key is None:
             ctx.require_api_key()
         raise
-
-
-@contextlib.contextmanager
-def _refined_errors() -> Iterator[None]:
-    try:
-        yield
-    except ProviderError as exc:
-        refined = refine_error(exc)
-        if refined is exc:
-            raise
-        raise refined from exc
 
 
 # -- the catalog -------------------------------------------------------------------------

@@ -37,9 +37,6 @@ from neoclone_core import (
 )
 from neoclone_core.errors import (
     AuthenticationError,
-    ModelNotFoundError,
-    ProviderError,
-    RateLimitedError,
 )
 from neoclone_core.openai_compat import chat_completion, get_json, stream_chat_completion
 from neoclone_provider_huggingface._listing import PROVIDER, model_from_entry, parse_models
@@ -49,10 +46,7 @@ __all__ = [
     "model_from_entry",
     "neoclone_register_providers",
     "parse_models",
-    "refine_error",
 ]
-
-_NOT_SERVED = "not supported by any provider"
 
 
 class HuggingFaceProvider:
@@ -76,43 +70,21 @@ class HuggingFaceProvider:
     ) -> ChatResponse:
         """One completion; MissingAPIKeyError before any request when no token is set."""
         ctx.require_api_key()
-        with _refined_errors():
-            return await chat_completion(ctx, model, request)
+        return await chat_completion(ctx, model, request)
 
     async def stream(
         self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
     ) -> AsyncIterator[ChatChunk]:
         """The completion's chunks as they arrive."""
         ctx.require_api_key()
-        with _refined_errors():
-            async for chunk in stream_chat_completion(ctx, model, request):
-                yield chunk
+        async for chunk in stream_chat_completion(ctx, model, request):
+            yield chunk
 
 
 @hookimpl
 def neoclone_register_providers(register: Callable[[Provider], None]) -> None:
     """Register the Hugging Face provider."""
     register(HuggingFaceProvider())
-
-
-def refine_error(error: ProviderError) -> ProviderError:
-    """A more useful class for two router answers that the shared mapping reads as
-    BadRequestError, which ends a request instead of falling back:
-
-    - 402 "You have exceeded your monthly included credits": the account's credit is
-      spent; other providers can still serve → RateLimitedError (no wait is known);
-    - 400 `model_not_supported` "The requested model 'x' is not supported by any
-      provider you have enabled" → ModelNotFoundError.
-
-    Anything else is returned unchanged.
-    """
-    if error.status == 402:
-        return RateLimitedError(str(error), provider=error.provider, model=error.model, status=402)
-    if error.status == 400 and _NOT_SERVED in str(error).lower():
-        return ModelNotFoundError(
-            str(error), provider=error.provider, model=error.model, status=400
-        )
-    return error
 
 
 @contextlib.contextmanager
@@ -124,14 +96,3 @@ def _token_wanted(ctx: ProviderContext) -> Iterator[None]:
         if ctx.api_key is None:
             ctx.require_api_key()
         raise
-
-
-@contextlib.contextmanager
-def _refined_errors() -> Iterator[None]:
-    try:
-        yield
-    except ProviderError as exc:
-        refined = refine_error(exc)
-        if refined is exc:
-            raise
-        raise refined from exc

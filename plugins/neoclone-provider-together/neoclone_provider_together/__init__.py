@@ -14,10 +14,9 @@ rerank, moderation and base "language" models cannot serve a chat completion).
 
 from __future__ import annotations
 
-import contextlib
 import math
 import re
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 import structlog
@@ -36,9 +35,6 @@ from neoclone_core import (
 )
 from neoclone_core.errors import (
     MalformedResponseError,
-    ModelNotFoundError,
-    ProviderError,
-    RateLimitedError,
 )
 from neoclone_core.openai_compat import chat_completion, get_json, stream_chat_completion
 
@@ -48,7 +44,6 @@ __all__ = [
     "model_from_entry",
     "neoclone_register_providers",
     "parse_models",
-    "refine_error",
 ]
 
 PROVIDER = "together"
@@ -68,8 +63,6 @@ _VISION_MODEL = re.compile(r"vision|(?:^|[-_/ ])vl(?:$|[-_ ])", re.IGNORECASE)
 """The list says nothing of capabilities; ids and names do ("DeepSeek-R1-...",
 "Llama-Vision-Free", "Qwen2.5-Coder"). Tools are never claimed: nothing says so."""
 
-_NOT_SERVERLESS = ("non-serverless", "model_not_available", "dedicated endpoint")
-
 
 class TogetherProvider:
     """The `together` provider: discovery from `/models`, chat through the shared client."""
@@ -88,17 +81,15 @@ class TogetherProvider:
     ) -> ChatResponse:
         """One completion; MissingAPIKeyError before any request when no key is set."""
         ctx.require_api_key()
-        with _refined_errors():
-            return await chat_completion(ctx, model, request)
+        return await chat_completion(ctx, model, request)
 
     async def stream(
         self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
     ) -> AsyncIterator[ChatChunk]:
         """The completion's chunks as they arrive."""
         ctx.require_api_key()
-        with _refined_errors():
-            async for chunk in stream_chat_completion(ctx, model, request):
-                yield chunk
+        async for chunk in stream_chat_completion(ctx, model, request):
+            yield chunk
 
 
 @hookimpl
@@ -108,39 +99,6 @@ def neoclone_register_providers(register: Callable[[Provider], None]) -> None:
 
 
 # -- errors the shared mapping reads too generally ----------------------------------------
-
-
-def refine_error(error: ProviderError) -> ProviderError:
-    """A more useful class for two Together answers that the shared mapping turns into
-    BadRequestError, which ends a request instead of falling back:
-
-    - 400 "Unable to access non-serverless model" (`model_not_available`) and
-      `dedicated_endpoint_not_running`: this model cannot be served to this account,
-      another model can → ModelNotFoundError;
-    - 402, the account's spending or credit limit reached → RateLimitedError (a quota;
-      other providers can still serve).
-
-    Anything else is returned unchanged.
-    """
-    text = str(error).lower()
-    if error.status == 400 and any(marker in text for marker in _NOT_SERVERLESS):
-        return ModelNotFoundError(
-            str(error), provider=error.provider, model=error.model, status=error.status
-        )
-    if error.status == 402:
-        return RateLimitedError(str(error), provider=error.provider, model=error.model, status=402)
-    return error
-
-
-@contextlib.contextmanager
-def _refined_errors() -> Iterator[None]:
-    try:
-        yield
-    except ProviderError as exc:
-        refined = refine_error(exc)
-        if refined is exc:
-            raise
-        raise refined from exc
 
 
 # -- the model list ----------------------------------------------------------------------
