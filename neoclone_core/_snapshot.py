@@ -30,8 +30,12 @@ def _snapshot_document() -> dict[str, Any]:
 
 
 def snapshot_date() -> str:
-    """The date the snapshot's data was recorded (ISO, `YYYY-MM-DD`)."""
-    return str(_snapshot_document().get("snapshot_date", "unknown"))
+    """When the snapshot's data was recorded: a date, or the range of its providers'."""
+    document = _snapshot_document()
+    dates = sorted(str(d) for d in document.get("recorded", {}).values())
+    if dates and dates[0] != dates[-1]:
+        return f"{dates[0]} to {dates[-1]}"
+    return str(document.get("snapshot_date", "unknown"))
 
 
 @functools.cache

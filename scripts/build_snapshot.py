@@ -27,6 +27,7 @@ from neoclone_core import (
     build_plugins,
     model_to_dict,
 )
+from neoclone_core.cli import configure_logging
 from neoclone_core.testing import RecordingServer, Reply
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,18 +43,33 @@ class Recording:
     routes: tuple[tuple[str, str, str], ...]  # (method, path under base, fixture file)
 
 
-OPENROUTER_FIXTURES = "plugins/neoclone-provider-openrouter/tests/fixtures"
+def _fixture(plugin: str, name: str) -> str:
+    return f"plugins/neoclone-provider-{plugin}/tests/fixtures/{name}"
+
+
+# Only real, dated recordings: documentation examples and synthetic shapes (Together,
+# Mistral, Cerebras, OpenCode Zen, the Hugging Face example) would put models in the
+# snapshot that no provider ever listed. Ollama's models are the user's own, never bundled.
 RECORDINGS = {
     "openrouter": Recording(
         "2025-05-23",
         "/api/v1",
-        (
-            (
-                "GET",
-                "/models",
-                "plugins/neoclone-provider-openrouter/tests/fixtures/openrouter-models-2025-05.json",
-            ),
-        ),
+        (("GET", "/models", _fixture("openrouter", "openrouter-models-2025-05.json")),),
+    ),
+    "groq": Recording(
+        "2025-11-17",
+        "/openai/v1",
+        (("GET", "/models", _fixture("groq", "groq-models-2025-11.json")),),
+    ),
+    "gemini": Recording(
+        "2025-12-23",
+        "",
+        (("GET", "/v1beta/models", _fixture("gemini", "gemini-models-2025-12.json")),),
+    ),
+    "github": Recording(
+        "2025-05-17",
+        "",
+        (("GET", "/catalog/models", _fixture("github", "github-models-catalog-2025-05.json")),),
     ),
 }
 
@@ -66,8 +82,10 @@ async def build() -> dict[str, object]:
             for method, path, fixture in recording.routes:
                 server.route(method, prefix + path, Reply.json_file(ROOT / fixture))
             providers[name] = ProviderSettings(base_url=server.url + prefix)
-        settings = Settings(home=Path(home), providers=providers)
         plugins = build_plugins()
+        for other in set(plugins.providers()) - set(RECORDINGS):  # no network, ever
+            providers[other] = ProviderSettings(enabled=False)
+        settings = Settings(home=Path(home), providers=providers)
         # keyed providers list models only with a key; the local server accepts any
         env = {p.api_key_env: "placeholder" for p in plugins.providers().values() if p.api_key_env}
         async with Neoclone(settings, plugins=plugins, env=env) as neoclone:
@@ -75,7 +93,7 @@ async def build() -> dict[str, object]:
             missing = sorted(set(RECORDINGS) - set(neoclone.catalog.providers))
             if missing:
                 sys.exit(f"install the plugins of {', '.join(missing)} first")
-            for scan in scans:
+            for scan in (s for s in scans if s.provider in RECORDINGS):
                 print(f"{scan.provider:<12} {scan.status.value:<8} {scan.models:>4} models")
             models = [m for m in neoclone.models(free_only=True) if m.provider in RECORDINGS]
     return {
@@ -98,6 +116,7 @@ def _epoch(day: str) -> float:
 
 
 def main() -> None:
+    configure_logging(0)
     document = anyio.run(build)
     SNAPSHOT.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {len(document['models'])} free models to {SNAPSHOT.relative_to(ROOT)}")  # type: ignore[arg-type]
