@@ -584,7 +584,11 @@ async def test_retry_after_as_an_http_date(server: RecordingServer, ctx: Provide
         (402, {"error": {"message": "Insufficient credits"}}, RateLimitedError),
         (403, {"error": {"message": "No access to model: openai/o1"}}, ModelNotFoundError),
         (400, {"error": {"code": "model_not_supported", "message": "x"}}, ModelNotFoundError),
-        (413, {"error": {"code": "tokens_limit_reached", "message": "Request body too large"}}, ContextTooLongError),
+        (
+            413,
+            {"error": {"code": "tokens_limit_reached", "message": "Request body too large"}},
+            ContextTooLongError,
+        ),
         (410, {"error": {"message": "brownout"}}, ProviderUnavailableError),
         (408, {"error": "timeout"}, ProviderTimeoutError),
         (500, {"error": {"message": "Internal Server Error"}}, ProviderUnavailableError),
