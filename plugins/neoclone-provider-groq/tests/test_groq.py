@@ -33,6 +33,7 @@ from neoclone_core import (
     ScanStatus,
     Secret,
     Settings,
+    Source,
     build_plugins,
 )
 from neoclone_core.errors import (
@@ -440,5 +441,6 @@ async def test_neoclone_skips_groq_without_a_key_with_a_one_line_reason(
 
     assert scan.status == ScanStatus.SKIPPED
     assert scan.message == "groq: no API key (set GROQ_API_KEY)"
-    assert listed == []
+    # never scanned: only the bundled snapshot's entries, nothing from a live scan
+    assert {m.source for m in listed} <= {Source.SNAPSHOT}
     assert server.requests == []
