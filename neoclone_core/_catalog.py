@@ -112,6 +112,7 @@ class Catalog:
             timeout=configured.timeout or self.settings.request_timeout,
             http=self.http,
             clock=self.clock,
+            options=configured.options,
         )
 
     async def discover(

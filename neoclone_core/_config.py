@@ -53,6 +53,9 @@ class ProviderSettings:
     base_url: str | None = None
     timeout: float | None = None
     api_key_env: str | None = None
+    options: Mapping[str, object] = attrs.field(factory=dict)
+    """The provider plugin's own settings (`[providers.<name>.options]`), passed to it
+    untouched in `ProviderContext.options`; each plugin documents and checks its own."""
 
 
 @attrs.frozen
@@ -172,7 +175,7 @@ _TOP_KEYS = (
     "providers",
 )
 _CACHE_KEYS = ("ttl_days", "backoff_base_seconds", "backoff_cap_seconds")
-_PROVIDER_KEYS = ("enabled", "base_url", "timeout", "api_key_env")
+_PROVIDER_KEYS = ("enabled", "base_url", "timeout", "api_key_env", "options")
 
 
 def _parse(root: _Table) -> Settings:
@@ -221,6 +224,7 @@ def _provider(table: _Table) -> ProviderSettings:
         base_url=table.get("base_url", _url, None),
         timeout=table.get("timeout", _positive, None),
         api_key_env=table.get("api_key_env", _env_name, None),
+        options=table.child("options").data if "options" in table.data else {},
     )
 
 

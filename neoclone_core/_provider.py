@@ -7,7 +7,7 @@ isolates their failures, so a provider author writes plain async methods.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import attrs
@@ -27,6 +27,7 @@ class ProviderContext:
     `base_url` is the configured override or the provider's default; `api_key` is read
     from the environment variable the config names (or the provider's default one) and
     is None when unset. `http` is shared by all providers and closed by the core.
+    `options` is the provider's own table from the config (`[providers.<name>.options]`).
     """
 
     provider: str
@@ -36,6 +37,7 @@ class ProviderContext:
     timeout: float
     http: httpx.AsyncClient
     clock: Callable[[], float]
+    options: Mapping[str, object] = attrs.field(factory=dict)
 
     def require_api_key(self) -> Secret:
         """The key, or MissingAPIKeyError saying which variable to set."""

@@ -395,3 +395,25 @@ def test_settings_are_frozen(tmp_path: Path) -> None:
 
     with pytest.raises(AttributeError):
         settings.request_timeout = 1.0  # type: ignore[misc]
+
+
+def test_a_providers_options_table_is_passed_through_untouched(tmp_path: Path) -> None:
+    config = tmp_path / "neoclone.toml"
+    config.write_text(
+        '[providers.local.options]\nmodels = ["~/models/a.gguf"]\nthreads = 2\n', encoding="utf-8"
+    )
+    settings = load_settings(config, env={}, cwd=tmp_path)
+    assert settings.provider("local").options == {"models": ["~/models/a.gguf"], "threads": 2}
+    assert settings.provider("other").options == {}
+
+
+def test_a_key_inside_provider_options_is_still_refused(tmp_path: Path) -> None:
+    config = tmp_path / "neoclone.toml"
+    config.write_text(
+        '[providers.x.options]\napi_key = "sk-or-v1-abcdefabcdef0123"\n', encoding="utf-8"
+    )
+    with pytest.raises(
+        ConfigError, match=r"providers\.x\.options\.api_key is not allowed"
+    ) as caught:
+        load_settings(config, env={}, cwd=tmp_path)
+    assert "abcdef" not in str(caught.value)

@@ -20,6 +20,7 @@ import attrs
 import structlog
 
 from neoclone_core import Capability
+from neoclone_core.errors import ConfigError
 from neoclone_provider_local._gguf import GGUFError, read_metadata
 
 __all__ = [
@@ -81,6 +82,17 @@ def configured_paths(env: Mapping[str, str] | None = None) -> list[Path]:
     env = os.environ if env is None else env
     entries = env.get(MODELS_ENV, "").split(os.pathsep)
     return [Path(entry.strip()).expanduser() for entry in entries if entry.strip()]
+
+
+def option_paths(options: Mapping[str, object]) -> list[Path]:
+    """The GGUF files and folders named in the config: `[providers.local.options]
+    models = ["~/models/x.gguf", "~/models/"]`. A wrong shape is a ConfigError."""
+    value = options.get("models", [])
+    entries = [value] if isinstance(value, str) else value
+    if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+        msg = "[providers.local.options] models must be a list of paths to GGUF files or folders"
+        raise ConfigError(msg)
+    return [Path(entry).expanduser() for entry in entries if entry.strip()]
 
 
 def scan(paths: Iterable[Path]) -> list[ModelFile]:

@@ -11,7 +11,6 @@ model stops within a token and is free for the next request.
 from __future__ import annotations
 
 import math
-import os
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
@@ -40,6 +39,7 @@ from neoclone_provider_local._files import (
     ModelFile,
     configured_paths,
     default_model_path,
+    option_paths,
     scan,
 )
 from neoclone_provider_local._runtime import (
@@ -80,7 +80,7 @@ class LocalProvider:
     async def discover(self, ctx: ProviderContext) -> list[ModelInfo]:
         """The servable models with what their GGUF headers say; no model is loaded."""
         await anyio.to_thread.run_sync(require_llama_cpp)
-        files = await anyio.to_thread.run_sync(self._scan)
+        files = await anyio.to_thread.run_sync(self._scan, option_paths(ctx.options))
         now = ctx.clock()
         return [_model_info(file, now) for file in files]
 
@@ -88,7 +88,7 @@ class LocalProvider:
         self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
     ) -> ChatResponse:
         """One completion, computed in a worker thread (the model loads on first use)."""
-        runner = await self._runner(model)
+        runner = await self._runner(ctx, model)
         generation = Generation(plain_messages(request), chat_options(request))
         try:
             done = await anyio.to_thread.run_sync(
@@ -107,7 +107,7 @@ class LocalProvider:
         not hold a task group open across its `yield`s (a consumer that stops early
         would exit it from the wrong task), and a thread needs no task to outlive.
         """
-        runner = await self._runner(model)
+        runner = await self._runner(ctx, model)
         generation = Generation(plain_messages(request), chat_options(request))
         send, receive = anyio.create_memory_object_stream[_Item](max_buffer_size=math.inf)
         token = anyio.lowlevel.current_token()
@@ -127,8 +127,11 @@ class LocalProvider:
         finally:
             generation.stop.set()
 
-    def _scan(self) -> list[ModelFile]:
-        paths = list(self.extra_paths if self.extra_paths is not None else configured_paths())
+    def _scan(self, configured: Sequence[Path] = ()) -> list[ModelFile]:
+        """Scan the default model, `configured` (from the config file's options) and
+        `extra_paths` (or `$NEOCLONE_LOCAL_MODELS`)."""
+        extra = self.extra_paths if self.extra_paths is not None else configured_paths()
+        paths = [*configured, *extra]
         if self.include_default:
             default = default_model_path()
             if default is None:
@@ -139,18 +142,18 @@ class LocalProvider:
         self._files = {file.name: file for file in files}
         return files
 
-    async def _runner(self, model: ModelInfo) -> Runner:
+    async def _runner(self, ctx: ProviderContext, model: ModelInfo) -> Runner:
         """The runner for a catalog model, rescanning once if this instance has not
         scanned yet (the catalog may come from an earlier process's cache)."""
         file = self._files.get(model.name)
         if file is None:
-            await anyio.to_thread.run_sync(self._scan)
+            await anyio.to_thread.run_sync(self._scan, option_paths(ctx.options))
             file = self._files.get(model.name)
         if file is None:
             known = ", ".join(sorted(self._files)) or "none"
             msg = (
-                f"{model.id}: no such local model (serving: {known}); add GGUF files to "
-                f"${MODELS_ENV}, separated by {os.pathsep!r}"
+                f"{model.id}: no such local model (serving: {known}); list GGUF files in "
+                f"[providers.local.options] models, or in ${MODELS_ENV}"
             )
             raise ModelNotFoundError(msg, provider=self.name, model=model.name)
         return self.pool.runner(file.path, model.id, file.context_length or 0)

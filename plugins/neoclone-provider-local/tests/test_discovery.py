@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 import structlog.testing
 from neoclone_provider_local import MODELS_ENV, LocalProvider, ModelPool
@@ -16,7 +17,7 @@ from neoclone_provider_local._files import default_model_path
 from neoclone_provider_local._gguf import read_metadata
 
 from neoclone_core import Capability, ChatRequest, ModelInfo, ProviderContext
-from neoclone_core.errors import ModelNotFoundError, ProviderUnavailableError
+from neoclone_core.errors import ConfigError, ModelNotFoundError, ProviderUnavailableError
 
 pytestmark = pytest.mark.anyio
 
@@ -58,6 +59,23 @@ async def test_user_models_come_from_the_environment(
     models = await LocalProvider(pool=ModelPool(loader=_refuse_to_load)).discover(ctx)
     assert [m.id for m in models] == [DEFAULT_ID, "local/tiny-coder", "local/other"]
     assert Capability.CODE in models[1].capabilities
+
+
+async def test_user_models_come_from_the_config_files_provider_options(
+    ctx: ProviderContext, tmp_path: Path, write_gguf: WriteGGUF
+) -> None:
+    path = write_gguf(tmp_path / "from-config.gguf", {"general.architecture": "llama"})
+    configured = attrs.evolve(ctx, options={"models": [str(path)]})
+    provider = LocalProvider(extra_paths=[], pool=ModelPool(loader=_refuse_to_load))
+    models = await provider.discover(configured)
+    assert [m.id for m in models] == [DEFAULT_ID, "local/from-config"]
+
+
+async def test_a_models_option_that_is_not_a_list_of_paths_is_a_config_error(
+    provider: LocalProvider, ctx: ProviderContext
+) -> None:
+    with pytest.raises(ConfigError, match=r"\[providers.local.options\] models must be a list"):
+        await provider.discover(attrs.evolve(ctx, options={"models": 3}))
 
 
 async def test_a_missing_user_model_is_skipped_with_a_warning_naming_it(
