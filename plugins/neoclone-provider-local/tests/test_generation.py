@@ -60,7 +60,7 @@ async def test_the_model_loads_once_across_calls_and_providers(
     for each in (provider, other):
         await each.chat(ctx, model, request("Hi", 2))
         [_ async for _ in each.stream(ctx, model, request("Hi", 2))]
-    runner = await provider._runner(model)
+    runner = await provider._runner(ctx, model)
     assert runner.loads == 1
     assert runner.load_seconds is not None
 
@@ -88,7 +88,7 @@ async def test_generation_leaves_the_event_loop_free(
 async def test_closing_a_stream_early_stops_generation_and_frees_the_model(
     provider: LocalProvider, ctx: ProviderContext, model: ModelInfo
 ) -> None:
-    runner = await provider._runner(model)
+    runner = await provider._runner(ctx, model)
     stream = provider.stream(ctx, model, request(LONG_STORY, 200))
     first = await stream.__anext__()
     assert isinstance(first, ChatChunk)
@@ -102,7 +102,7 @@ async def test_closing_a_stream_early_stops_generation_and_frees_the_model(
 async def test_a_cancelled_chat_stops_and_frees_the_model(
     provider: LocalProvider, ctx: ProviderContext, model: ModelInfo
 ) -> None:
-    runner = await provider._runner(model)
+    runner = await provider._runner(ctx, model)
     before = runner.tokens_generated
     with anyio.move_on_after(0.2) as scope:
         await provider.chat(ctx, model, request(LONG_STORY, 200))
