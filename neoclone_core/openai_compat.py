@@ -1,5 +1,5 @@
 """What every OpenAI-compatible provider shares: the chat call, its stream, model-list
-GETs, and the mapping of their failures onto `neoclone_core.errors`.
+GETs and other JSON calls, and the mapping of their failures onto `neoclone_core.errors`.
 
 About ten providers (OpenRouter, Groq, GitHub Models, Together, Cerebras, ...) speak the
 same `/chat/completions` dialect but fail each in their own way: a 429 says when to come
@@ -53,9 +53,11 @@ from neoclone_core.errors import (
 __all__ = [
     "CHAT_PATH",
     "chat_completion",
+    "content_text",
     "error_from_response",
     "get_json",
     "parse_retry_after",
+    "post_json",
     "stream_chat_completion",
 ]
 
@@ -79,15 +81,29 @@ async def get_json(
     non-2xx status raises what `error_from_response` maps it to; a body that is not JSON
     raises `MalformedResponseError`.
     """
-    with _transport_errors(ctx, ""):
-        response = await ctx.http.get(
-            ctx.base_url + path,
-            headers=_headers(ctx, headers, key_header=key_header),
-            params=params,
-            timeout=ctx.timeout,
-        )
-    _raise_for_status(ctx, "", response)
-    return _decode_json(ctx, "", response.content)
+    return await _json_call(
+        ctx, "GET", path, model="", headers=headers, key_header=key_header, params=params
+    )
+
+
+async def post_json(
+    ctx: ProviderContext,
+    path: str,
+    body: Mapping[str, Any],
+    *,
+    model: str = "",
+    headers: Mapping[str, str] | None = None,
+    key_header: str | None = None,
+) -> Any:
+    """POST `body` as JSON to `{ctx.base_url}{path}` and decode the JSON answer, for APIs
+    whose calls are not OpenAI's chat (Replicate's predictions).
+
+    Headers and failures are as for `get_json`; errors name `model` when the call is
+    for one.
+    """
+    return await _json_call(
+        ctx, "POST", path, model=model, headers=headers, key_header=key_header, json=body
+    )
 
 
 async def chat_completion(
@@ -171,6 +187,28 @@ def _request_body(model: ModelInfo, request: ChatRequest, *, stream: bool) -> di
     return body
 
 
+async def _json_call(
+    ctx: ProviderContext,
+    method: str,
+    path: str,
+    *,
+    model: str,
+    headers: Mapping[str, str] | None,
+    key_header: str | None,
+    **request: Any,
+) -> Any:
+    with _transport_errors(ctx, model):
+        response = await ctx.http.request(
+            method,
+            ctx.base_url + path,
+            headers=_headers(ctx, headers, key_header=key_header),
+            timeout=ctx.timeout,
+            **request,
+        )
+    _raise_for_status(ctx, model, response)
+    return _decode_json(ctx, model, response.content)
+
+
 def _headers(
     ctx: ProviderContext,
     extra: Mapping[str, str] | None,
@@ -229,7 +267,7 @@ def _completion(ctx: ProviderContext, model: ModelInfo, response: httpx.Response
     tool_calls = message.get("tool_calls")
     return ChatResponse(
         model_id=model.id,
-        content=_text(message.get("content")),
+        content=content_text(message.get("content")),
         finish_reason=_optional_str(choice.get("finish_reason")),
         usage=_usage(document.get("usage")),
         tool_calls=tuple(dict(call) for call in (tool_calls or ()) if isinstance(call, Mapping)),
@@ -243,8 +281,10 @@ def _first_choice(document: object) -> Mapping[str, Any] | None:
     return None
 
 
-def _text(content: object) -> str:
-    """Message content as text: a string, or the text parts of a content-part list."""
+def content_text(content: object) -> str:
+    """Message content as text: a string, or the text parts of a content-part list
+    (images and other parts left out); "" for anything else. For providers that take
+    plain text where OpenAI takes messages (Replicate's prompts)."""
     if isinstance(content, str):
         return content
     if isinstance(content, list):
@@ -289,7 +329,7 @@ def _describe_non_json(ctx: ProviderContext, content: bytes) -> str:
     if not content.strip():
         return "an empty body"
     if looks_like_html(content):
-        return f"an HTML page instead of JSON ({_snippet(ctx, plain_text(content), 80)})"
+        return f"an HTML page, not JSON ({_snippet(ctx, plain_text(content), 80)})"
     return f"invalid JSON ({_snippet(ctx, plain_text(content), 80)})"
 
 
@@ -353,7 +393,7 @@ class _StreamReader:
         if choice is None:  # usage-only or keep-alive events
             return None
         delta = choice.get("delta")
-        content = _text(delta.get("content")) if isinstance(delta, Mapping) else ""
+        content = content_text(delta.get("content")) if isinstance(delta, Mapping) else ""
         finish_reason = _optional_str(choice.get("finish_reason"))
         if finish_reason == "error":
             why = "the provider ended the stream with finish_reason 'error'"

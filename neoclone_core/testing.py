@@ -295,6 +295,7 @@ class _HTTPServer(ThreadingHTTPServer):
     """Tracks its connections so that stopping can close them and join their threads."""
 
     daemon_threads = True
+    request_queue_size = 128  # the default 5 resets connections when 50 clients connect at once
 
     def __init__(self, owner: RecordingServer) -> None:
         self.owner = owner
@@ -439,3 +440,109 @@ def _encode(body: object) -> tuple[bytes, str | None]:
 def _sse_frame(data: str) -> bytes:
     """One SSE event; data with line breaks becomes several `data:` lines, as the spec says."""
     return "".join(f"data: {line}\n" for line in data.split("\n")).encode() + b"\n"
+
+
+# -- helpers for provider plugin tests ----------------------------------------------------
+# Their imports are kept here with them. Pytest fixtures built on them, which need pytest,
+# are in `neoclone_core.pytest_plugin`.
+
+import time  # noqa: E402
+from collections.abc import AsyncIterator  # noqa: E402
+
+from neoclone_core import (  # noqa: E402
+    ChatChunk,
+    Neoclone,
+    Provider,
+    ProviderContext,
+    ProviderSettings,
+    Secret,
+    Settings,
+    build_plugins,
+)
+from neoclone_core._user_agent import user_agent  # noqa: E402
+
+__all__ += [
+    "collect_text",
+    "completion_chunk",
+    "local_http_client",
+    "neoclone_with",
+    "provider_context",
+]
+
+
+def local_http_client() -> httpx.AsyncClient:
+    """An HTTP client like the one `Neoclone` shares with its providers (neoclone's
+    User-Agent, redirects followed), for a RecordingServer. Plain HTTP to 127.0.0.1
+    needs no CA bundle, and not loading one saves ~50 ms a client. Close it after use."""
+    headers = {"User-Agent": user_agent()}
+    return httpx.AsyncClient(verify=False, follow_redirects=True, headers=headers)  # noqa: S501
+
+
+def provider_context(
+    provider: Provider,
+    base_url: str,
+    http: httpx.AsyncClient,
+    *,
+    key: str | None = None,
+    timeout: float = 5.0,
+    now: float | None = None,
+) -> ProviderContext:
+    """What the core hands `provider` for a call to `base_url`: the provider's name and
+    key variable, `key` as the key (None or "": not set), and a clock stopped at `now`
+    (None: the real time)."""
+    return ProviderContext(
+        provider=provider.name,
+        base_url=base_url,
+        api_key=Secret(key) if key else None,
+        api_key_env=provider.api_key_env,
+        timeout=timeout,
+        http=http,
+        clock=time.time if now is None else lambda: now,
+    )
+
+
+def neoclone_with(
+    plugin: object,
+    home: Path,
+    *,
+    base_url: str | None = None,
+    env: Mapping[str, str] | None = None,
+    api_key_env: str | None = None,
+    default_plugins: bool = True,
+) -> Neoclone:
+    """A `Neoclone` over one plugin, for end-to-end tests: no installed entry point is
+    loaded, only `plugin` and (unless `default_plugins` is False) the core's default
+    policies. Its store lives in `home`; every provider the plugin registers calls
+    `base_url` (its default when None) and reads its key from the variable `api_key_env`
+    (its own when None), looked up in `env` only (default: no variable at all)."""
+    from neoclone_core.default_plugins import analyser, fallback, scoring, selection
+
+    defaults = [
+        ("default-analyser", analyser),
+        ("default-scoring", scoring),
+        ("default-selection", selection),
+        ("default-fallback", fallback),
+    ]
+    name = getattr(plugin, "__name__", type(plugin).__name__)
+    plugins = build_plugins(
+        entry_points=False, extra=[*(defaults if default_plugins else []), (name, plugin)]
+    )
+    overrides = ProviderSettings(base_url=base_url, api_key_env=api_key_env)
+    settings = Settings(home=home, providers=dict.fromkeys(plugins.providers(), overrides))
+    return Neoclone(settings, plugins=plugins, env={} if env is None else env)
+
+
+def completion_chunk(
+    content: str, finish_reason: str | None = None, **fields: Any
+) -> dict[str, Any]:
+    """One streamed chunk of a chat completion in OpenAI's shape, for `Reply.sse`;
+    `fields` are added at its top level (Groq's `x_groq`, say)."""
+    choice = {"index": 0, "delta": {"content": content}, "finish_reason": finish_reason}
+    return {"id": "chatcmpl-1", "object": "chat.completion.chunk", "choices": [choice], **fields}
+
+
+async def collect_text(stream: AsyncIterator[ChatChunk], into: list[str]) -> None:
+    """Append the text of each chunk of `stream` to `into` as it arrives, so that a test
+    still sees what was delivered before the stream failed."""
+    async for chunk in stream:
+        into.append(chunk.content)

@@ -1,4 +1,6 @@
-"""Shared fixtures: a throwaway home for the store, a manual clock, both async backends."""
+"""Shared fixtures: a throwaway home for the store, a manual clock, and (as every provider
+plugin's tests have them, from `neoclone_core.pytest_plugin`) both async backends, the
+recording server, an HTTP client like the core's and the captured log events."""
 
 from __future__ import annotations
 
@@ -8,13 +10,8 @@ import pytest
 
 from neoclone_core import Settings
 from neoclone_core._config import CacheSettings
+from neoclone_core.pytest_plugin import anyio_backend, captured, http, server  # noqa: F401
 from tests.support import ManualClock
-
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    """Every async test runs on both backends anyio supports."""
-    return str(request.param)
 
 
 @pytest.fixture

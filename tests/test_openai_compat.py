@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any
@@ -32,9 +32,11 @@ from neoclone_core.errors import (
 )
 from neoclone_core.openai_compat import (
     chat_completion,
+    content_text,
     error_from_response,
     get_json,
     parse_retry_after,
+    post_json,
     stream_chat_completion,
 )
 from neoclone_core.testing import RecordingServer, Reply
@@ -78,19 +80,6 @@ def delta(content: str | None = None, finish_reason: str | None = None) -> dict[
 
 TOKENS = ["Hel", "lo", ", ", "world"]
 STREAM = [delta(), *(delta(t) for t in TOKENS), delta("", "stop")]
-
-
-@pytest.fixture
-def server() -> Iterator[RecordingServer]:
-    with RecordingServer() as running:
-        yield running
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    # Plain HTTP to 127.0.0.1 only: not loading the CA bundle saves ~50 ms per test.
-    async with httpx.AsyncClient(verify=False) as client:
-        yield client
 
 
 def context(
@@ -239,6 +228,69 @@ async def test_get_json_maps_errors_and_refuses_non_json(
         await get_json(ctx, "/models")
     with pytest.raises(MalformedResponseError, match="invalid JSON"):
         await get_json(ctx, "/broken")
+
+
+async def test_post_json_sends_the_body_headers_and_key_and_decodes(
+    server: RecordingServer, ctx: ProviderContext
+) -> None:
+    server.route("POST", "/v1/predictions", Reply(201, body={"id": "p1", "status": "starting"}))
+
+    document = await post_json(
+        ctx, "/predictions", {"input": {"prompt": "hi"}}, headers={"Prefer": "wait=5"}
+    )
+
+    assert document == {"id": "p1", "status": "starting"}
+    [sent] = server.requests
+    assert sent.json() == {"input": {"prompt": "hi"}}
+    assert sent.headers["content-type"] == "application/json"
+    assert sent.headers["prefer"] == "wait=5"
+    assert sent.headers["authorization"] == f"Bearer {KEY}"
+
+
+async def test_post_json_maps_errors_naming_the_model(
+    server: RecordingServer, ctx: ProviderContext
+) -> None:
+    server.route("POST", "/v1/limited", Reply(429, {"Retry-After": "3"}, {"error": "slow down"}))
+    server.route("POST", "/v1/page", Reply(body=b"<html><title>Oops</title></html>"))
+
+    with pytest.raises(RateLimitedError, match="slow down") as limited:
+        await post_json(ctx, "/limited", {}, model="vendor/model-1")
+    with pytest.raises(MalformedResponseError, match=r"an HTML page, not JSON \(Oops\)") as page:
+        await post_json(ctx, "/page", {}, model="vendor/model-1")
+
+    assert (limited.value.model, limited.value.retry_after) == ("vendor/model-1", 3.0)
+    assert (page.value.model, page.value.status) == ("vendor/model-1", 200)
+
+
+async def test_post_json_without_a_server_is_unavailable(http: httpx.AsyncClient) -> None:
+    ctx = context(http, f"http://127.0.0.1:{closed_port()}/v1", key=KEY)
+
+    with pytest.raises(ProviderUnavailableError, match=r"cannot reach 127\.0\.0\.1") as caught:
+        await post_json(ctx, "/predictions", {"input": {}}, model="vendor/model-1")
+
+    assert caught.value.model == "vendor/model-1"
+    assert KEY not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "text"),
+    [
+        ("Hi", "Hi"),
+        (
+            [
+                {"type": "text", "text": "Look: "},
+                {"type": "image_url", "image_url": {"url": "data:image/png;base64,AA"}},
+                {"type": "text", "text": "a cat"},
+                "junk",
+            ],
+            "Look: a cat",
+        ),
+        (None, ""),
+        ({"text": "not a part list"}, ""),
+    ],
+)
+def test_content_text_keeps_the_text_of_a_message(content: object, text: str) -> None:
+    assert content_text(content) == text
 
 
 # -- streaming -------------------------------------------------------------------------

@@ -1,27 +1,36 @@
-"""The recording server that replays provider responses and injects faults in tests."""
+"""The recording server that replays provider responses and injects faults in tests, and
+the helpers that provider plugins' tests build on it."""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from importlib.metadata import version
 from pathlib import Path
 
 import httpx
 import pytest
 
-from neoclone_core.testing import RecordedRequest, RecordingServer, Reply
+from neoclone_core import ChatRequest, ModelInfo, Provider, ScanStatus, hookimpl
+from neoclone_core.errors import StreamInterruptedError
+from neoclone_core.openai_compat import stream_chat_completion
+from neoclone_core.provider_kit import OpenAICompatibleProvider, identify
+from neoclone_core.testing import (
+    RecordedRequest,
+    RecordingServer,
+    Reply,
+    collect_text,
+    completion_chunk,
+    local_http_client,
+    neoclone_with,
+    provider_context,
+)
 
 # Copied unchanged from the shared recordings: ollama/ollama docs/api.md, `GET /api/tags`.
 OLLAMA_TAGS = Path(__file__).parent / "fixtures" / "providers" / "ollama-tags-docs-example.json"
 
 SHORT_TIMEOUT = httpx.Timeout(5.0, read=0.3)
-
-
-@pytest.fixture
-def server() -> Iterator[RecordingServer]:
-    with RecordingServer() as running:
-        yield running
 
 
 @pytest.fixture
@@ -328,3 +337,115 @@ def test_a_stream_cannot_be_both_cut_and_stalled() -> None:
 def test_route_needs_a_reply() -> None:
     with pytest.raises(ValueError, match="at least one reply"):
         RecordingServer().route("GET", "/x")
+
+
+# -- helpers for provider plugin tests -----------------------------------------------------
+
+USER_AGENT = f"neoclone/{version('neoclone')}"
+
+
+class AcmeProvider(OpenAICompatibleProvider):
+    name = "acme"
+    default_base_url = "http://127.0.0.1:9/v1"
+    api_key_env: str | None = "ACME_API_KEY"
+
+    def model_from_entry(self, entry: object) -> ModelInfo:
+        return ModelInfo(self.name, identify(entry)[1], free=True)
+
+
+class AcmePlugin:
+    @hookimpl
+    def neoclone_register_providers(self, register: Callable[[Provider], None]) -> None:
+        register(AcmeProvider())
+
+
+@pytest.mark.anyio
+async def test_the_local_client_names_itself_as_the_core_client_does(
+    server: RecordingServer,
+) -> None:
+    server.route("GET", "/x", Reply(body={}))
+
+    async with local_http_client() as http:
+        await http.get(server.url + "/x")
+
+    assert server.requests[0].headers["user-agent"] == USER_AGENT
+
+
+@pytest.mark.anyio
+async def test_provider_context_is_what_the_core_hands_the_provider(
+    http: httpx.AsyncClient,
+) -> None:
+    ctx = provider_context(AcmeProvider(), "http://127.0.0.1:1/v1", http, key="k", now=42.0)
+    keyless = provider_context(AcmeProvider(), "http://127.0.0.1:1/v1", http, timeout=0.5)
+
+    assert (ctx.provider, ctx.base_url, ctx.api_key_env) == (
+        "acme",
+        "http://127.0.0.1:1/v1",
+        "ACME_API_KEY",
+    )
+    assert ctx.api_key is not None
+    assert ctx.api_key.reveal() == "k"
+    assert (ctx.timeout, ctx.clock(), ctx.http) == (5.0, 42.0, http)
+    assert (keyless.api_key, keyless.timeout) == (None, 0.5)
+    assert abs(keyless.clock() - time.time()) < 60  # None: the real time
+
+
+@pytest.mark.anyio
+async def test_neoclone_with_points_the_plugin_at_the_server_with_keys_from_env_only(
+    server: RecordingServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ACME_API_KEY", "from-the-real-environment")
+    server.route("GET", "/v1/models", Reply(body={"data": [{"id": "m1"}]}))
+
+    async with neoclone_with(AcmePlugin(), tmp_path / "a", base_url=server.url + "/v1") as bare:
+        [skipped] = await bare.discover()
+    env = {"ACME_API_KEY": "k"}
+    async with neoclone_with(
+        AcmePlugin(), tmp_path / "b", base_url=server.url + "/v1", env=env
+    ) as neoclone:
+        [scanned] = await neoclone.discover()
+        listed = neoclone.models(provider="acme")
+
+    assert skipped.status == ScanStatus.SKIPPED  # the real environment is never read
+    assert scanned.status == ScanStatus.SCANNED
+    assert [m.id for m in listed] == ["acme/m1"]
+    [sent] = server.requests
+    assert sent.headers["authorization"] == "Bearer k"
+    assert sent.headers["user-agent"] == USER_AGENT  # neoclone's shared client names itself
+
+
+@pytest.mark.anyio
+async def test_neoclone_with_adds_the_default_policies_unless_told_not_to(
+    tmp_path: Path,
+) -> None:
+    async with neoclone_with(AcmePlugin(), tmp_path / "a") as with_defaults:
+        defaults = set(with_defaults.plugins.infos)
+    async with neoclone_with(AcmePlugin(), tmp_path / "b", default_plugins=False) as alone:
+        pass
+
+    assert {"default-analyser", "default-scoring", "default-selection"} <= defaults
+    assert [info.module for info in alone.plugins.infos.values()] == [__name__]
+    assert set(alone.plugins.providers()) == {"acme"}
+
+
+@pytest.mark.anyio
+async def test_completion_chunks_stream_and_collect_text_keeps_what_came_before_a_failure(
+    server: RecordingServer, http: httpx.AsyncClient
+) -> None:
+    chunks = [completion_chunk("Hel"), completion_chunk("lo"), completion_chunk("", "stop")]
+    server.route("POST", "/v1/chat/completions", Reply.sse(chunks, cut_after_events=2))
+    ctx = provider_context(AcmeProvider(), server.url + "/v1", http)
+    received: list[str] = []
+
+    request = ChatRequest.from_prompt("hi")
+
+    with pytest.raises(StreamInterruptedError, match="connection lost"):
+        await collect_text(stream_chat_completion(ctx, ModelInfo("acme", "m1"), request), received)
+
+    assert received == ["Hel", "lo"]
+    assert completion_chunk("x", "stop", usage={"total_tokens": 1}) == {
+        "id": "chatcmpl-1",
+        "object": "chat.completion.chunk",
+        "choices": [{"index": 0, "delta": {"content": "x"}, "finish_reason": "stop"}],
+        "usage": {"total_tokens": 1},
+    }

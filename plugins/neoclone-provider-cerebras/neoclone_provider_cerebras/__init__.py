@@ -11,23 +11,10 @@ Chat and streaming go through `neoclone_core.openai_compat`.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 
-import structlog
-
-from neoclone_core import (
-    Capability,
-    ChatChunk,
-    ChatRequest,
-    ChatResponse,
-    ModelInfo,
-    Provider,
-    ProviderContext,
-    RateLimit,
-    hookimpl,
-)
-from neoclone_core.errors import MalformedResponseError
-from neoclone_core.openai_compat import chat_completion, get_json, stream_chat_completion
+from neoclone_core import Capability, ModelInfo, Provider, ProviderContext, RateLimit, hookimpl
+from neoclone_core.provider_kit import OpenAICompatibleProvider, identify, parse_model_list
 
 __all__ = [
     "DEFAULT_FREE_RATE_LIMIT",
@@ -39,7 +26,6 @@ __all__ = [
 ]
 
 PROVIDER = "cerebras"
-log = structlog.get_logger("neoclone")
 
 DEFAULT_FREE_RATE_LIMIT = RateLimit(
     requests_per_minute=30, requests_per_day=14_400, tokens_per_minute=60_000
@@ -64,33 +50,18 @@ non-thinking variant and does not match."""
 _CODE = re.compile(r"coder|codestral|devstral|codex|\bcode\b", re.IGNORECASE)
 
 
-class CerebrasProvider:
-    """The `cerebras` provider: discovery from `/models`, chat through the shared client."""
+class CerebrasProvider(OpenAICompatibleProvider):
+    """The `cerebras` provider: discovery from `/models`, chat through the shared client.
+    Cerebras' list needs the key, so without one discovery raises MissingAPIKeyError
+    before any request."""
 
-    name: str = PROVIDER
-    default_base_url: str = "https://api.cerebras.ai/v1"
+    name = PROVIDER
+    default_base_url = "https://api.cerebras.ai/v1"
     api_key_env: str | None = "CEREBRAS_API_KEY"
 
-    async def discover(self, ctx: ProviderContext) -> list[ModelInfo]:
-        """Every model Cerebras lists. The list needs the key, so without one this
-        raises MissingAPIKeyError before any request."""
-        ctx.require_api_key()
-        return parse_models(await get_json(ctx, "/models"))
-
-    async def chat(
-        self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
-    ) -> ChatResponse:
-        """One completion; MissingAPIKeyError before any request when no key is set."""
-        ctx.require_api_key()
-        return await chat_completion(ctx, model, request)
-
-    async def stream(
-        self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
-    ) -> AsyncIterator[ChatChunk]:
-        """The completion's chunks as they arrive."""
-        ctx.require_api_key()
-        async for chunk in stream_chat_completion(ctx, model, request):
-            yield chunk
+    def parse_models(self, document: object, ctx: ProviderContext) -> list[ModelInfo]:
+        """Every model Cerebras lists."""
+        return parse_models(document)
 
 
 @hookimpl
@@ -102,32 +73,13 @@ def neoclone_register_providers(register: Callable[[Provider], None]) -> None:
 # -- the model list ----------------------------------------------------------------------
 
 
-class _Malformed(ValueError):
-    """An entry of the model list cannot be read; it is skipped, not the whole list."""
-
-
 def parse_models(document: object) -> list[ModelInfo]:
     """The models in a `GET /models` document, in its order.
 
     Entries that cannot be read are skipped with a `neoclone.model_skipped` warning. A
     document without a `data` list raises MalformedResponseError.
     """
-    data = document.get("data") if isinstance(document, Mapping) else None
-    if not isinstance(data, list):
-        msg = f"{PROVIDER}: malformed response: the model list has no 'data' list"
-        raise MalformedResponseError(msg, provider=PROVIDER, status=200)
-    models = []
-    for index, entry in enumerate(data):
-        try:
-            models.append(model_from_entry(entry))
-        except (TypeError, ValueError) as exc:
-            log.warning(
-                "neoclone.model_skipped",
-                provider=PROVIDER,
-                entry=_entry_name(entry, index),
-                reason=str(exc),
-            )
-    return models
+    return parse_model_list(document, PROVIDER, model_from_entry)
 
 
 def model_from_entry(entry: object) -> ModelInfo:
@@ -137,13 +89,7 @@ def model_from_entry(entry: object) -> ModelInfo:
     list has no context length, capabilities or prices: the context length and prices
     stay unknown, and capabilities follow the model family.
     """
-    if not isinstance(entry, Mapping):
-        msg = f"not an object but {type(entry).__name__}"
-        raise _Malformed(msg)
-    model_id = entry.get("id")
-    if not isinstance(model_id, str) or not model_id.strip():
-        msg = "no id"
-        raise _Malformed(msg)
+    _, model_id = identify(entry)
     return ModelInfo(
         provider=PROVIDER,
         name=model_id,
@@ -163,8 +109,3 @@ def _capabilities(model_id: str) -> set[Capability]:
     if _CODE.search(model_id):
         found.add(Capability.CODE)
     return found
-
-
-def _entry_name(entry: object, index: int) -> str:
-    model_id = entry.get("id") if isinstance(entry, Mapping) else None
-    return model_id if isinstance(model_id, str) and model_id else f"#{index}"

@@ -13,31 +13,25 @@ The expected numbers are computed from the raw file, not by calling the code und
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator, MutableMapping
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
 import httpx
 import neoclone_provider_cerebras as cerebras
 import pytest
-import structlog
 from neoclone_provider_cerebras import CerebrasProvider
 
 from neoclone_core import (
     Capability,
-    ChatChunk,
     ChatRequest,
     ModelInfo,
     Neoclone,
     Pricing,
     Provider,
     ProviderContext,
-    ProviderSettings,
     RateLimit,
     ScanStatus,
-    Secret,
-    Settings,
-    build_plugins,
 )
 from neoclone_core.errors import (
     MalformedResponseError,
@@ -46,7 +40,14 @@ from neoclone_core.errors import (
     RateLimitedError,
     StreamInterruptedError,
 )
-from neoclone_core.testing import RecordingServer, Reply
+from neoclone_core.testing import (
+    RecordingServer,
+    Reply,
+    collect_text,
+    neoclone_with,
+    provider_context,
+)
+from neoclone_core.testing import completion_chunk as chunk
 
 pytestmark = pytest.mark.anyio
 
@@ -63,14 +64,8 @@ FREE_LIMITS = RateLimit(requests_per_minute=30, requests_per_day=14_400, tokens_
 def context(
     server: RecordingServer, http: httpx.AsyncClient, key: str | None = KEY, timeout: float = 5.0
 ) -> ProviderContext:
-    return ProviderContext(
-        provider="cerebras",
-        base_url=server.url + BASE,
-        api_key=Secret(key) if key else None,
-        api_key_env="CEREBRAS_API_KEY",
-        timeout=timeout,
-        http=http,
-        clock=lambda: NOW,
+    return provider_context(
+        CerebrasProvider(), server.url + BASE, http, key=key, timeout=timeout, now=NOW
     )
 
 
@@ -78,12 +73,6 @@ def context(
 def ctx(server: RecordingServer, http: httpx.AsyncClient) -> ProviderContext:
     server.route("GET", f"{BASE}/models", Reply.json_file(MODELS_FILE))
     return context(server, http)
-
-
-@pytest.fixture
-def captured() -> Iterator[list[MutableMapping[str, Any]]]:
-    with structlog.testing.capture_logs() as logs:
-        yield logs
 
 
 async def discovered(ctx: ProviderContext) -> dict[str, ModelInfo]:
@@ -241,16 +230,6 @@ async def test_chat_round_trip(server: RecordingServer, ctx: ProviderContext) ->
     assert sent.headers["authorization"] == f"Bearer {KEY}"
 
 
-def chunk(content: str, finish_reason: str | None = None) -> dict[str, Any]:
-    choice = {"index": 0, "delta": {"content": content}, "finish_reason": finish_reason}
-    return {"id": "chatcmpl-8a1b", "object": "chat.completion.chunk", "choices": [choice]}
-
-
-async def collect(stream: AsyncIterator[ChatChunk], into: list[str]) -> None:
-    async for piece in stream:
-        into.append(piece.content)
-
-
 async def test_streaming_round_trip(server: RecordingServer, ctx: ProviderContext) -> None:
     """OpenAI-shaped chunks (none recorded)."""
     server.route(
@@ -275,7 +254,7 @@ async def test_a_stream_that_stalls_after_the_first_chunk_is_interrupted(
 
     received: list[str] = []
     with pytest.raises(StreamInterruptedError, match="connection lost"):
-        await collect(
+        await collect_text(
             CerebrasProvider().stream(context(server, http, timeout=0.3), MODEL, REQUEST), received
         )
 
@@ -334,9 +313,7 @@ async def test_chat_and_stream_need_a_key(server: RecordingServer, http: httpx.A
 
 
 def neoclone(server: RecordingServer, home: Path, env: dict[str, str]) -> Neoclone:
-    providers = {"cerebras": ProviderSettings(base_url=server.url + BASE)}
-    plugins = build_plugins(entry_points=False, extra=[("cerebras", cerebras)])
-    return Neoclone(Settings(home=home, providers=providers), plugins=plugins, env=env)
+    return neoclone_with(cerebras, home, base_url=server.url + BASE, env=env, default_plugins=False)
 
 
 async def test_neoclone_discovers_and_lists_cerebras_free_models(

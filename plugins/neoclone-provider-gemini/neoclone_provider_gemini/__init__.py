@@ -11,18 +11,10 @@ every other provider. The key travels only in the `x-goog-api-key` header.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
-from neoclone_core import (
-    ChatChunk,
-    ChatRequest,
-    ChatResponse,
-    ModelInfo,
-    Provider,
-    ProviderContext,
-    hookimpl,
-)
-from neoclone_core.openai_compat import chat_completion, stream_chat_completion
+from neoclone_core import ModelInfo, Provider, ProviderContext, hookimpl
+from neoclone_core.provider_kit import OpenAICompatibleProvider
 from neoclone_provider_gemini._listing import (
     FREE_RATE_LIMITS,
     PROVIDER,
@@ -49,36 +41,22 @@ KEY_HEADER = "x-goog-api-key"
 CHAT_PATH = "/v1beta/openai/chat/completions"
 
 
-class GeminiProvider:
+class GeminiProvider(OpenAICompatibleProvider):
     """The `gemini` provider: paged discovery from the native list, chat through the
     OpenAI-compatible endpoint with the key in `x-goog-api-key`."""
 
-    name: str = PROVIDER
-    default_base_url: str = "https://generativelanguage.googleapis.com"
+    name = PROVIDER
+    default_base_url = "https://generativelanguage.googleapis.com"
     api_key_env: str | None = "GEMINI_API_KEY"
+    models_path = MODELS_PATH
+    chat_path = CHAT_PATH
+    key_header = KEY_HEADER
 
     async def discover(self, ctx: ProviderContext) -> list[ModelInfo]:
         """Every chat model on every page of the list. The list needs the key, so
         without one this raises MissingAPIKeyError before any request."""
         ctx.require_api_key()
-        return await fetch_models(ctx, MODELS_PATH)
-
-    async def chat(
-        self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
-    ) -> ChatResponse:
-        """One completion; MissingAPIKeyError before any request when no key is set."""
-        ctx.require_api_key()
-        return await chat_completion(ctx, model, request, path=CHAT_PATH, key_header=KEY_HEADER)
-
-    async def stream(
-        self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
-    ) -> AsyncIterator[ChatChunk]:
-        """The completion's chunks as they arrive."""
-        ctx.require_api_key()
-        async for chunk in stream_chat_completion(
-            ctx, model, request, path=CHAT_PATH, key_header=KEY_HEADER
-        ):
-            yield chunk
+        return await fetch_models(ctx, self.models_path)
 
 
 @hookimpl

@@ -12,16 +12,21 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import structlog
-
 from neoclone_core import Capability, ModelInfo, ProviderContext, RateLimit
-from neoclone_core.errors import MalformedResponseError
 from neoclone_core.openai_compat import get_json
+from neoclone_core.provider_kit import (
+    UnreadableEntryError,
+    identify,
+    left_out,
+    malformed,
+    positive_int,
+    read_entries,
+    text,
+)
 
 PROVIDER = "gemini"
 PAGE_SIZE = 1000  # the largest page the API serves
 MAX_PAGES = 50  # a listing longer than 50,000 models is a server that never stops paging
-log = structlog.get_logger("neoclone")
 
 
 def _limit(rpm: int, rpd: int, tpm: int) -> RateLimit:
@@ -55,10 +60,6 @@ API's websocket, rather than with text (`gemini-2.5-flash-preview-tts`,
 _CODE = re.compile(r"coder|codestral|devstral|codex|\bcode\b", re.IGNORECASE)
 
 
-class _Malformed(ValueError):
-    """An entry of the list cannot be read; it is skipped, not the whole list."""
-
-
 async def fetch_models(ctx: ProviderContext, path: str) -> list[ModelInfo]:
     """Every chat model on every page, following `nextPageToken` until it is absent.
 
@@ -80,10 +81,10 @@ async def fetch_models(ctx: ProviderContext, path: str) -> list[ModelInfo]:
             return models
         if token in seen:
             msg = f"page token {token!r} came back twice"
-            raise _malformed_listing(msg)
+            raise malformed(PROVIDER, msg)
         seen.add(token)
     msg = f"still paging after {MAX_PAGES} pages"
-    raise _malformed_listing(msg)
+    raise malformed(PROVIDER, msg)
 
 
 def parse_page(document: object) -> tuple[list[ModelInfo], str | None]:
@@ -95,31 +96,14 @@ def parse_page(document: object) -> tuple[list[ModelInfo], str | None]:
     """
     if not isinstance(document, Mapping):
         msg = f"a page is a JSON {type(document).__name__}, not an object"
-        raise _malformed_listing(msg)
+        raise malformed(PROVIDER, msg)
     entries = document.get("models", [])
     if not isinstance(entries, list):
         msg = "a page's 'models' is not a list"
-        raise _malformed_listing(msg)
+        raise malformed(PROVIDER, msg)
     token = document.get("nextPageToken")
-    return _models(entries), token if isinstance(token, str) and token else None
-
-
-def _models(entries: list[Any]) -> list[ModelInfo]:
-    models = []
-    for index, entry in enumerate(entries):
-        try:
-            model = model_from_entry(entry)
-        except (TypeError, ValueError) as exc:
-            log.warning(
-                "neoclone.model_skipped",
-                provider=PROVIDER,
-                entry=_entry_name(entry, index),
-                reason=str(exc),
-            )
-            continue
-        if model is not None:
-            models.append(model)
-    return models
+    models = read_entries(entries, PROVIDER, model_from_entry, name_key="name")
+    return models, token if isinstance(token, str) and token else None
 
 
 def model_from_entry(entry: object) -> ModelInfo | None:
@@ -128,31 +112,30 @@ def model_from_entry(entry: object) -> ModelInfo | None:
     The catalog name drops the `models/` prefix (`gemini-2.5-flash`), which is what
     the OpenAI-compatible endpoint expects. The list carries no prices.
     """
-    if not isinstance(entry, Mapping):
-        msg = f"not an object but {type(entry).__name__}"
-        raise _Malformed(msg)
-    name = _name(entry.get("name"))
-    why_not = _why_not_chat(entry, name)
+    fields, full_name = identify(entry, "name")
+    name = _name(full_name)
+    why_not = _why_not_chat(fields, name)
     if why_not:
-        log.debug("neoclone.model_skipped", provider=PROVIDER, entry=name, reason=why_not)
+        left_out(PROVIDER, name, why_not)
         return None
     free = bool(_FREE.search(name))
     return ModelInfo(
         provider=PROVIDER,
         name=name,
-        display_name=_text(entry.get("displayName")) or name,
-        context_length=_positive_int(entry.get("inputTokenLimit")),
-        capabilities=_capabilities(entry, name),
+        display_name=text(fields.get("displayName")) or name,
+        context_length=positive_int(fields.get("inputTokenLimit")),
+        capabilities=_capabilities(fields, name),
         free=free,
         rate_limit=_free_limit(name) if free else RateLimit(),
     )
 
 
-def _name(value: object) -> str:
-    name = _text(value).removeprefix("models/")
+def _name(full_name: str) -> str:
+    """`models/gemini-2.5-flash` as `gemini-2.5-flash`."""
+    name = full_name.strip().removeprefix("models/")
     if not name:
         msg = "no name"
-        raise _Malformed(msg)
+        raise UnreadableEntryError(msg)
     return name
 
 
@@ -183,23 +166,3 @@ def _capabilities(entry: Mapping[str, Any], name: str) -> set[Capability]:
 def _free_limit(name: str) -> RateLimit:
     matches = [prefix for prefix in FREE_RATE_LIMITS if name.startswith(prefix)]
     return FREE_RATE_LIMITS[max(matches, key=len)] if matches else RateLimit()
-
-
-def _malformed_listing(why: str) -> MalformedResponseError:
-    msg = f"{PROVIDER}: malformed response: {why}"
-    return MalformedResponseError(msg, provider=PROVIDER, status=200)
-
-
-def _positive_int(value: object) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return value
-    return None
-
-
-def _text(value: object) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _entry_name(entry: object, index: int) -> str:
-    name = entry.get("name") if isinstance(entry, Mapping) else None
-    return name if isinstance(name, str) and name else f"#{index}"

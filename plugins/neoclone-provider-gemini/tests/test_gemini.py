@@ -10,31 +10,25 @@ bodies below follow OpenAI's shape as Gemini's OpenAI-compatible endpoint return
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator, MutableMapping
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
 import httpx
 import neoclone_provider_gemini as gemini
 import pytest
-import structlog
 from neoclone_provider_gemini import GeminiProvider
 
 from neoclone_core import (
     Capability,
-    ChatChunk,
     ChatRequest,
     ModelInfo,
     Neoclone,
     Pricing,
     Provider,
     ProviderContext,
-    ProviderSettings,
     RateLimit,
     ScanStatus,
-    Secret,
-    Settings,
-    build_plugins,
 )
 from neoclone_core.errors import (
     AuthenticationError,
@@ -44,7 +38,14 @@ from neoclone_core.errors import (
     RateLimitedError,
     StreamInterruptedError,
 )
-from neoclone_core.testing import RecordedRequest, RecordingServer, Reply
+from neoclone_core.testing import (
+    RecordedRequest,
+    RecordingServer,
+    Reply,
+    collect_text,
+    neoclone_with,
+    provider_context,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -62,27 +63,13 @@ KEY = "AIza" + "Sy0123456789abcdefghijklmnopqrstu"
 def context(
     server: RecordingServer, http: httpx.AsyncClient, key: str | None = KEY, timeout: float = 5.0
 ) -> ProviderContext:
-    return ProviderContext(
-        provider="gemini",
-        base_url=server.url,
-        api_key=Secret(key) if key else None,
-        api_key_env="GEMINI_API_KEY",
-        timeout=timeout,
-        http=http,
-        clock=lambda: NOW,
-    )
+    return provider_context(GeminiProvider(), server.url, http, key=key, timeout=timeout, now=NOW)
 
 
 @pytest.fixture
 def ctx(server: RecordingServer, http: httpx.AsyncClient) -> ProviderContext:
     server.route("GET", MODELS, Reply.json_file(MODELS_FILE))
     return context(server, http)
-
-
-@pytest.fixture
-def captured() -> Iterator[list[MutableMapping[str, Any]]]:
-    with structlog.testing.capture_logs() as logs:
-        yield logs
 
 
 async def discovered(ctx: ProviderContext) -> dict[str, ModelInfo]:
@@ -365,11 +352,6 @@ def chunk(content: str, finish_reason: str | None = None) -> dict[str, Any]:
     return {"choices": [choice], "model": "gemini-2.5-flash", "object": "chat.completion.chunk"}
 
 
-async def collect(stream: AsyncIterator[ChatChunk], into: list[str]) -> None:
-    async for piece in stream:
-        into.append(piece.content)
-
-
 async def test_streaming_round_trip(server: RecordingServer, ctx: ProviderContext) -> None:
     """OpenAI-shaped chunks as Gemini's compatible endpoint streams them (none recorded)."""
     server.route("POST", CHAT, Reply.sse([chunk("Hi"), chunk(" there", "stop")]))
@@ -391,7 +373,7 @@ async def test_a_stream_cut_after_the_first_chunk_is_interrupted(
 
     received: list[str] = []
     with pytest.raises(StreamInterruptedError, match="connection lost"):
-        await collect(GeminiProvider().stream(ctx, MODEL, REQUEST), received)
+        await collect_text(GeminiProvider().stream(ctx, MODEL, REQUEST), received)
 
     assert received == ["Hi"]
 
@@ -482,12 +464,9 @@ async def test_chat_and_stream_need_a_key(server: RecordingServer, http: httpx.A
 def neoclone(
     server: RecordingServer, home: Path, env: dict[str, str], key_env: str | None = None
 ) -> Neoclone:
-    settings = Settings(
-        home=home,
-        providers={"gemini": ProviderSettings(base_url=server.url, api_key_env=key_env)},
+    return neoclone_with(
+        gemini, home, base_url=server.url, env=env, api_key_env=key_env, default_plugins=False
     )
-    plugins = build_plugins(entry_points=False, extra=[("gemini", gemini)])
-    return Neoclone(settings, plugins=plugins, env=env)
 
 
 async def test_neoclone_discovers_and_lists_gemini_free_models(

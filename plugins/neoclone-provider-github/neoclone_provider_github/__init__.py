@@ -14,29 +14,20 @@ rate_limit_tier, modalities, tags) and the newer one, which adds `capabilities`
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-import structlog
-
-from neoclone_core import (
-    Capability,
-    ChatChunk,
-    ChatRequest,
-    ChatResponse,
-    ModelInfo,
-    Pricing,
-    Provider,
-    ProviderContext,
-    hookimpl,
+from neoclone_core import Capability, ModelInfo, Pricing, Provider, ProviderContext, hookimpl
+from neoclone_core.provider_kit import (
+    OpenAICompatibleProvider,
+    identify,
+    left_out,
+    mapping,
+    parse_model_list,
+    positive_int,
+    text,
 )
-from neoclone_core.errors import (
-    AuthenticationError,
-    MalformedResponseError,
-)
-from neoclone_core.openai_compat import chat_completion, get_json, stream_chat_completion
 from neoclone_provider_github._limits import FreeLimits, free_limits
 
 __all__ = [
@@ -57,43 +48,28 @@ CHAT_PATH = "/inference/chat/completions"
 API_HEADERS = {"X-GitHub-Api-Version": "2022-11-28"}
 """The REST API version GitHub's models documentation sends with every request."""
 
-log = structlog.get_logger("neoclone")
-
 _CODE_MODEL = re.compile(r"coder|codestral|devstral|codex|codellama", re.IGNORECASE)
 _NOT_CHAT_TIERS = frozenset({"embeddings"})
 
 
-class GitHubModelsProvider:
-    """The `github` provider: the catalog for discovery, the inference API for chat."""
+class GitHubModelsProvider(OpenAICompatibleProvider):
+    """The `github` provider: the catalog for discovery, the inference API for chat
+    (Azure's leading content-filter event, which has no choices, yields nothing). The
+    token is sent to the catalog when set; a catalog that refuses a request without one
+    skips the scan with MissingAPIKeyError."""
 
-    name: str = PROVIDER
-    default_base_url: str = "https://models.github.ai"
+    name = PROVIDER
+    default_base_url = "https://models.github.ai"
     api_key_env: str | None = "GITHUB_TOKEN"
+    models_path = CATALOG_PATH
+    chat_path = CHAT_PATH
+    headers = API_HEADERS
+    discovery_needs_key = False
+    refusal_means_no_key = True
 
-    async def discover(self, ctx: ProviderContext) -> list[ModelInfo]:
-        """Every chat model of the catalog (the token is sent when set; a catalog that
-        refuses a request without one skips the scan with MissingAPIKeyError)."""
-        with _token_wanted(ctx):
-            document = await get_json(ctx, CATALOG_PATH, headers=API_HEADERS)
+    def parse_models(self, document: object, ctx: ProviderContext) -> list[ModelInfo]:
+        """Every chat model of the catalog."""
         return parse_models(document)
-
-    async def chat(
-        self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
-    ) -> ChatResponse:
-        """One completion; MissingAPIKeyError before any request when no token is set."""
-        ctx.require_api_key()
-        return await chat_completion(ctx, model, request, path=CHAT_PATH, headers=API_HEADERS)
-
-    async def stream(
-        self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
-    ) -> AsyncIterator[ChatChunk]:
-        """The completion's chunks as they arrive (Azure's leading content-filter event,
-        which has no choices, yields nothing)."""
-        ctx.require_api_key()
-        async for chunk in stream_chat_completion(
-            ctx, model, request, path=CHAT_PATH, headers=API_HEADERS
-        ):
-            yield chunk
 
 
 @hookimpl
@@ -102,25 +78,7 @@ def neoclone_register_providers(register: Callable[[Provider], None]) -> None:
     register(GitHubModelsProvider())
 
 
-# -- errors the shared mapping reads too generally ----------------------------------------
-
-
-@contextlib.contextmanager
-def _token_wanted(ctx: ProviderContext) -> Iterator[None]:
-    """A 401/403 to a request sent without a token means "set one", not "bad token"."""
-    try:
-        yield
-    except AuthenticationError:
-        if ctx.api_key is None:
-            ctx.require_api_key()
-        raise
-
-
 # -- the catalog -------------------------------------------------------------------------
-
-
-class _Malformed(ValueError):
-    """An entry of the catalog cannot be read; it is skipped, not the whole catalog."""
 
 
 def parse_models(document: object) -> list[ModelInfo]:
@@ -129,24 +87,7 @@ def parse_models(document: object) -> list[ModelInfo]:
     Entries that cannot be read are skipped with a `neoclone.model_skipped` warning;
     anything but a list raises MalformedResponseError.
     """
-    if not isinstance(document, list):
-        msg = f"{PROVIDER}: malformed response: the catalog is not a JSON array"
-        raise MalformedResponseError(msg, provider=PROVIDER, status=200)
-    models = []
-    for index, entry in enumerate(document):
-        try:
-            model = model_from_entry(entry)
-        except (TypeError, ValueError) as exc:  # _Malformed, or a constructor refusing a value
-            log.warning(
-                "neoclone.model_skipped",
-                provider=PROVIDER,
-                entry=_entry_name(entry, index),
-                reason=str(exc),
-            )
-            continue
-        if model is not None:
-            models.append(model)
-    return models
+    return parse_model_list(document, PROVIDER, model_from_entry, key=None, what="catalog")
 
 
 def model_from_entry(entry: object) -> ModelInfo | None:
@@ -155,24 +96,19 @@ def model_from_entry(entry: object) -> ModelInfo | None:
     `context_length` is the smaller of the model's own input limit (newer schema) and
     the free tier's input tokens per request, since a longer prompt is refused.
     """
-    if not isinstance(entry, Mapping):
-        msg = f"not an object but {type(entry).__name__}"
-        raise _Malformed(msg)
-    model_id = entry.get("id")
-    if not isinstance(model_id, str) or not model_id.strip():
-        msg = "no id"
-        raise _Malformed(msg)
-    tier = _text(entry.get("rate_limit_tier"))
-    if not _is_chat(entry, tier):
-        log.debug("neoclone.model_skipped", provider=PROVIDER, entry=model_id, reason="not chat")
+    fields, model_id = identify(entry)
+    tier = text(fields.get("rate_limit_tier"))
+    if not _is_chat(fields, tier):
+        left_out(PROVIDER, model_id, "not chat")
         return None
     limits = free_limits(model_id, tier)
+    own_limit = positive_int(mapping(fields.get("limits")).get("max_input_tokens"))
     return ModelInfo(
         provider=PROVIDER,
         name=model_id,
-        display_name=_text(entry.get("name")) or model_id,
-        context_length=_smallest(_own_input_limit(entry), limits.max_input_tokens),
-        capabilities=_capabilities(entry, model_id),
+        display_name=text(fields.get("name")) or model_id,
+        context_length=_smallest(own_limit, limits.max_input_tokens),
+        capabilities=_capabilities(fields, model_id),
         pricing=Pricing(0.0, 0.0),
         free=True,
         rate_limit=limits.rate_limit,
@@ -211,14 +147,6 @@ def _capabilities(entry: Mapping[str, Any], model_id: str) -> set[Capability]:
     return found
 
 
-def _own_input_limit(entry: Mapping[str, Any]) -> int | None:
-    limits = entry.get("limits")
-    value = limits.get("max_input_tokens") if isinstance(limits, Mapping) else None
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return value
-    return None
-
-
 def _smallest(*values: int | None) -> int | None:
     known = [v for v in values if v is not None]
     return min(known) if known else None
@@ -229,12 +157,3 @@ def _strings(value: object) -> set[str]:
     if not isinstance(value, list):
         return set()
     return {item.strip().lower() for item in value if isinstance(item, str)}
-
-
-def _text(value: object) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _entry_name(entry: object, index: int) -> str:
-    model_id = entry.get("id") if isinstance(entry, Mapping) else None
-    return model_id if isinstance(model_id, str) and model_id else f"#{index}"

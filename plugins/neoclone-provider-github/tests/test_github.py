@@ -9,29 +9,23 @@ Pro for the models Copilot Free does not serve).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, MutableMapping
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
 import httpx
 import neoclone_provider_github as github
 import pytest
-import structlog
 from neoclone_provider_github import GitHubModelsProvider
 
 from neoclone_core import (
     Capability,
     ChatRequest,
     ModelInfo,
-    Neoclone,
     Pricing,
     Provider,
     ProviderContext,
-    ProviderSettings,
     RateLimit,
-    Secret,
-    Settings,
-    build_plugins,
 )
 from neoclone_core.errors import (
     AuthenticationError,
@@ -44,7 +38,8 @@ from neoclone_core.errors import (
     ProviderUnavailableError,
     RateLimitedError,
 )
-from neoclone_core.testing import RecordingServer, Reply
+from neoclone_core.testing import RecordingServer, Reply, neoclone_with, provider_context
+from neoclone_core.testing import completion_chunk as chunk
 
 pytestmark = pytest.mark.anyio
 
@@ -77,14 +72,8 @@ CUSTOM = {  # the doc's per-model rows, for the custom-tier models in these reco
 def context(
     server: RecordingServer, http: httpx.AsyncClient, key: str | None = KEY, timeout: float = 5.0
 ) -> ProviderContext:
-    return ProviderContext(
-        provider="github",
-        base_url=server.url,
-        api_key=Secret(key) if key else None,
-        api_key_env="GITHUB_TOKEN",
-        timeout=timeout,
-        http=http,
-        clock=lambda: NOW,
+    return provider_context(
+        GitHubModelsProvider(), server.url, http, key=key, timeout=timeout, now=NOW
     )
 
 
@@ -92,12 +81,6 @@ def context(
 def ctx(server: RecordingServer, http: httpx.AsyncClient) -> ProviderContext:
     server.route("GET", CATALOG, Reply.json_file(OLD_CATALOG))
     return context(server, http)
-
-
-@pytest.fixture
-def captured() -> Iterator[list[MutableMapping[str, Any]]]:
-    with structlog.testing.capture_logs() as logs:
-        yield logs
 
 
 async def discovered(ctx: ProviderContext) -> dict[str, ModelInfo]:
@@ -386,11 +369,6 @@ async def test_chat_round_trip(server: RecordingServer, ctx: ProviderContext) ->
 async def test_streaming_round_trip(server: RecordingServer, ctx: ProviderContext) -> None:
     """OpenAI-shaped chunks (none recorded), led by the choice-less content-filter event
     Azure AI inference sends first."""
-
-    def chunk(content: str, finish_reason: str | None = None) -> dict[str, Any]:
-        choice = {"index": 0, "delta": {"content": content}, "finish_reason": finish_reason}
-        return {"id": "chatcmpl-BQ4", "object": "chat.completion.chunk", "choices": [choice]}
-
     filter_event = {"choices": [], "id": "", "model": "", "prompt_filter_results": []}
     server.route(
         "POST", CHAT, Reply.sse([filter_event, chunk("Hi"), chunk(" there"), chunk("", "stop")])
@@ -506,22 +484,10 @@ async def test_chat_and_stream_need_a_token(
 async def test_neoclone_discovers_and_lists_github_free_models(
     server: RecordingServer, tmp_path: Path, catalog: Path, count: int
 ) -> None:
-    from neoclone_core.default_plugins import analyser, fallback, scoring, selection
-
     server.route("GET", CATALOG, Reply.json_file(catalog))
-    plugins = build_plugins(
-        entry_points=False,
-        extra=[
-            ("default-analyser", analyser),
-            ("default-scoring", scoring),
-            ("default-selection", selection),
-            ("default-fallback", fallback),
-            ("github", github),
-        ],
-    )
-    settings = Settings(home=tmp_path, providers={"github": ProviderSettings(base_url=server.url)})
+    running = neoclone_with(github, tmp_path, base_url=server.url, env={"GITHUB_TOKEN": KEY})
 
-    async with Neoclone(settings, plugins=plugins, env={"GITHUB_TOKEN": KEY}) as neoclone:
+    async with running as neoclone:
         [result] = await neoclone.discover()
         free = neoclone.models(free_only=True)
 

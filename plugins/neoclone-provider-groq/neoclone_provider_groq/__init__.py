@@ -11,24 +11,17 @@ they cannot answer a chat. Chat and streaming go through `neoclone_core.openai_c
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-import structlog
-
-from neoclone_core import (
-    Capability,
-    ChatChunk,
-    ChatRequest,
-    ChatResponse,
-    ModelInfo,
-    Provider,
-    ProviderContext,
-    RateLimit,
-    hookimpl,
+from neoclone_core import Capability, ModelInfo, Provider, ProviderContext, RateLimit, hookimpl
+from neoclone_core.provider_kit import (
+    OpenAICompatibleProvider,
+    identify,
+    left_out,
+    parse_model_list,
+    positive_int,
 )
-from neoclone_core.errors import MalformedResponseError
-from neoclone_core.openai_compat import chat_completion, get_json, stream_chat_completion
 
 __all__ = [
     "FREE_RATE_LIMITS",
@@ -39,7 +32,6 @@ __all__ = [
 ]
 
 PROVIDER = "groq"
-log = structlog.get_logger("neoclone")
 
 
 def _limit(rpm: int, rpd: int, tpm: int) -> RateLimit:
@@ -86,33 +78,18 @@ _CODE = re.compile(r"coder|codestral|devstral|codex|\bcode\b", re.IGNORECASE)
 """Code models by id only, as in the OpenRouter provider."""
 
 
-class GroqProvider:
-    """The `groq` provider: discovery from `/models`, chat through the shared client."""
+class GroqProvider(OpenAICompatibleProvider):
+    """The `groq` provider: discovery from `/models`, chat through the shared client.
+    Groq's list needs the key, so without one discovery raises MissingAPIKeyError
+    before any request."""
 
-    name: str = PROVIDER
-    default_base_url: str = "https://api.groq.com/openai/v1"
+    name = PROVIDER
+    default_base_url = "https://api.groq.com/openai/v1"
     api_key_env: str | None = "GROQ_API_KEY"
 
-    async def discover(self, ctx: ProviderContext) -> list[ModelInfo]:
-        """Every active chat model Groq lists. Groq's list needs the key, so without
-        one this raises MissingAPIKeyError before any request."""
-        ctx.require_api_key()
-        return parse_models(await get_json(ctx, "/models"))
-
-    async def chat(
-        self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
-    ) -> ChatResponse:
-        """One completion; MissingAPIKeyError before any request when no key is set."""
-        ctx.require_api_key()
-        return await chat_completion(ctx, model, request)
-
-    async def stream(
-        self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
-    ) -> AsyncIterator[ChatChunk]:
-        """The completion's chunks as they arrive."""
-        ctx.require_api_key()
-        async for chunk in stream_chat_completion(ctx, model, request):
-            yield chunk
+    def parse_models(self, document: object, ctx: ProviderContext) -> list[ModelInfo]:
+        """Every active chat model Groq lists."""
+        return parse_models(document)
 
 
 @hookimpl
@@ -124,10 +101,6 @@ def neoclone_register_providers(register: Callable[[Provider], None]) -> None:
 # -- the model list ----------------------------------------------------------------------
 
 
-class _Malformed(ValueError):
-    """An entry of the model list cannot be read; it is skipped, not the whole list."""
-
-
 def parse_models(document: object) -> list[ModelInfo]:
     """The chat models in a `GET /models` document, in its order.
 
@@ -135,25 +108,7 @@ def parse_models(document: object) -> list[ModelInfo]:
     inactive and non-chat models are left out. A document without a `data` list
     raises MalformedResponseError.
     """
-    data = document.get("data") if isinstance(document, Mapping) else None
-    if not isinstance(data, list):
-        msg = f"{PROVIDER}: malformed response: the model list has no 'data' list"
-        raise MalformedResponseError(msg, provider=PROVIDER, status=200)
-    models = []
-    for index, entry in enumerate(data):
-        try:
-            model = model_from_entry(entry)
-        except (TypeError, ValueError) as exc:
-            log.warning(
-                "neoclone.model_skipped",
-                provider=PROVIDER,
-                entry=_entry_name(entry, index),
-                reason=str(exc),
-            )
-            continue
-        if model is not None:
-            models.append(model)
-    return models
+    return parse_model_list(document, PROVIDER, model_from_entry)
 
 
 def model_from_entry(entry: object) -> ModelInfo | None:
@@ -162,22 +117,16 @@ def model_from_entry(entry: object) -> ModelInfo | None:
     Every chat model is free (Groq's free plan covers them all) with the limits of
     `FREE_RATE_LIMITS`. The list carries no prices, so pricing stays unknown.
     """
-    if not isinstance(entry, Mapping):
-        msg = f"not an object but {type(entry).__name__}"
-        raise _Malformed(msg)
-    model_id = entry.get("id")
-    if not isinstance(model_id, str) or not model_id.strip():
-        msg = "no id"
-        raise _Malformed(msg)
-    why_not = _why_not_chat(entry, model_id)
+    fields, model_id = identify(entry)
+    why_not = _why_not_chat(fields, model_id)
     if why_not:
-        log.debug("neoclone.model_skipped", provider=PROVIDER, entry=model_id, reason=why_not)
+        left_out(PROVIDER, model_id, why_not)
         return None
     return ModelInfo(
         provider=PROVIDER,
         name=model_id,
         display_name=model_id,
-        context_length=_positive_int(entry.get("context_window")),
+        context_length=positive_int(fields.get("context_window")),
         capabilities=_capabilities(model_id),
         free=True,
         rate_limit=FREE_RATE_LIMITS.get(model_id, RateLimit()),
@@ -203,14 +152,3 @@ def _capabilities(model_id: str) -> set[Capability]:
     if _CODE.search(model_id):
         found.add(Capability.CODE)
     return found
-
-
-def _positive_int(value: object) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return value
-    return None
-
-
-def _entry_name(entry: object, index: int) -> str:
-    model_id = entry.get("id") if isinstance(entry, Mapping) else None
-    return model_id if isinstance(model_id, str) and model_id else f"#{index}"

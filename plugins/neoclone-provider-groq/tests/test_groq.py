@@ -9,32 +9,26 @@ documented shape with Groq's extra `x_groq` and timing fields, and say so.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator, MutableMapping
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
 import httpx
 import neoclone_provider_groq as groq
 import pytest
-import structlog
 from neoclone_provider_groq import GroqProvider
 
 from neoclone_core import (
     Capability,
-    ChatChunk,
     ChatRequest,
     ModelInfo,
     Neoclone,
     Pricing,
     Provider,
     ProviderContext,
-    ProviderSettings,
     RateLimit,
     ScanStatus,
-    Secret,
-    Settings,
     Source,
-    build_plugins,
 )
 from neoclone_core.errors import (
     MalformedResponseError,
@@ -43,7 +37,14 @@ from neoclone_core.errors import (
     RateLimitedError,
     StreamInterruptedError,
 )
-from neoclone_core.testing import RecordingServer, Reply
+from neoclone_core.testing import (
+    RecordingServer,
+    Reply,
+    collect_text,
+    neoclone_with,
+    provider_context,
+)
+from neoclone_core.testing import completion_chunk as chunk
 
 pytestmark = pytest.mark.anyio
 
@@ -59,14 +60,8 @@ KEY = "gsk_" + "0123456789abcdef" * 3
 def context(
     server: RecordingServer, http: httpx.AsyncClient, key: str | None = KEY, timeout: float = 5.0
 ) -> ProviderContext:
-    return ProviderContext(
-        provider="groq",
-        base_url=server.url + BASE,
-        api_key=Secret(key) if key else None,
-        api_key_env="GROQ_API_KEY",
-        timeout=timeout,
-        http=http,
-        clock=lambda: NOW,
+    return provider_context(
+        GroqProvider(), server.url + BASE, http, key=key, timeout=timeout, now=NOW
     )
 
 
@@ -74,12 +69,6 @@ def context(
 def ctx(server: RecordingServer, http: httpx.AsyncClient) -> ProviderContext:
     server.route("GET", f"{BASE}/models", Reply.json_file(MODELS_FILE))
     return context(server, http)
-
-
-@pytest.fixture
-def captured() -> Iterator[list[MutableMapping[str, Any]]]:
-    with structlog.testing.capture_logs() as logs:
-        yield logs
 
 
 async def discovered(ctx: ProviderContext) -> dict[str, ModelInfo]:
@@ -306,16 +295,6 @@ async def test_chat_round_trip(server: RecordingServer, ctx: ProviderContext) ->
     assert sent.headers["authorization"] == f"Bearer {KEY}"
 
 
-async def collect(stream: AsyncIterator[ChatChunk], into: list[str]) -> None:
-    async for piece in stream:
-        into.append(piece.content)
-
-
-def chunk(content: str, finish_reason: str | None = None, **extra: Any) -> dict[str, Any]:
-    choice = {"index": 0, "delta": {"content": content}, "finish_reason": finish_reason}
-    return {"id": "chatcmpl-5f1c", "object": "chat.completion.chunk", "choices": [choice], **extra}
-
-
 async def test_streaming_round_trip(server: RecordingServer, ctx: ProviderContext) -> None:
     """OpenAI-shaped chunks (none recorded); Groq puts its usage in the last one's `x_groq`."""
     usage = {"x_groq": {"id": "req_01k9", "usage": {"prompt_tokens": 12, "completion_tokens": 3}}}
@@ -340,7 +319,7 @@ async def test_a_stream_cut_after_the_first_chunk_is_interrupted(
 
     received: list[str] = []
     with pytest.raises(StreamInterruptedError, match="connection lost"):
-        await collect(GroqProvider().stream(ctx, MODEL, REQUEST), received)
+        await collect_text(GroqProvider().stream(ctx, MODEL, REQUEST), received)
 
     assert received == ["Hi"]
 
@@ -411,10 +390,7 @@ async def test_chat_and_stream_need_a_key(server: RecordingServer, http: httpx.A
 
 
 def neoclone(server: RecordingServer, home: Path, env: dict[str, str]) -> Neoclone:
-    settings = Settings(home=home, providers={"groq": ProviderSettings(base_url=server.url + BASE)})
-    return Neoclone(
-        settings, plugins=build_plugins(entry_points=False, extra=[("groq", groq)]), env=env
-    )
+    return neoclone_with(groq, home, base_url=server.url + BASE, env=env, default_plugins=False)
 
 
 async def test_neoclone_discovers_and_lists_groq_free_models(

@@ -23,22 +23,10 @@ other model is listed as paid, with the cheapest live provider's prices. See
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 
-from neoclone_core import (
-    ChatChunk,
-    ChatRequest,
-    ChatResponse,
-    ModelInfo,
-    Provider,
-    ProviderContext,
-    hookimpl,
-)
-from neoclone_core.errors import (
-    AuthenticationError,
-)
-from neoclone_core.openai_compat import chat_completion, get_json, stream_chat_completion
+from neoclone_core import ModelInfo, Provider, ProviderContext, hookimpl
+from neoclone_core.provider_kit import OpenAICompatibleProvider
 from neoclone_provider_huggingface._listing import PROVIDER, model_from_entry, parse_models
 
 __all__ = [
@@ -49,50 +37,24 @@ __all__ = [
 ]
 
 
-class HuggingFaceProvider:
+class HuggingFaceProvider(OpenAICompatibleProvider):
     """The `huggingface` provider: discovery from the router's `/models`, chat through
-    the shared client."""
+    the shared client with `HF_TOKEN`. The list is public (the token is sent when set);
+    should it ever refuse a request without one, the scan is skipped with
+    MissingAPIKeyError rather than failed."""
 
-    name: str = PROVIDER
-    default_base_url: str = "https://router.huggingface.co/v1"
+    name = PROVIDER
+    default_base_url = "https://router.huggingface.co/v1"
     api_key_env: str | None = "HF_TOKEN"
+    discovery_needs_key = False
+    refusal_means_no_key = True
 
-    async def discover(self, ctx: ProviderContext) -> list[ModelInfo]:
-        """The router's chat models. The list is public (the token is sent when set);
-        should it ever refuse a request without one, the scan is skipped with
-        MissingAPIKeyError rather than failed."""
-        with _token_wanted(ctx):
-            document = await get_json(ctx, "/models")
+    def parse_models(self, document: object, ctx: ProviderContext) -> list[ModelInfo]:
+        """The router's chat models."""
         return parse_models(document)
-
-    async def chat(
-        self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
-    ) -> ChatResponse:
-        """One completion; MissingAPIKeyError before any request when no token is set."""
-        ctx.require_api_key()
-        return await chat_completion(ctx, model, request)
-
-    async def stream(
-        self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
-    ) -> AsyncIterator[ChatChunk]:
-        """The completion's chunks as they arrive."""
-        ctx.require_api_key()
-        async for chunk in stream_chat_completion(ctx, model, request):
-            yield chunk
 
 
 @hookimpl
 def neoclone_register_providers(register: Callable[[Provider], None]) -> None:
     """Register the Hugging Face provider."""
     register(HuggingFaceProvider())
-
-
-@contextlib.contextmanager
-def _token_wanted(ctx: ProviderContext) -> Iterator[None]:
-    """A 401/403 to a request sent without a token means "set one", not "bad token"."""
-    try:
-        yield
-    except AuthenticationError:
-        if ctx.api_key is None:
-            ctx.require_api_key()
-        raise

@@ -19,28 +19,28 @@ Which entry a model becomes:
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import structlog
-
 from neoclone_core import Capability, ModelInfo, Pricing, RateLimit
-from neoclone_core.errors import MalformedResponseError
+from neoclone_core.provider_kit import (
+    UnreadableEntryError,
+    identify,
+    left_out,
+    mapping,
+    parse_model_list,
+    positive_int,
+    price_per_million,
+)
 
 PROVIDER = "huggingface"
 LIVE = "live"
-log = structlog.get_logger("neoclone")
 
 _CODE_MODEL = re.compile(r"coder|codestral|devstral|codellama|\bcode\b", re.IGNORECASE)
 _REASONING_MODEL = re.compile(r"(?:^|[-_/ ])r1(?:$|[-_ ])|qwq|thinking|reason", re.IGNORECASE)
 """The list has no reasoning or code field; model ids do ("DeepSeek-R1", "QwQ-32B",
 "Qwen2.5-Coder-32B-Instruct")."""
-
-
-class _Malformed(ValueError):
-    """An entry of the list cannot be read; it is skipped, not the whole list."""
 
 
 def parse_models(document: object) -> list[ModelInfo]:
@@ -49,42 +49,18 @@ def parse_models(document: object) -> list[ModelInfo]:
     Entries that cannot be read are skipped with a `neoclone.model_skipped` warning; a
     document without a `data` list raises MalformedResponseError.
     """
-    data = document.get("data") if isinstance(document, Mapping) else None
-    if not isinstance(data, list):
-        msg = f"{PROVIDER}: malformed response: the model list has no 'data' list"
-        raise MalformedResponseError(msg, provider=PROVIDER, status=200)
-    models = []
-    for index, entry in enumerate(data):
-        try:
-            model = model_from_entry(entry)
-        except (TypeError, ValueError) as exc:  # _Malformed, or a constructor refusing a value
-            log.warning(
-                "neoclone.model_skipped",
-                provider=PROVIDER,
-                entry=_entry_name(entry, index),
-                reason=str(exc),
-            )
-            continue
-        if model is not None:
-            models.append(model)
-    return models
+    return parse_model_list(document, PROVIDER, model_from_entry)
 
 
 def model_from_entry(entry: object) -> ModelInfo | None:
     """One entry as a ModelInfo (see the module docstring for which); None when no
     live provider serves it or it outputs no text. Raises ValueError when unreadable."""
-    if not isinstance(entry, Mapping):
-        msg = f"not an object but {type(entry).__name__}"
-        raise _Malformed(msg)
-    model_id = entry.get("id")
-    if not isinstance(model_id, str) or not model_id.strip():
-        msg = "no id"
-        raise _Malformed(msg)
-    architecture = _mapping(entry.get("architecture"))
-    live = _live_providers(entry.get("providers"))
+    fields, model_id = identify(entry)
+    architecture = mapping(fields.get("architecture"))
+    live = _live_providers(fields.get("providers"))
     why_not = _unservable(architecture, live)
     if why_not:
-        log.debug("neoclone.model_skipped", provider=PROVIDER, entry=model_id, reason=why_not)
+        left_out(PROVIDER, model_id, why_not)
         return None
     free_route = next((p for p in live if _pricing(p).is_zero), None)
     if free_route is not None:
@@ -106,7 +82,7 @@ def _free_model(
         provider=PROVIDER,
         name=f"{model_id}:{provider}",
         display_name=f"{model_id} (free on {provider})",
-        context_length=_context_length(route),
+        context_length=positive_int(route.get("context_length")),
         capabilities=_capabilities(
             model_id, architecture, tools=route.get("supports_tools") is True
         ),
@@ -119,7 +95,7 @@ def _free_model(
 def _paid_model(
     model_id: str, architecture: Mapping[str, Any], live: Sequence[Mapping[str, Any]]
 ) -> ModelInfo:
-    contexts = [c for p in live if (c := _context_length(p)) is not None]
+    contexts = [c for p in live if (c := positive_int(p.get("context_length"))) is not None]
     said = [p["supports_tools"] for p in live if isinstance(p.get("supports_tools"), bool)]
     return ModelInfo(
         provider=PROVIDER,
@@ -140,7 +116,7 @@ def _live_providers(value: object) -> list[Mapping[str, Any]]:
         return []
     if not isinstance(value, list):
         msg = "providers is not a list"
-        raise _Malformed(msg)
+        raise UnreadableEntryError(msg)
     return [
         p
         for p in value
@@ -152,19 +128,17 @@ def _live_providers(value: object) -> list[Mapping[str, Any]]:
 
 
 def _pricing(route: Mapping[str, Any]) -> Pricing:
-    prices = _mapping(route.get("pricing"))
+    prices = mapping(route.get("pricing"))
     return Pricing(_price(prices.get("input")), _price(prices.get("output")))
 
 
 def _price(value: object) -> float | None:
-    """USD per million tokens; None when absent or not a finite, non-negative number."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        return None
+    """USD per million tokens; None when absent or not a finite, non-negative number
+    (an odd price makes one route unpriced, not the model unreadable)."""
     try:
-        amount = float(value)
+        return price_per_million(value)
     except ValueError:
         return None
-    return amount if math.isfinite(amount) and amount >= 0 else None
 
 
 def _cheapest(live: Sequence[Mapping[str, Any]]) -> Pricing:
@@ -202,19 +176,3 @@ def _modalities(architecture: Mapping[str, Any], side: str) -> set[str]:
     if isinstance(listed, list):
         return {m.strip().lower() for m in listed if isinstance(m, str)}
     return {"text"}
-
-
-def _context_length(route: Mapping[str, Any]) -> int | None:
-    value = route.get("context_length")
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return value
-    return None
-
-
-def _mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _entry_name(entry: object, index: int) -> str:
-    model_id = entry.get("id") if isinstance(entry, Mapping) else None
-    return model_id if isinstance(model_id, str) and model_id else f"#{index}"

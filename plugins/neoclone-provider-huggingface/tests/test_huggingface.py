@@ -10,29 +10,23 @@ computed from the raw file with the rules written out plainly.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, MutableMapping
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
 import httpx
 import neoclone_provider_huggingface as huggingface
 import pytest
-import structlog
 from neoclone_provider_huggingface import HuggingFaceProvider
 
 from neoclone_core import (
     Capability,
     ChatRequest,
     ModelInfo,
-    Neoclone,
     Pricing,
     Provider,
     ProviderContext,
-    ProviderSettings,
     RateLimit,
-    Secret,
-    Settings,
-    build_plugins,
 )
 from neoclone_core.errors import (
     AuthenticationError,
@@ -42,7 +36,8 @@ from neoclone_core.errors import (
     ProviderTimeoutError,
     RateLimitedError,
 )
-from neoclone_core.testing import RecordingServer, Reply
+from neoclone_core.testing import RecordingServer, Reply, neoclone_with, provider_context
+from neoclone_core.testing import completion_chunk as chunk
 
 pytestmark = pytest.mark.anyio
 
@@ -58,14 +53,8 @@ DEEPSEEK = "deepseek-ai/DeepSeek-V4-Pro"
 def context(
     server: RecordingServer, http: httpx.AsyncClient, key: str | None = KEY, timeout: float = 5.0
 ) -> ProviderContext:
-    return ProviderContext(
-        provider="huggingface",
-        base_url=server.url + BASE,
-        api_key=Secret(key) if key else None,
-        api_key_env="HF_TOKEN",
-        timeout=timeout,
-        http=http,
-        clock=lambda: NOW,
+    return provider_context(
+        HuggingFaceProvider(), server.url + BASE, http, key=key, timeout=timeout, now=NOW
     )
 
 
@@ -73,12 +62,6 @@ def context(
 def ctx(server: RecordingServer, http: httpx.AsyncClient) -> ProviderContext:
     server.route("GET", f"{BASE}/models", Reply.json_file(MODELS_FILE))
     return context(server, http)
-
-
-@pytest.fixture
-def captured() -> Iterator[list[MutableMapping[str, Any]]]:
-    with structlog.testing.capture_logs() as logs:
-        yield logs
 
 
 async def discovered(ctx: ProviderContext) -> dict[str, ModelInfo]:
@@ -357,11 +340,6 @@ async def test_chat_round_trip_sends_the_pinned_id(
 
 async def test_streaming_round_trip(server: RecordingServer, ctx: ProviderContext) -> None:
     """OpenAI-shaped chunks (none recorded)."""
-
-    def chunk(content: str, finish_reason: str | None = None) -> dict[str, Any]:
-        choice = {"index": 0, "delta": {"content": content}, "finish_reason": finish_reason}
-        return {"id": "chatcmpl-7d1e", "object": "chat.completion.chunk", "choices": [choice]}
-
     server.route(
         "POST",
         f"{BASE}/chat/completions",
@@ -452,24 +430,10 @@ async def test_chat_and_stream_need_a_token(
 async def test_neoclone_discovers_and_lists_the_router_s_models(
     server: RecordingServer, tmp_path: Path
 ) -> None:
-    from neoclone_core.default_plugins import analyser, fallback, scoring, selection
-
     server.route("GET", f"{BASE}/models", Reply.json_file(MODELS_FILE))
-    plugins = build_plugins(
-        entry_points=False,
-        extra=[
-            ("default-analyser", analyser),
-            ("default-scoring", scoring),
-            ("default-selection", selection),
-            ("default-fallback", fallback),
-            ("huggingface", huggingface),
-        ],
-    )
-    settings = Settings(
-        home=tmp_path, providers={"huggingface": ProviderSettings(base_url=server.url + BASE)}
-    )
 
-    async with Neoclone(settings, plugins=plugins, env={}) as neoclone:  # no token needed
+    # no token needed: the environment given holds no variable at all
+    async with neoclone_with(huggingface, tmp_path, base_url=server.url + BASE) as neoclone:
         [result] = await neoclone.discover()
         everything = neoclone.models(provider="huggingface")
         free = neoclone.models(free_only=True)

@@ -11,25 +11,20 @@ models. So every chat model the list shows is free; what the list says of each
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-import structlog
-
-from neoclone_core import (
-    Capability,
-    ChatChunk,
-    ChatRequest,
-    ChatResponse,
-    ModelInfo,
-    Provider,
-    ProviderContext,
-    RateLimit,
-    hookimpl,
+from neoclone_core import Capability, ModelInfo, Provider, ProviderContext, RateLimit, hookimpl
+from neoclone_core.provider_kit import (
+    OpenAICompatibleProvider,
+    identify,
+    left_out,
+    mapping,
+    parse_model_list,
+    positive_int,
+    text,
 )
-from neoclone_core.errors import MalformedResponseError
-from neoclone_core.openai_compat import chat_completion, get_json, stream_chat_completion
 
 __all__ = [
     "FREE_RATE_LIMIT",
@@ -40,7 +35,6 @@ __all__ = [
 ]
 
 PROVIDER = "mistral"
-log = structlog.get_logger("neoclone")
 
 FREE_RATE_LIMIT = RateLimit(requests_per_minute=60, tokens_per_minute=500_000)
 """The Experiment plan's limits as Mistral documented them
@@ -53,33 +47,19 @@ _REASONING = re.compile(r"magistral", re.IGNORECASE)
 """Magistral is Mistral's reasoning family; newer lists may also say `reasoning`."""
 
 
-class MistralProvider:
-    """The `mistral` provider: discovery from `/models`, chat through the shared client."""
+class MistralProvider(OpenAICompatibleProvider):
+    """The `mistral` provider: discovery from `/models`, chat through the shared client.
+    Mistral's list needs the key, so without one discovery raises MissingAPIKeyError
+    before any request."""
 
-    name: str = PROVIDER
-    default_base_url: str = "https://api.mistral.ai/v1"
+    name = PROVIDER
+    default_base_url = "https://api.mistral.ai/v1"
     api_key_env: str | None = "MISTRAL_API_KEY"
 
-    async def discover(self, ctx: ProviderContext) -> list[ModelInfo]:
-        """Every current chat model Mistral lists. The list needs the key, so without
-        one this raises MissingAPIKeyError before any request."""
-        ctx.require_api_key()
-        return parse_models(await get_json(ctx, "/models"), now=ctx.clock())
-
-    async def chat(
-        self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
-    ) -> ChatResponse:
-        """One completion; MissingAPIKeyError before any request when no key is set."""
-        ctx.require_api_key()
-        return await chat_completion(ctx, model, request)
-
-    async def stream(
-        self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
-    ) -> AsyncIterator[ChatChunk]:
-        """The completion's chunks as they arrive."""
-        ctx.require_api_key()
-        async for chunk in stream_chat_completion(ctx, model, request):
-            yield chunk
+    def parse_models(self, document: object, ctx: ProviderContext) -> list[ModelInfo]:
+        """Every current chat model Mistral lists (retirement dates are read against
+        the context's clock)."""
+        return parse_models(document, now=ctx.clock())
 
 
 @hookimpl
@@ -91,10 +71,6 @@ def neoclone_register_providers(register: Callable[[Provider], None]) -> None:
 # -- the model list ----------------------------------------------------------------------
 
 
-class _Malformed(ValueError):
-    """An entry of the model list cannot be read; it is skipped, not the whole list."""
-
-
 def parse_models(document: object, *, now: float) -> list[ModelInfo]:
     """The chat models in a `GET /models` document, in its order.
 
@@ -104,26 +80,19 @@ def parse_models(document: object, *, now: float) -> list[ModelInfo]:
     cannot be read are skipped with a `neoclone.model_skipped` warning. A document
     without a `data` list raises MalformedResponseError.
     """
-    data = document.get("data") if isinstance(document, Mapping) else None
-    if not isinstance(data, list):
-        msg = f"{PROVIDER}: malformed response: the model list has no 'data' list"
-        raise MalformedResponseError(msg, provider=PROVIDER, status=200)
-    models: list[ModelInfo] = []
     known: set[str] = set()
-    for index, entry in enumerate(data):
-        try:
-            model = model_from_entry(entry, now=now)
-        except (TypeError, ValueError) as exc:
-            _skipped(_entry_name(entry, index), str(exc), warn=True)
-            continue
+
+    def first_of_its_aliases(entry: object) -> ModelInfo | None:
+        model = model_from_entry(entry, now=now)
         if model is None:
-            continue
+            return None
         if model.name in known:
-            _skipped(model.name, "an alias of a model listed earlier")
-            continue
-        known |= {model.name, *_aliases(entry)}
-        models.append(model)
-    return models
+            left_out(PROVIDER, model.name, "an alias of a model listed earlier")
+            return None
+        known.update({model.name, *_aliases(entry)})
+        return model
+
+    return parse_model_list(document, PROVIDER, first_of_its_aliases)
 
 
 def model_from_entry(entry: object, *, now: float) -> ModelInfo | None:
@@ -132,24 +101,19 @@ def model_from_entry(entry: object, *, now: float) -> ModelInfo | None:
     Every chat model is free on the Experiment plan, except fine-tuned ones (fine-tuning
     is a paid feature). The list carries no prices, so pricing stays unknown.
     """
-    if not isinstance(entry, Mapping):
-        msg = f"not an object but {type(entry).__name__}"
-        raise _Malformed(msg)
-    model_id = _text(entry.get("id"))
-    if not model_id:
-        msg = "no id"
-        raise _Malformed(msg)
-    capabilities = _mapping(entry.get("capabilities"))
-    why_not = _why_not_listed(entry, capabilities, now)
+    fields, model_id = identify(entry)
+    model_id = model_id.strip()
+    capabilities = mapping(fields.get("capabilities"))
+    why_not = _why_not_listed(fields, capabilities, now)
     if why_not:
-        _skipped(model_id, why_not)
+        left_out(PROVIDER, model_id, why_not)
         return None
-    free = entry.get("type") != "fine-tuned"
+    free = fields.get("type") != "fine-tuned"
     return ModelInfo(
         provider=PROVIDER,
         name=model_id,
-        display_name=_text(entry.get("name")) or model_id,
-        context_length=_positive_int(entry.get("max_context_length")),
+        display_name=text(fields.get("name")) or model_id,
+        context_length=positive_int(fields.get("max_context_length")),
         capabilities=_capabilities(model_id, capabilities),
         free=free,
         rate_limit=FREE_RATE_LIMIT if free else RateLimit(),
@@ -198,27 +162,3 @@ def _aliases(entry: object) -> set[str]:
     if not isinstance(aliases, list):
         return set()
     return {a for a in aliases if isinstance(a, str) and a}
-
-
-def _skipped(entry: str, reason: str, *, warn: bool = False) -> None:
-    emit = log.warning if warn else log.debug
-    emit("neoclone.model_skipped", provider=PROVIDER, entry=entry, reason=reason)
-
-
-def _positive_int(value: object) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return value
-    return None
-
-
-def _mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _text(value: object) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _entry_name(entry: object, index: int) -> str:
-    model_id = entry.get("id") if isinstance(entry, Mapping) else None
-    return model_id if isinstance(model_id, str) and model_id else f"#{index}"

@@ -21,13 +21,8 @@ import structlog
 
 from neoclone_core import ChatChunk, ChatRequest, ChatResponse, ModelInfo, ProviderContext, Usage
 from neoclone_core.errors import ProviderError, ProviderUnavailableError, StreamInterruptedError
-from neoclone_provider_ollama._http import (
-    malformed,
-    post_json,
-    snippet,
-    stream_lines,
-    transport_error,
-)
+from neoclone_core.provider_kit import malformed, mapping
+from neoclone_provider_ollama._http import post_json, snippet, stream_lines, transport_error
 
 CHAT_PATH = "/api/chat"
 log = structlog.get_logger("neoclone")
@@ -127,7 +122,7 @@ def _content(content: object) -> tuple[str, list[str]]:
         if part.get("type") == "text":
             texts.append(str(part.get("text", "")))
         elif part.get("type") == "image_url":
-            url = _mapping(part.get("image_url")).get("url", "")
+            url = mapping(part.get("image_url")).get("url", "")
             if isinstance(url, str) and _DATA_URL_MARK in url:
                 images.append(url.partition(_DATA_URL_MARK)[2])
             else:
@@ -136,7 +131,7 @@ def _content(content: object) -> tuple[str, list[str]]:
 
 
 def _ollama_call(call: Mapping[str, Any]) -> dict[str, Any]:
-    function = _mapping(call.get("function"))
+    function = mapping(call.get("function"))
     arguments = function.get("arguments")
     if isinstance(arguments, str):
         with contextlib.suppress(ValueError):
@@ -149,12 +144,14 @@ def _ollama_call(call: Mapping[str, Any]) -> dict[str, Any]:
 
 def chat_response(ctx: ProviderContext, model: ModelInfo, document: object) -> ChatResponse:
     """A `/api/chat` answer as a ChatResponse; MalformedResponseError when it is none."""
-    fields = _mapping(document)
+    fields = mapping(document)
     if error := fields.get("error"):
-        raise malformed(ctx, model.name, f"HTTP 200 carrying an error: {snippet(str(error))}")
+        why = f"HTTP 200 carrying an error: {snippet(str(error))}"
+        raise malformed(ctx.provider, why, model=model.name)
     message = fields.get("message")
     if not isinstance(message, Mapping):
-        raise malformed(ctx, model.name, f"no 'message' in {snippet(json.dumps(document))}")
+        why = f"no 'message' in {snippet(json.dumps(document))}"
+        raise malformed(ctx.provider, why, model=model.name)
     tool_calls = openai_tool_calls(message.get("tool_calls"))
     return ChatResponse(
         model_id=model.id,
@@ -174,7 +171,7 @@ def openai_tool_calls(calls: object) -> tuple[dict[str, Any], ...]:
 
 
 def _openai_call(index: int, call: Mapping[str, Any]) -> dict[str, Any]:
-    function = _mapping(call.get("function"))
+    function = mapping(call.get("function"))
     arguments = function.get("arguments")
     if not isinstance(arguments, str):
         arguments = json.dumps(arguments or {})
@@ -211,7 +208,7 @@ class _StreamReader:
         event = self._decode(line)
         if event.get("error"):
             raise self._error(str(event["error"]))
-        message = _mapping(event.get("message"))
+        message = mapping(event.get("message"))
         content = _text(message.get("content"))
         self.done = event.get("done") is True
         finish_reason = None
@@ -231,7 +228,7 @@ class _StreamReader:
             why = f"unreadable line ({snippet(line)})"
             if self.delivered:
                 raise self.interrupted(why)
-            raise malformed(self.ctx, self.model.name, why)
+            raise malformed(self.ctx.provider, why, model=self.model.name)
         return event
 
     def _error(self, error: str) -> ProviderError:
@@ -252,10 +249,6 @@ class _StreamReader:
 
 def _count(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
 
 
 def _text(value: object) -> str:

@@ -20,7 +20,16 @@ import structlog
 
 from neoclone_core import Capability, ModelInfo, Pricing, ProviderContext
 from neoclone_core.errors import ModelNotFoundError, ProviderError
-from neoclone_provider_ollama._http import get_json, malformed, post_json
+from neoclone_core.provider_kit import (
+    UnreadableEntryError,
+    left_out,
+    mapping,
+    model_list,
+    positive_int,
+    read_entries,
+    text,
+)
+from neoclone_provider_ollama._http import get_json, post_json
 
 PROVIDER = "ollama"
 SHOW_CONCURRENCY = 4  # /api/show reads model files from disk; a few at a time is plenty
@@ -55,20 +64,17 @@ def tag_entries(ctx: ProviderContext, document: object) -> list[tuple[str, Mappi
     An answer without a `models` list (something else listening on the port) raises
     MalformedResponseError.
     """
-    listed = document.get("models") if isinstance(document, Mapping) else None
-    if not isinstance(listed, list):
-        raise malformed(ctx, "", "the tag list has no 'models' list")
-    entries = []
-    for index, entry in enumerate(listed):
-        fields = entry if isinstance(entry, Mapping) else {}
-        name = _text(fields.get("name")) or _text(fields.get("model"))
-        if not name:
-            log.warning(
-                "neoclone.model_skipped", provider=PROVIDER, entry=f"#{index}", reason="no name"
-            )
-            continue
-        entries.append((name, fields))
-    return entries
+    listed = model_list(document, ctx.provider, key="models", what="tag list")
+    return read_entries(listed, PROVIDER, _named, name_key=None)
+
+
+def _named(entry: object) -> tuple[str, Mapping[str, Any]]:
+    fields = mapping(entry)
+    name = text(fields.get("name")) or text(fields.get("model"))
+    if not name:
+        msg = "no name"
+        raise UnreadableEntryError(msg)
+    return name, fields
 
 
 async def _show_all(
@@ -119,7 +125,7 @@ def model_from(
     info = show or {}
     capabilities = _capabilities(name, entry, info)
     if capabilities is None:
-        log.debug("neoclone.model_skipped", provider=PROVIDER, entry=name, reason="cannot chat")
+        left_out(PROVIDER, name, "cannot chat")
         return None
     remote = _is_remote(entry, info)
     return ModelInfo(
@@ -147,7 +153,7 @@ def _capabilities(
         if "completion" not in names:
             return None
         found.update(_CAPABILITIES[c] for c in names if c in _CAPABILITIES)
-    family = _text(_details(entry, info).get("family"))
+    family = text(_details(entry, info).get("family"))
     if _CODE_MODEL.search(name) or _CODE_MODEL.search(family):
         found.add(Capability.CODE)
     return found
@@ -157,11 +163,11 @@ def _context_length(entry: Mapping[str, Any], info: Mapping[str, Any]) -> int | 
     """The trained context, lowered to `num_ctx` when the model's parameters set one
     (Ollama then runs it with that window). Without `model_info` (`/api/show` failed),
     the `details.context_length` that recent servers add to tag entries."""
-    model_info = _mapping(info.get("model_info"))
+    model_info = mapping(info.get("model_info"))
     arch = model_info.get("general.architecture")
     key = f"{arch}.context_length" if isinstance(arch, str) else None
-    trained = _positive(model_info.get(key)) if key else None
-    trained = trained or _positive(_details(entry, info).get("context_length"))
+    trained = positive_int(model_info.get(key)) if key else None
+    trained = trained or positive_int(_details(entry, info).get("context_length"))
     parameters = info.get("parameters")
     match = _NUM_CTX.search(parameters) if isinstance(parameters, str) else None
     configured = int(match.group(1)) if match else None
@@ -171,29 +177,15 @@ def _context_length(entry: Mapping[str, Any], info: Mapping[str, Any]) -> int | 
 
 def _display_name(name: str, entry: Mapping[str, Any], info: Mapping[str, Any]) -> str:
     details = _details(entry, info)
-    extras = [_text(details.get(k)) for k in ("parameter_size", "quantization_level")]
+    extras = [text(details.get(k)) for k in ("parameter_size", "quantization_level")]
     extras = [e for e in extras if e]
     return f"{name} ({', '.join(extras)})" if extras else name
 
 
 def _is_remote(entry: Mapping[str, Any], info: Mapping[str, Any]) -> bool:
     """Whether Ollama forwards the model to a remote host (its cloud models)."""
-    return any(_text(d.get(k)) for d in (entry, info) for k in ("remote_host", "remote_model"))
+    return any(text(d.get(k)) for d in (entry, info) for k in ("remote_host", "remote_model"))
 
 
 def _details(entry: Mapping[str, Any], info: Mapping[str, Any]) -> Mapping[str, Any]:
-    return _mapping(info.get("details")) or _mapping(entry.get("details"))
-
-
-def _positive(value: object) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return value
-    return None
-
-
-def _mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _text(value: object) -> str:
-    return value.strip() if isinstance(value, str) else ""
+    return mapping(info.get("details")) or mapping(entry.get("details"))

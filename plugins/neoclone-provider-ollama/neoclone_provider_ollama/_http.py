@@ -18,12 +18,12 @@ import httpx
 
 from neoclone_core import ProviderContext
 from neoclone_core.errors import (
-    MalformedResponseError,
     ProviderError,
     ProviderTimeoutError,
     ProviderUnavailableError,
 )
 from neoclone_core.openai_compat import error_from_response
+from neoclone_core.provider_kit import malformed
 
 _SNIPPET = 80
 _OPENAI_SUFFIX = "/v1"  # where OpenAI clients point; the native API lives at the root
@@ -124,13 +124,7 @@ def decode(ctx: ProviderContext, model: str, content: bytes) -> Any:
     try:
         return json.loads(content)
     except ValueError as exc:  # UnicodeDecodeError included
-        raise malformed(ctx, model, f"not JSON ({snippet(content)})") from exc
-
-
-def malformed(ctx: ProviderContext, model: str, why: str) -> MalformedResponseError:
-    """The error for an answer that is not what Ollama's API documents."""
-    message = f"{ctx.provider}: malformed response: {why}"
-    return MalformedResponseError(message, provider=ctx.provider, model=model, status=200)
+        raise malformed(ctx.provider, f"not JSON ({snippet(content)})", model=model) from exc
 
 
 def snippet(content: bytes | str) -> str:

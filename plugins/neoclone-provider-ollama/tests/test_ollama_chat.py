@@ -25,7 +25,7 @@ from neoclone_core.errors import (
     ProviderUnavailableError,
     StreamInterruptedError,
 )
-from neoclone_core.testing import RecordingServer, Reply
+from neoclone_core.testing import RecordingServer, Reply, provider_context
 
 pytestmark = pytest.mark.anyio
 
@@ -39,15 +39,7 @@ NDJSON = {"Content-Type": "application/x-ndjson"}
 
 
 def context(base_url: str, http: httpx.AsyncClient, timeout: float = 5.0) -> ProviderContext:
-    return ProviderContext(
-        provider="ollama",
-        base_url=base_url,
-        api_key=None,
-        api_key_env=None,
-        timeout=timeout,
-        http=http,
-        clock=lambda: 0.0,
-    )
+    return provider_context(OllamaProvider(), base_url, http, timeout=timeout, now=0.0)
 
 
 @pytest.fixture

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
 import httpx
 import neoclone_provider_ollama as ollama
 import pytest
-import structlog
 from neoclone_provider_ollama import OllamaProvider
 
 from neoclone_core import (
@@ -33,7 +32,7 @@ from neoclone_core.errors import (
     ProviderTimeoutError,
     ProviderUnavailableError,
 )
-from neoclone_core.testing import RecordedRequest, RecordingServer, Reply
+from neoclone_core.testing import RecordedRequest, RecordingServer, Reply, provider_context
 
 pytestmark = pytest.mark.anyio
 
@@ -52,26 +51,12 @@ OLLAMA_CAPABILITIES = {
 
 
 def context(base_url: str, http: httpx.AsyncClient, timeout: float = 5.0) -> ProviderContext:
-    return ProviderContext(
-        provider="ollama",
-        base_url=base_url,
-        api_key=None,
-        api_key_env=None,
-        timeout=timeout,
-        http=http,
-        clock=lambda: NOW,
-    )
+    return provider_context(OllamaProvider(), base_url, http, timeout=timeout, now=NOW)
 
 
 @pytest.fixture
 def ctx(server: RecordingServer, http: httpx.AsyncClient) -> ProviderContext:
     return context(server.url, http)
-
-
-@pytest.fixture
-def captured() -> Iterator[list[MutableMapping[str, Any]]]:
-    with structlog.testing.capture_logs() as logs:
-        yield logs
 
 
 def closed_port_url() -> str:

@@ -9,31 +9,11 @@ from pathlib import Path
 import neoclone_provider_ollama as ollama
 import pytest
 
-from neoclone_core import Neoclone, Plugins, ProviderSettings, Settings, build_plugins
-from neoclone_core.testing import RecordingServer, Reply
+from neoclone_core.testing import RecordingServer, Reply, neoclone_with
 
 pytestmark = pytest.mark.anyio
 
 FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def plugins() -> Plugins:
-    from neoclone_core.default_plugins import analyser, fallback, scoring, selection
-
-    return build_plugins(
-        entry_points=False,
-        extra=[
-            ("default-analyser", analyser),
-            ("default-scoring", scoring),
-            ("default-selection", selection),
-            ("default-fallback", fallback),
-            ("ollama", ollama),
-        ],
-    )
-
-
-def settings(tmp_path: Path, base_url: str) -> Settings:
-    return Settings(home=tmp_path, providers={"ollama": ProviderSettings(base_url=base_url)})
 
 
 async def test_neoclone_discovers_lists_and_runs_ollama_models(
@@ -45,7 +25,7 @@ async def test_neoclone_discovers_lists_and_runs_ollama_models(
     )
     server.route("POST", "/api/chat", Reply.json_file(FIXTURES / "ollama-chat-docs-example.json"))
 
-    async with Neoclone(settings(tmp_path, server.url), plugins=plugins(), env={}) as neoclone:
+    async with neoclone_with(ollama, tmp_path, base_url=server.url) as neoclone:
         [scan] = await neoclone.discover()
         free = neoclone.models(free_only=True)
         response, route = await neoclone.chat("Hello", models=["ollama/llama3.2:latest"])
@@ -62,7 +42,7 @@ async def test_no_ollama_running_fails_the_scan_with_one_clear_line(tmp_path: Pa
         sock.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{sock.getsockname()[1]}"
 
-    async with Neoclone(settings(tmp_path, url), plugins=plugins(), env={}) as neoclone:
+    async with neoclone_with(ollama, tmp_path, base_url=url) as neoclone:
         [scan] = await neoclone.discover()
         models = neoclone.models(provider="ollama")
 

@@ -7,32 +7,32 @@ out plainly, not by calling the code under test.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, MutableMapping
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
 import httpx
 import neoclone_provider_openrouter as openrouter
 import pytest
-import structlog
 from neoclone_provider_openrouter import OpenRouterProvider
 
 from neoclone_core import (
     Capability,
     ChatRequest,
     ModelInfo,
-    Neoclone,
     Pricing,
     Provider,
     ProviderContext,
-    ProviderSettings,
     RateLimit,
-    Secret,
-    Settings,
-    build_plugins,
 )
 from neoclone_core.errors import MalformedResponseError, MissingAPIKeyError, RateLimitedError
-from neoclone_core.testing import RecordingServer, Reply
+from neoclone_core.testing import (
+    RecordingServer,
+    Reply,
+    completion_chunk,
+    neoclone_with,
+    provider_context,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -48,27 +48,13 @@ FREE_LIMITS = RateLimit(requests_per_minute=20, requests_per_day=50)
 def context(
     server: RecordingServer, http: httpx.AsyncClient, key: str | None = KEY
 ) -> ProviderContext:
-    return ProviderContext(
-        provider="openrouter",
-        base_url=server.url + BASE,
-        api_key=Secret(key) if key else None,
-        api_key_env="OPENROUTER_API_KEY",
-        timeout=5.0,
-        http=http,
-        clock=lambda: NOW,
-    )
+    return provider_context(OpenRouterProvider(), server.url + BASE, http, key=key, now=NOW)
 
 
 @pytest.fixture
 def ctx(server: RecordingServer, http: httpx.AsyncClient) -> ProviderContext:
     server.route("GET", f"{BASE}/models", Reply.json_file(MODELS_FILE))
     return context(server, http)
-
-
-@pytest.fixture
-def captured() -> Iterator[list[MutableMapping[str, Any]]]:
-    with structlog.testing.capture_logs() as logs:
-        yield logs
 
 
 async def discovered(ctx: ProviderContext) -> dict[str, ModelInfo]:
@@ -294,8 +280,8 @@ async def test_streaming_round_trip(server: RecordingServer, ctx: ProviderContex
     """OpenAI-shaped chunks (none recorded), with OpenRouter's keep-alive comment first."""
 
     def chunk(content: str, finish_reason: str | None = None) -> str:
-        choice = {"index": 0, "delta": {"content": content}, "finish_reason": finish_reason}
-        return "data: " + json.dumps({"id": "gen-1", "choices": [choice]}) + "\n\n"
+        event = completion_chunk(content, finish_reason, id="gen-1")
+        return "data: " + json.dumps(event) + "\n\n"
 
     raw = ": OPENROUTER PROCESSING\n\n" + "".join(map(chunk, ["Hi", " there"]))
     raw += chunk("", "stop") + "data: [DONE]\n\n"
@@ -356,24 +342,9 @@ async def test_chat_and_stream_need_a_key(server: RecordingServer, http: httpx.A
 async def test_neoclone_discovers_and_lists_openrouter_free_models(
     server: RecordingServer, tmp_path: Path
 ) -> None:
-    from neoclone_core.default_plugins import analyser, fallback, scoring, selection
-
     server.route("GET", f"{BASE}/models", Reply.json_file(MODELS_FILE))
-    plugins = build_plugins(
-        entry_points=False,
-        extra=[
-            ("default-analyser", analyser),
-            ("default-scoring", scoring),
-            ("default-selection", selection),
-            ("default-fallback", fallback),
-            ("openrouter", openrouter),
-        ],
-    )
-    settings = Settings(
-        home=tmp_path, providers={"openrouter": ProviderSettings(base_url=server.url + BASE)}
-    )
 
-    async with Neoclone(settings, plugins=plugins, env={}) as neoclone:
+    async with neoclone_with(openrouter, tmp_path, base_url=server.url + BASE) as neoclone:
         [scan] = await neoclone.discover()
         free = neoclone.models(free_only=True)
 

@@ -15,13 +15,16 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import structlog
-
 from neoclone_core import Capability, ModelInfo, Pricing
-from neoclone_core.errors import MalformedResponseError
+from neoclone_core.provider_kit import (
+    UnreadableEntryError,
+    left_out,
+    mapping,
+    parse_model_list,
+    text,
+)
 
 PROVIDER = "replicate"
-log = structlog.get_logger("neoclone")
 
 _VISION_INPUTS = frozenset({"image", "images", "image_input", "image_url"})
 _REASONING_INPUTS = frozenset({"reasoning_effort", "thinking_budget", "enable_thinking"})
@@ -32,34 +35,24 @@ def parse_collection(document: object) -> list[ModelInfo]:
     """The official models of a collection document, in its order.
 
     A document without a `models` list raises MalformedResponseError; entries without an
-    owner or name are skipped with a `neoclone.model_skipped` warning.
+    owner or name are skipped with a `neoclone.model_skipped` warning naming their place.
     """
-    listed = document.get("models") if isinstance(document, Mapping) else None
-    if not isinstance(listed, list):
-        msg = f"{PROVIDER}: malformed response: the collection has no 'models' list"
-        raise MalformedResponseError(msg, provider=PROVIDER, status=200)
-    models = []
-    for index, entry in enumerate(listed):
-        model = model_from_entry(entry, index)
-        if model is not None:
-            models.append(model)
-    return models
+    return parse_model_list(
+        document, PROVIDER, model_from_entry, key="models", what="collection", name_key=None
+    )
 
 
-def model_from_entry(entry: object, index: int = 0) -> ModelInfo | None:
-    """One collection entry as a ModelInfo; None when it is unreadable or not official."""
-    fields = entry if isinstance(entry, Mapping) else {}
-    owner, name = _text(fields.get("owner")), _text(fields.get("name"))
+def model_from_entry(entry: object) -> ModelInfo | None:
+    """One collection entry as a ModelInfo; None when it is not official. Raises
+    ValueError (UnreadableEntryError) for an entry without an owner or a name."""
+    fields = mapping(entry)
+    owner, name = text(fields.get("owner")), text(fields.get("name"))
     if not owner or not name:
-        log.warning(
-            "neoclone.model_skipped", provider=PROVIDER, entry=f"#{index}", reason="no name"
-        )
-        return None
+        msg = "no name"
+        raise UnreadableEntryError(msg)
     model_id = f"{owner}/{name}"
     if fields.get("is_official") is not True:
-        log.debug(
-            "neoclone.model_skipped", provider=PROVIDER, entry=model_id, reason="not official"
-        )
+        left_out(PROVIDER, model_id, "not official")
         return None
     return ModelInfo(
         provider=PROVIDER,
@@ -87,15 +80,7 @@ def _capabilities(model_id: str, inputs: frozenset[str]) -> set[Capability]:
 
 def _input_names(fields: Mapping[str, Any]) -> frozenset[str]:
     """The input names of the latest version's schema (none when it is not shown)."""
-    schema = _mapping(_mapping(fields.get("latest_version")).get("openapi_schema"))
-    schemas = _mapping(_mapping(schema.get("components")).get("schemas"))
-    properties = _mapping(_mapping(schemas.get("Input")).get("properties"))
+    schema = mapping(mapping(fields.get("latest_version")).get("openapi_schema"))
+    schemas = mapping(mapping(schema.get("components")).get("schemas"))
+    properties = mapping(mapping(schemas.get("Input")).get("properties"))
     return frozenset(name for name in properties if isinstance(name, str))
-
-
-def _mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _text(value: object) -> str:
-    return value.strip() if isinstance(value, str) else ""

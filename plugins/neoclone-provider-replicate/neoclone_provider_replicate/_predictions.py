@@ -23,12 +23,12 @@ from neoclone_core import ChatRequest, ChatResponse, ModelInfo, ProviderContext,
 from neoclone_core import redact as redact_secrets
 from neoclone_core.errors import (
     MalformedResponseError,
-    ProviderError,
     ProviderTimeoutError,
     ProviderUnavailableError,
     RateLimitedError,
 )
-from neoclone_core.openai_compat import error_from_response, get_json
+from neoclone_core.openai_compat import content_text, get_json, post_json
+from neoclone_core.provider_kit import malformed
 
 SUCCEEDED = "succeeded"
 FAILED = frozenset({"failed", "canceled", "aborted"})
@@ -45,7 +45,7 @@ async def run_prediction(
     key = ctx.require_api_key()
     started: Mapping[str, Any] | None = None
     with anyio.move_on_after(ctx.timeout):
-        started = await _create(ctx, model, request, key)
+        started = await _create(ctx, model, request)
         finished = await _until_done(ctx, model, started, poll_interval)
         return _response(ctx, model, finished)
     if started is not None:
@@ -61,7 +61,7 @@ def prediction_input(request: ChatRequest) -> dict[str, Any]:
     text alone when there is one user turn, else a transcript ending in "Assistant:").
     `params["input"]` is merged last, for inputs a model names its own way.
     """
-    system = [_text(m.get("content")) for m in request.messages if m.get("role") == "system"]
+    system = [content_text(m.get("content")) for m in request.messages if m.get("role") == "system"]
     turns = [m for m in request.messages if m.get("role") != "system"]
     inputs: dict[str, Any] = {"prompt": _prompt(turns)}
     if system:
@@ -80,8 +80,11 @@ def prediction_input(request: ChatRequest) -> dict[str, Any]:
 
 def _prompt(turns: list[Mapping[str, Any]]) -> str:
     if len(turns) == 1 and turns[0].get("role") == "user":
-        return _text(turns[0].get("content"))
-    lines = [f"{str(t.get('role', 'user')).capitalize()}: {_text(t.get('content'))}" for t in turns]
+        return content_text(turns[0].get("content"))
+    lines = [
+        f"{str(t.get('role', 'user')).capitalize()}: {content_text(t.get('content'))}"
+        for t in turns
+    ]
     return "\n\n".join([*lines, "Assistant:"])
 
 
@@ -89,22 +92,22 @@ def _prompt(turns: list[Mapping[str, Any]]) -> str:
 
 
 async def _create(
-    ctx: ProviderContext, model: ModelInfo, request: ChatRequest, key: Secret
+    ctx: ProviderContext, model: ModelInfo, request: ChatRequest
 ) -> Mapping[str, Any]:
+    """The prediction, created with the key of `ctx`; its 429 says when to come back in
+    words ("Your rate limit resets in ~30s"), read when no header said it."""
     wait = max(1, min(MAX_WAIT_S, int(ctx.timeout) - 1))
-    headers = {"Authorization": f"Bearer {key.reveal()}", "Prefer": f"wait={wait}"}
+    path = f"/models/{model.name}/predictions"
+    body = {"input": prediction_input(request)}
     try:
-        response = await ctx.http.post(
-            f"{ctx.base_url}/models/{model.name}/predictions",
-            json={"input": prediction_input(request)},
-            headers=headers,
-            timeout=ctx.timeout,
+        created = await post_json(
+            ctx, path, body, model=model.name, headers={"Prefer": f"wait={wait}"}
         )
-    except httpx.RequestError as exc:
-        raise _transport_error(ctx, model, exc) from exc
-    if not response.is_success:
-        raise _http_error(ctx, model, response)
-    return _prediction(ctx, model, _decode(ctx, model, response.content))
+    except RateLimitedError as error:
+        if error.retry_after is None and (found := _RESETS_IN.search(str(error))):
+            error.retry_after = float(found.group(1))
+        raise
+    return _prediction(ctx, model, created)
 
 
 async def _until_done(
@@ -172,49 +175,11 @@ def _output_text(ctx: ProviderContext, model: ModelInfo, output: object) -> str:
     raise _malformed(ctx, model, f"the output is not text: {_snippet(output)}")
 
 
-def _decode(ctx: ProviderContext, model: ModelInfo, content: bytes) -> Any:
-    try:
-        return json.loads(content)
-    except ValueError as exc:
-        raise _malformed(ctx, model, f"not JSON ({_snippet(content)})") from exc
-
-
 # -- errors -----------------------------------------------------------------------------------
 
 
-def _http_error(ctx: ProviderContext, model: ModelInfo, response: httpx.Response) -> ProviderError:
-    """The core's mapping (Replicate's problem+json `detail` is read as the message), plus
-    the wait its 429 body states in words: "Your rate limit resets in ~30s"."""
-    error = error_from_response(
-        ctx.provider,
-        model.name,
-        response.status_code,
-        response.headers,
-        response.content,
-        now=ctx.clock(),
-        secrets=[ctx.api_key],
-    )
-    if isinstance(error, RateLimitedError) and error.retry_after is None:
-        found = _RESETS_IN.search(response.content.decode("utf-8", errors="replace"))
-        error.retry_after = float(found.group(1)) if found else None
-    return error
-
-
-def _transport_error(
-    ctx: ProviderContext, model: ModelInfo, exc: httpx.RequestError
-) -> ProviderError:
-    kind = type(exc).__name__
-    if isinstance(exc, httpx.TimeoutException):
-        msg = f"{ctx.provider}: no answer within {ctx.timeout:g}s ({kind})"
-        return ProviderTimeoutError(msg, provider=ctx.provider, model=model.name)
-    host = httpx.URL(ctx.base_url).host or ctx.base_url
-    msg = redact_secrets(f"{ctx.provider}: cannot reach {host} ({kind})", [ctx.api_key])
-    return ProviderUnavailableError(msg, provider=ctx.provider, model=model.name)
-
-
 def _malformed(ctx: ProviderContext, model: ModelInfo, why: str) -> MalformedResponseError:
-    msg = redact_secrets(f"{ctx.provider}: malformed response: {why}", [ctx.api_key])
-    return MalformedResponseError(msg, provider=ctx.provider, model=model.name, status=200)
+    return malformed(ctx.provider, redact_secrets(why, [ctx.api_key]), model=model.name)
 
 
 def _snippet(value: object) -> str:
@@ -226,19 +191,6 @@ def _snippet(value: object) -> str:
         text = json.dumps(value, default=str)
     text = " ".join(text.split()) or "an empty body"
     return text if len(text) <= _SNIPPET else text[: _SNIPPET - 3] + "..."
-
-
-def _text(content: object) -> str:
-    """Message content as text: a string, or the text parts of a content-part list."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(
-            str(part.get("text", ""))
-            for part in content
-            if isinstance(part, Mapping) and part.get("type") == "text"
-        )
-    return ""
 
 
 def _count(value: object) -> int | None:

@@ -14,28 +14,22 @@ body (quoted from Replicate's rate-limit docs) and the 404 (the recorded 401's s
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, MutableMapping
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
 import httpx
 import neoclone_provider_replicate as replicate
 import pytest
-import structlog
 from neoclone_provider_replicate import ReplicateProvider, prediction_input
 
 from neoclone_core import (
     Capability,
     ChatRequest,
     ModelInfo,
-    Neoclone,
     Pricing,
     Provider,
     ProviderContext,
-    ProviderSettings,
-    Secret,
-    Settings,
-    build_plugins,
 )
 from neoclone_core.errors import (
     AuthenticationError,
@@ -46,7 +40,7 @@ from neoclone_core.errors import (
     ProviderUnavailableError,
     RateLimitedError,
 )
-from neoclone_core.testing import RecordingServer, Reply
+from neoclone_core.testing import RecordingServer, Reply, neoclone_with, provider_context
 
 pytestmark = pytest.mark.anyio
 
@@ -68,27 +62,13 @@ CREATE = f"{BASE}/models/meta/meta-llama-3-8b-instruct/predictions"
 def context(
     server: RecordingServer, http: httpx.AsyncClient, key: str | None = KEY, timeout: float = 5.0
 ) -> ProviderContext:
-    return ProviderContext(
-        provider="replicate",
-        base_url=server.url + BASE,
-        api_key=Secret(key) if key else None,
-        api_key_env="REPLICATE_API_TOKEN",
-        timeout=timeout,
-        http=http,
-        clock=lambda: NOW,
-    )
+    return provider_context(provider(), server.url + BASE, http, key=key, timeout=timeout, now=NOW)
 
 
 @pytest.fixture
 def ctx(server: RecordingServer, http: httpx.AsyncClient) -> ProviderContext:
     server.route("GET", f"{BASE}/collections/language-models", Reply.json_file(COLLECTION_FILE))
     return context(server, http)
-
-
-@pytest.fixture
-def captured() -> Iterator[list[MutableMapping[str, Any]]]:
-    with structlog.testing.capture_logs() as logs:
-        yield logs
 
 
 def provider() -> ReplicateProvider:
@@ -410,32 +390,14 @@ def test_messages_become_a_prompt_and_a_system_prompt() -> None:
 # -- end to end -----------------------------------------------------------------------------
 
 
-def plugins() -> Any:
-    from neoclone_core.default_plugins import analyser, fallback, scoring, selection
-
-    return build_plugins(
-        entry_points=False,
-        extra=[
-            ("default-analyser", analyser),
-            ("default-scoring", scoring),
-            ("default-selection", selection),
-            ("default-fallback", fallback),
-            ("replicate", replicate),
-        ],
-    )
-
-
 async def test_neoclone_lists_replicate_models_but_none_as_free(
     server: RecordingServer, tmp_path: Path
 ) -> None:
     """SYNTHETIC collection (documented shape)."""
     server.route("GET", f"{BASE}/collections/language-models", Reply.json_file(COLLECTION_FILE))
-    settings = Settings(
-        home=tmp_path, providers={"replicate": ProviderSettings(base_url=server.url + BASE)}
-    )
     env = {"REPLICATE_API_TOKEN": KEY}
 
-    async with Neoclone(settings, plugins=plugins(), env=env) as neoclone:
+    async with neoclone_with(replicate, tmp_path, base_url=server.url + BASE, env=env) as neoclone:
         [scan] = await neoclone.discover()
         listed = neoclone.models(provider="replicate")
         free = neoclone.models(free_only=True, provider="replicate")
@@ -447,9 +409,7 @@ async def test_neoclone_lists_replicate_models_but_none_as_free(
 
 
 async def test_neoclone_skips_replicate_without_a_token_in_one_line(tmp_path: Path) -> None:
-    settings = Settings(home=tmp_path)
-
-    async with Neoclone(settings, plugins=plugins(), env={}) as neoclone:
+    async with neoclone_with(replicate, tmp_path) as neoclone:
         [scan] = await neoclone.discover()
 
     assert (scan.provider, str(scan.status)) == ("replicate", "skipped")

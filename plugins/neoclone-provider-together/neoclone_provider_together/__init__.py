@@ -14,29 +14,20 @@ rerank, moderation and base "language" models cannot serve a chat completion).
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-import structlog
-
-from neoclone_core import (
-    Capability,
-    ChatChunk,
-    ChatRequest,
-    ChatResponse,
-    ModelInfo,
-    Pricing,
-    Provider,
-    ProviderContext,
-    RateLimit,
-    hookimpl,
+from neoclone_core import Capability, ModelInfo, Provider, ProviderContext, RateLimit, hookimpl
+from neoclone_core.provider_kit import (
+    OpenAICompatibleProvider,
+    identify,
+    left_out,
+    parse_model_list,
+    positive_int,
+    read_pricing,
+    text,
 )
-from neoclone_core.errors import (
-    MalformedResponseError,
-)
-from neoclone_core.openai_compat import chat_completion, get_json, stream_chat_completion
 
 __all__ = [
     "FREE_RATE_LIMIT",
@@ -47,7 +38,6 @@ __all__ = [
 ]
 
 PROVIDER = "together"
-log = structlog.get_logger("neoclone")
 
 FREE_RATE_LIMIT = RateLimit(requests_per_minute=60, tokens_per_minute=60_000)
 """Together's free tier for chat, language and code models: 60 requests and 60,000
@@ -64,32 +54,17 @@ _VISION_MODEL = re.compile(r"vision|(?:^|[-_/ ])vl(?:$|[-_ ])", re.IGNORECASE)
 "Llama-Vision-Free", "Qwen2.5-Coder"). Tools are never claimed: nothing says so."""
 
 
-class TogetherProvider:
-    """The `together` provider: discovery from `/models`, chat through the shared client."""
+class TogetherProvider(OpenAICompatibleProvider):
+    """The `together` provider: discovery from `/models`, chat through the shared client.
+    The list itself needs the key."""
 
-    name: str = PROVIDER
-    default_base_url: str = "https://api.together.xyz/v1"
+    name = PROVIDER
+    default_base_url = "https://api.together.xyz/v1"
     api_key_env: str | None = "TOGETHER_API_KEY"
 
-    async def discover(self, ctx: ProviderContext) -> list[ModelInfo]:
-        """Every chat model Together lists; the list itself needs the key."""
-        ctx.require_api_key()
-        return parse_models(await get_json(ctx, "/models"))
-
-    async def chat(
-        self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
-    ) -> ChatResponse:
-        """One completion; MissingAPIKeyError before any request when no key is set."""
-        ctx.require_api_key()
-        return await chat_completion(ctx, model, request)
-
-    async def stream(
-        self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
-    ) -> AsyncIterator[ChatChunk]:
-        """The completion's chunks as they arrive."""
-        ctx.require_api_key()
-        async for chunk in stream_chat_completion(ctx, model, request):
-            yield chunk
+    def parse_models(self, document: object, ctx: ProviderContext) -> list[ModelInfo]:
+        """Every chat model Together lists."""
+        return parse_models(document)
 
 
 @hookimpl
@@ -98,14 +73,7 @@ def neoclone_register_providers(register: Callable[[Provider], None]) -> None:
     register(TogetherProvider())
 
 
-# -- errors the shared mapping reads too generally ----------------------------------------
-
-
 # -- the model list ----------------------------------------------------------------------
-
-
-class _Malformed(ValueError):
-    """An entry of the model list cannot be read; it is skipped, not the whole list."""
 
 
 def parse_models(document: object) -> list[ModelInfo]:
@@ -115,31 +83,9 @@ def parse_models(document: object) -> list[ModelInfo]:
     Entries that cannot be read are skipped with a `neoclone.model_skipped` warning;
     anything but a list raises MalformedResponseError.
     """
-    entries = _entries(document)
-    models = []
-    for index, entry in enumerate(entries):
-        try:
-            model = model_from_entry(entry)
-        except (TypeError, ValueError) as exc:  # _Malformed, or a constructor refusing a value
-            log.warning(
-                "neoclone.model_skipped",
-                provider=PROVIDER,
-                entry=_entry_name(entry, index),
-                reason=str(exc),
-            )
-            continue
-        if model is not None:
-            models.append(model)
-    return models
-
-
-def _entries(document: object) -> list[Any]:
     if isinstance(document, Mapping):
         document = document.get("data")
-    if not isinstance(document, list):
-        msg = f"{PROVIDER}: malformed response: the model list is not a JSON array"
-        raise MalformedResponseError(msg, provider=PROVIDER, status=200)
-    return document
+    return parse_model_list(document, PROVIDER, model_from_entry, key=None)
 
 
 def model_from_entry(entry: object) -> ModelInfo | None:
@@ -148,24 +94,18 @@ def model_from_entry(entry: object) -> ModelInfo | None:
     Free when both prices are zero and the id ends in `-Free` (see the module
     docstring). Raises ValueError for an entry that cannot be read.
     """
-    if not isinstance(entry, Mapping):
-        msg = f"not an object but {type(entry).__name__}"
-        raise _Malformed(msg)
-    model_id = entry.get("id")
-    if not isinstance(model_id, str) or not model_id.strip():
-        msg = "no id"
-        raise _Malformed(msg)
-    if not _is_chat(entry):
-        log.debug("neoclone.model_skipped", provider=PROVIDER, entry=model_id, reason="not chat")
+    fields, model_id = identify(entry)
+    if not _is_chat(fields):
+        left_out(PROVIDER, model_id, "not chat")
         return None
-    pricing = _pricing(entry.get("pricing"))
+    pricing = read_pricing(fields.get("pricing"))  # already in USD per million tokens
     free = pricing.is_zero and model_id.lower().endswith(_FREE_SUFFIX)
-    display_name = _text(entry.get("display_name")) or model_id
+    display_name = text(fields.get("display_name")) or model_id
     return ModelInfo(
         provider=PROVIDER,
         name=model_id,
         display_name=display_name,
-        context_length=_context_length(entry.get("context_length")),
+        context_length=positive_int(fields.get("context_length")),
         capabilities=_capabilities(f"{model_id} {display_name}"),
         pricing=pricing,
         free=free,
@@ -179,32 +119,6 @@ def _is_chat(entry: Mapping[str, Any]) -> bool:
     return not isinstance(kind, str) or kind.strip().lower() in CHAT_TYPES
 
 
-def _pricing(value: object) -> Pricing:
-    if value is None:
-        return Pricing()
-    if not isinstance(value, Mapping):
-        msg = "pricing is not an object"
-        raise _Malformed(msg)
-    return Pricing(_price(value.get("input")), _price(value.get("output")))
-
-
-def _price(value: object) -> float | None:
-    """USD per million tokens as Together writes it (a number; a numeric string is
-    accepted). None when absent or negative."""
-    if value is None:
-        return None
-    msg = f"price {value!r} is not a number"
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise _Malformed(msg)
-    try:
-        amount = float(value)
-    except ValueError as exc:
-        raise _Malformed(msg) from exc
-    if not math.isfinite(amount):
-        raise _Malformed(msg)
-    return amount if amount >= 0 else None
-
-
 def _capabilities(names: str) -> set[Capability]:
     found = {Capability.TEXT, Capability.STREAMING}
     for pattern, capability in (
@@ -215,18 +129,3 @@ def _capabilities(names: str) -> set[Capability]:
         if pattern.search(names):
             found.add(capability)
     return found
-
-
-def _context_length(value: object) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return value
-    return None
-
-
-def _text(value: object) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _entry_name(entry: object, index: int) -> str:
-    model_id = entry.get("id") if isinstance(entry, Mapping) else None
-    return model_id if isinstance(model_id, str) and model_id else f"#{index}"

@@ -9,29 +9,23 @@ written out plainly, not by calling the code under test.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, MutableMapping
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
 import httpx
 import neoclone_provider_together as together
 import pytest
-import structlog
 from neoclone_provider_together import TogetherProvider
 
 from neoclone_core import (
     Capability,
     ChatRequest,
     ModelInfo,
-    Neoclone,
     Pricing,
     Provider,
     ProviderContext,
-    ProviderSettings,
     RateLimit,
-    Secret,
-    Settings,
-    build_plugins,
 )
 from neoclone_core.errors import (
     MalformedResponseError,
@@ -40,7 +34,8 @@ from neoclone_core.errors import (
     ProviderTimeoutError,
     RateLimitedError,
 )
-from neoclone_core.testing import RecordingServer, Reply
+from neoclone_core.testing import RecordingServer, Reply, neoclone_with, provider_context
+from neoclone_core.testing import completion_chunk as chunk
 
 pytestmark = pytest.mark.anyio
 
@@ -57,14 +52,8 @@ FREE_LLAMA = "meta-llama/Llama-3.3-70B-Instruct-Turbo-Free"
 def context(
     server: RecordingServer, http: httpx.AsyncClient, key: str | None = KEY, timeout: float = 5.0
 ) -> ProviderContext:
-    return ProviderContext(
-        provider="together",
-        base_url=server.url + BASE,
-        api_key=Secret(key) if key else None,
-        api_key_env="TOGETHER_API_KEY",
-        timeout=timeout,
-        http=http,
-        clock=lambda: NOW,
+    return provider_context(
+        TogetherProvider(), server.url + BASE, http, key=key, timeout=timeout, now=NOW
     )
 
 
@@ -72,12 +61,6 @@ def context(
 def ctx(server: RecordingServer, http: httpx.AsyncClient) -> ProviderContext:
     server.route("GET", f"{BASE}/models", Reply.json_file(MODELS_FILE))
     return context(server, http)
-
-
-@pytest.fixture
-def captured() -> Iterator[list[MutableMapping[str, Any]]]:
-    with structlog.testing.capture_logs() as logs:
-        yield logs
 
 
 async def discovered(ctx: ProviderContext) -> dict[str, ModelInfo]:
@@ -294,11 +277,6 @@ async def test_chat_round_trip(server: RecordingServer, ctx: ProviderContext) ->
 
 async def test_streaming_round_trip(server: RecordingServer, ctx: ProviderContext) -> None:
     """OpenAI-shaped chunks (none recorded)."""
-
-    def chunk(content: str, finish_reason: str | None = None) -> dict[str, Any]:
-        choice = {"index": 0, "delta": {"content": content}, "finish_reason": finish_reason}
-        return {"id": "8f3c", "object": "chat.completion.chunk", "choices": [choice]}
-
     server.route(
         "POST",
         f"{BASE}/chat/completions",
@@ -391,22 +369,7 @@ async def test_chat_and_stream_need_a_key(server: RecordingServer, http: httpx.A
 
 
 async def scan(server: RecordingServer, home: Path, env: dict[str, str]) -> Any:
-    from neoclone_core.default_plugins import analyser, fallback, scoring, selection
-
-    plugins = build_plugins(
-        entry_points=False,
-        extra=[
-            ("default-analyser", analyser),
-            ("default-scoring", scoring),
-            ("default-selection", selection),
-            ("default-fallback", fallback),
-            ("together", together),
-        ],
-    )
-    settings = Settings(
-        home=home, providers={"together": ProviderSettings(base_url=server.url + BASE)}
-    )
-    async with Neoclone(settings, plugins=plugins, env=env) as neoclone:
+    async with neoclone_with(together, home, base_url=server.url + BASE, env=env) as neoclone:
         [result] = await neoclone.discover()
         return result, neoclone.models(free_only=True)
 

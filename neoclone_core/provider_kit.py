@@ -1,0 +1,328 @@
+"""What provider plugins share beside the calls of `openai_compat`: reading a model list
+that someone else writes, the small readers of its values, and a base class for
+providers that speak OpenAI's dialect.
+
+A model list changes without notice, so every plugin reads it by the same rule, written
+once here: a document that is no list of models at all raises `MalformedResponseError`
+(the scan fails, the catalog keeps what it had); an entry that cannot be read is skipped
+with a `neoclone.model_skipped` warning, so one odd model never hides the others; an
+entry left out on purpose (an embedding model, a retired one) is logged with the same
+event at debug level.
+
+A plugin for an OpenAI-compatible provider is then its rules and little else::
+
+    class AcmeProvider(OpenAICompatibleProvider):
+        name = "acme"
+        default_base_url = "https://api.acme.ai/v1"
+        api_key_env: str | None = "ACME_API_KEY"
+
+        def model_from_entry(self, entry: object) -> ModelInfo | None:
+            fields, model_id = identify(entry)
+            return ModelInfo(
+                self.name,
+                model_id,
+                context_length=positive_int(fields.get("context_length")),
+                free=model_id.endswith(":free"),
+            )
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar, TypeVar
+
+import structlog
+
+from neoclone_core._models import ChatChunk, ChatRequest, ChatResponse, ModelInfo, Pricing
+from neoclone_core._provider import ProviderContext
+from neoclone_core.errors import AuthenticationError, MalformedResponseError
+from neoclone_core.openai_compat import (
+    CHAT_PATH,
+    chat_completion,
+    get_json,
+    stream_chat_completion,
+)
+
+__all__ = [
+    "OpenAICompatibleProvider",
+    "UnreadableEntryError",
+    "identify",
+    "left_out",
+    "malformed",
+    "mapping",
+    "model_list",
+    "parse_model_list",
+    "positive_int",
+    "price_per_million",
+    "read_entries",
+    "read_pricing",
+    "text",
+]
+
+_T = TypeVar("_T")
+log = structlog.get_logger("neoclone")
+_PER_MILLION = Decimal(1_000_000)
+
+
+class UnreadableEntryError(ValueError):
+    """An entry of a model list cannot be read. Raised by a plugin's entry reader,
+    caught by `read_entries`, which skips the entry with a warning: it never reaches the
+    caller of a discovery."""
+
+
+# -- the model list ----------------------------------------------------------------------
+
+
+def model_list(
+    document: object, provider: str, *, key: str | None = "data", what: str = "model list"
+) -> list[Any]:
+    """The entries of a model-list document: its `key` list (OpenAI's `{"data": [...]}`),
+    or the document itself when `key` is None (a bare JSON array).
+
+    Anything else raises MalformedResponseError naming `what` the document is: "the
+    model list has no 'data' list", "the catalog is not a JSON array".
+    """
+    if key is None:
+        listed = document
+    else:
+        listed = document.get(key) if isinstance(document, Mapping) else None
+    if isinstance(listed, list):
+        return listed
+    why = f"the {what} is not a JSON array" if key is None else f"the {what} has no '{key}' list"
+    raise malformed(provider, why)
+
+
+def read_entries(
+    entries: Iterable[object],
+    provider: str,
+    read: Callable[[Any], _T | None],
+    *,
+    name_key: str | None = "id",
+) -> list[_T]:
+    """What `read` makes of each entry, in order; entries it returns None for are left out.
+
+    An entry `read` refuses with ValueError or TypeError (UnreadableEntryError, or a
+    constructor such as ModelInfo refusing a value) is skipped with a
+    `neoclone.model_skipped` warning whose reason is the error's message. The warning
+    names the entry by its `name_key` field when that is a non-empty string, else by its
+    position ("#3"); with `name_key` None, always by its position.
+    """
+    found: list[_T] = []
+    for index, entry in enumerate(entries):
+        try:
+            item = read(entry)
+        except (TypeError, ValueError) as exc:
+            name = _entry_name(entry, index, name_key)
+            log.warning("neoclone.model_skipped", provider=provider, entry=name, reason=str(exc))
+            continue
+        if item is not None:
+            found.append(item)
+    return found
+
+
+def parse_model_list(
+    document: object,
+    provider: str,
+    model_from_entry: Callable[[Any], ModelInfo | None],
+    *,
+    key: str | None = "data",
+    what: str = "model list",
+    name_key: str | None = "id",
+) -> list[ModelInfo]:
+    """The models of a model-list document: `model_list`, then `read_entries` with
+    `model_from_entry`; see both for the arguments."""
+    entries = model_list(document, provider, key=key, what=what)
+    return read_entries(entries, provider, model_from_entry, name_key=name_key)
+
+
+def identify(entry: object, key: str = "id") -> tuple[Mapping[str, Any], str]:
+    """An entry as an object, and its id: its `key` field as written.
+
+    Raises UnreadableEntryError ("not an object but list", "no id") for an entry that is
+    not an object or whose id is not a string with something besides whitespace.
+    """
+    if not isinstance(entry, Mapping):
+        msg = f"not an object but {type(entry).__name__}"
+        raise UnreadableEntryError(msg)
+    model_id = entry.get(key)
+    if not isinstance(model_id, str) or not model_id.strip():
+        msg = f"no {key}"
+        raise UnreadableEntryError(msg)
+    return entry, model_id
+
+
+def left_out(provider: str, entry: str, reason: str) -> None:
+    """Log that `entry` is left out on purpose (not a chat model, retired, ...): the
+    `neoclone.model_skipped` event, at debug level since nothing is wrong."""
+    log.debug("neoclone.model_skipped", provider=provider, entry=entry, reason=reason)
+
+
+def malformed(provider: str, why: str, *, model: str = "") -> MalformedResponseError:
+    """MalformedResponseError saying "<provider>: malformed response: <why>", with status
+    200: the exchange went through, what came back is not what the API documents.
+    `why` must hold no secret (pass it through `redact` first if it quotes a body)."""
+    message = f"{provider}: malformed response: {why}"
+    return MalformedResponseError(message, provider=provider, model=model, status=200)
+
+
+def _entry_name(entry: object, index: int, name_key: str | None) -> str:
+    name = entry.get(name_key) if name_key and isinstance(entry, Mapping) else None
+    return name if isinstance(name, str) and name else f"#{index}"
+
+
+# -- values ------------------------------------------------------------------------------
+
+
+def positive_int(value: object) -> int | None:
+    """`value` if it is an int above zero (a bool is no int here), else None: how a
+    context length or a limit that is absent, null or nonsense reads."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return None
+
+
+def text(value: object) -> str:
+    """`value` stripped if it is a string, else "" (a name that is absent or not text)."""
+    return value.strip() if isinstance(value, str) else ""
+
+
+def mapping(value: object) -> Mapping[str, Any]:
+    """`value` if it is an object, else an empty one, so that nested fields read as
+    absent rather than failing: `mapping(entry.get("architecture")).get("modality")`."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def price_per_million(value: object, *, per_token: bool = False) -> float | None:
+    """A price in USD per million tokens, from a number or a numeric string.
+
+    `per_token=True` reads a price per token ("0.000015", OpenRouter's way) and converts
+    it exactly, through Decimal: "0.000000019" is 0.019, not 0.019000000000000003.
+    None for an absent (None) or negative price, which lists use for "varies";
+    UnreadableEntryError for anything that is not a finite number.
+    """
+    if value is None:
+        return None
+    msg = f"price {value!r} is not a number"
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise UnreadableEntryError(msg)
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation as exc:
+        raise UnreadableEntryError(msg) from exc
+    if not amount.is_finite():
+        raise UnreadableEntryError(msg)
+    if amount < 0:
+        return None
+    usd = float(amount * _PER_MILLION if per_token else amount)
+    if not math.isfinite(usd):  # "1e400" is a finite Decimal, but no float
+        raise UnreadableEntryError(msg)
+    return usd
+
+
+def read_pricing(
+    value: object,
+    input_key: str = "input",
+    output_key: str = "output",
+    *,
+    per_token: bool = False,
+) -> Pricing:
+    """A `pricing` object's input and output prices (see `price_per_million`); unknown
+    prices when it is absent, UnreadableEntryError when it is not an object."""
+    if value is None:
+        return Pricing()
+    if not isinstance(value, Mapping):
+        msg = "pricing is not an object"
+        raise UnreadableEntryError(msg)
+    return Pricing(
+        price_per_million(value.get(input_key), per_token=per_token),
+        price_per_million(value.get(output_key), per_token=per_token),
+    )
+
+
+# -- the base class ----------------------------------------------------------------------
+
+
+class OpenAICompatibleProvider:
+    """A provider whose chat is OpenAI's `/chat/completions`, run through `openai_compat`.
+
+    Subclasses set `name`, `default_base_url` and `api_key_env` (annotated `str | None`,
+    as the `Provider` protocol declares it, or mypy infers `str` and refuses the
+    provider), change the other class attributes where the provider departs from OpenAI,
+    and implement `model_from_entry` (for a `{"data": [...]}` list) or `parse_models`
+    (for any other document).
+
+    Discovery GETs `models_path`; chat and streaming POST to `chat_path`, need the key,
+    and raise MissingAPIKeyError before any request without one. Every request carries
+    `headers` and the key when set: as `Authorization: Bearer`, or raw in `key_header`.
+    """
+
+    name: str
+    default_base_url: str
+    api_key_env: str | None
+    models_path: str = "/models"
+    chat_path: str = CHAT_PATH
+    headers: ClassVar[Mapping[str, str]] = {}
+    key_header: str | None = None
+    discovery_needs_key: bool = True
+    """The list is refused without a key: discovery then raises MissingAPIKeyError
+    before any request. When False the list is public and the key is sent when set."""
+    refusal_means_no_key: bool = False
+    """For a public list: a 401/403 to a request sent without a key means "set one"
+    (MissingAPIKeyError, so the scan is skipped), not a refused key."""
+
+    async def discover(self, ctx: ProviderContext) -> list[ModelInfo]:
+        """The models of the provider's list, as `parse_models` reads them."""
+        if self.discovery_needs_key:
+            ctx.require_api_key()
+        try:
+            document = await get_json(
+                ctx, self.models_path, headers=self.headers, key_header=self.key_header
+            )
+        except AuthenticationError:
+            if self.refusal_means_no_key and ctx.api_key is None:
+                ctx.require_api_key()
+            raise
+        return self.parse_models(document, ctx)
+
+    def parse_models(self, document: object, ctx: ProviderContext) -> list[ModelInfo]:
+        """The models of a list document; by default `parse_model_list` with
+        `model_from_entry` over its `data` list."""
+        return parse_model_list(document, self.name, self.model_from_entry)
+
+    def model_from_entry(self, entry: object) -> ModelInfo | None:
+        """One entry of the list as a model, None to leave it out; raise ValueError
+        (UnreadableEntryError) for an entry that cannot be read."""
+        msg = f"{type(self).__name__} implements neither model_from_entry nor parse_models"
+        raise NotImplementedError(msg)
+
+    async def chat(
+        self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
+    ) -> ChatResponse:
+        """One completion; MissingAPIKeyError before any request when no key is set."""
+        ctx.require_api_key()
+        return await chat_completion(
+            ctx,
+            model,
+            request,
+            path=self.chat_path,
+            headers=self.headers,
+            key_header=self.key_header,
+        )
+
+    async def stream(
+        self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
+    ) -> AsyncIterator[ChatChunk]:
+        """The completion's chunks as they arrive; see `stream_chat_completion` for which
+        error a broken stream raises."""
+        ctx.require_api_key()
+        async for chunk in stream_chat_completion(
+            ctx,
+            model,
+            request,
+            path=self.chat_path,
+            headers=self.headers,
+            key_header=self.key_header,
+        ):
+            yield chunk
