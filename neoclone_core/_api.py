@@ -33,6 +33,7 @@ from neoclone_core._models import (
 )
 from neoclone_core._plugins import Plugins, build_plugins
 from neoclone_core._store import Store
+from neoclone_core._user_agent import user_agent
 from neoclone_core.errors import PluginError, UnknownModelError
 
 if TYPE_CHECKING:
@@ -123,7 +124,9 @@ class Neoclone:
         self.plugins = plugins or build_plugins(disabled=self.settings.disabled_plugins)
         self.clock = clock
         self.store = Store(self.settings.home / STORE_FILE)
-        self.http = httpx.AsyncClient(transport=transport, follow_redirects=True)
+        self.http = httpx.AsyncClient(
+            transport=transport, follow_redirects=True, headers={"User-Agent": user_agent()}
+        )
         self.catalog = Catalog(
             self.store,
             self.plugins,
