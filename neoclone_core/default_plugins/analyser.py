@@ -1,94 +1,120 @@
-"""The default task analyser: keyword rules, deterministic, no model call, no network.
+"""The default task analyser: what a request needs, from its words alone.
 
-A first version; it only needs to be right about the capabilities that rule models in
-or out (code, reasoning, vision, tools, long context). Replace it by blocking the
-`default-analyser` plugin and registering another `neoclone_analyse_task`.
+Deterministic and instant (keyword and shape rules in six languages, no model call, no
+network), so that recommending a model never costs a request of its own. It tells
+*required* capabilities (a model without them cannot serve the request: vision for a
+photo, tools for "search the web") from *preferred* ones (a model with them does better),
+names the kinds of task it sees, estimates the context the request needs, and gives a
+reason for everything it concludes.
+
+Measured against the hand-labelled requests in tests/data (figures in
+docs/recommendations.md). Replace it by registering another `neoclone_analyse_task`
+(blocking `default-analyser`), or refine it: call `analyse_task()` and adjust the profile.
 """
 
 from __future__ import annotations
 
-import re
-
 from neoclone_core._models import Capability, TaskProfile
+from neoclone_core.default_plugins import _detect as detect
+from neoclone_core.default_plugins._detect import Clues, Finding, Level
+from neoclone_core.default_plugins._sizing import ContextNeed, estimate_context
 from neoclone_core.hookspecs import hookimpl
 
-_RULES: tuple[tuple[Capability, re.Pattern[str]], ...] = (
-    (
-        Capability.CODE,
-        re.compile(
-            r"\b(code|coding|program\w*|python|javascript|typescript|rust|golang|java|c\+\+|sql|"
-            r"function|class|script|debug\w*|refactor\w*|compile\w*|regex|api|bug|stack ?trace)\b",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        Capability.REASONING,
-        re.compile(
-            r"\b(reason\w*|prove|proof|math\w*|calculat\w*|solve|equation|logic\w*|step by step|"
-            r"analy[sz]e|deduc\w*|puzzle|theorem)\b",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        Capability.VISION,
-        re.compile(
-            r"\b(image|images|photo\w*|picture\w*|screenshot\w*|diagram|chart|ocr|"
-            r"what is in this|describe this (?:image|photo|picture))\b",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        Capability.TOOLS,
-        re.compile(
-            r"\b(tool|tools|function call\w*|agent\w*|call the api|use the api|browse|"
-            r"search the web)\b",
-            re.IGNORECASE,
-        ),
-    ),
+CAPABILITIES = {
+    "code": Capability.CODE,
+    "reasoning": Capability.REASONING,
+    "vision": Capability.VISION,
+    "tools": Capability.TOOLS,
+}
+# Every category a profile may name, in the order profiles list them.
+CATEGORIES = (
+    "code",
+    "reasoning",
+    "vision",
+    "tools",
+    "long_context",
+    "creative_writing",
+    "translation",
+    "multilingual",
+    "summarisation",
+    "data_analysis",
+    "chat",
 )
-_PAGES = re.compile(r"(\d[\d,]*)[- ]page", re.IGNORECASE)
-_TOKENS = re.compile(r"(\d[\d,.]*)\s*(k|m)?[- ]?tokens?\b", re.IGNORECASE)
-_TOKENS_PER_PAGE = 500
-_CHARS_PER_TOKEN = 4
+LONG_CONTEXT_TOKENS = 8_000  # more than the smallest common context windows hold
 
 
-def _number(text: str) -> float:
-    return float(text.replace(",", ""))
+def findings(clues: Clues) -> list[Finding]:
+    """Everything the detectors find, in dependency order (creative writing before code;
+    code, data analysis, summaries and translations before what depends on them)."""
+    creative = detect.creative_finding(clues)
+    data = detect.data_finding(clues)
+    translation = detect.translation_finding(clues)
+    summary = detect.summary_finding(clues)
+    processes_text = summary is not None or translation is not None
+    code = detect.code_finding(clues, creative=creative is not None, processes_text=processes_text)
+    found = [
+        code,
+        detect.reasoning_finding(clues, code, data=data is not None),
+        detect.vision_finding(clues),
+        detect.tools_finding(clues, code, processes_text=processes_text),
+        creative,
+        translation,
+        detect.multilingual_finding(clues, translation=translation is not None),
+        summary,
+        data,
+        detect.streaming_finding(clues),
+    ]
+    return _without_tool_vocabulary([f for f in found if f is not None])
 
 
-def _context_needed(text: str) -> tuple[int, str]:
-    """Tokens the request needs: its own size plus any document size it mentions."""
-    own = len(text) // _CHARS_PER_TOKEN
-    mentioned, reason = 0, ""
-    if match := _PAGES.search(text):
-        mentioned = int(_number(match.group(1)) * _TOKENS_PER_PAGE)
-        reason = f"mentions a {match.group(1)}-page document (~{mentioned:,} tokens)"
-    if match := _TOKENS.search(text):
-        scale = {"k": 1_000, "m": 1_000_000}.get((match.group(2) or "").lower(), 1)
-        tokens = int(_number(match.group(1)) * scale)
-        if tokens > mentioned:
-            mentioned, reason = tokens, f"mentions {tokens:,} tokens of input"
-    if own > mentioned:
-        return own, f"the request itself is ~{own:,} tokens" if own > 2_000 else ""
-    return mentioned, reason
+def _without_tool_vocabulary(found: list[Finding]) -> list[Finding]:
+    """When the model is asked to act ("query our Postgres database and email me"), the
+    software words name its tools; they do not make the task about software."""
+    acts = any(f.name == "tools" and f.level is Level.REQUIRED for f in found)
+    return [f for f in found if not (acts and f.name == "code" and f.level is Level.PREFERRED)]
+
+
+def analyse_task(text: str) -> TaskProfile:
+    """The task profile of `text`, every conclusion explained in `reasons`."""
+    clues = Clues.of(text)
+    found = findings(clues)
+    need = estimate_context(text, clues.head)
+    return TaskProfile(
+        text=text,
+        required=_capabilities(found, Level.REQUIRED),
+        preferred=_capabilities(found, Level.PREFERRED),
+        categories=_categories(found, need),
+        min_context=need.total,
+        wants_streaming=any(f.name == "streaming" for f in found),
+        reasons=_reasons(found, need),
+    )
+
+
+def _capabilities(found: list[Finding], level: Level) -> frozenset[Capability]:
+    return frozenset(CAPABILITIES[f.name] for f in found if f.level is level)
+
+
+def _categories(found: list[Finding], need: ContextNeed) -> tuple[str, ...]:
+    """The kinds of task found, in `CATEGORIES` order; "chat" when there is none."""
+    names = {f.name for f in found} - {"streaming"}
+    if need.input >= LONG_CONTEXT_TOKENS:
+        names.add("long_context")
+    if not names - {"multilingual"}:
+        names.add("chat")
+    return tuple(c for c in CATEGORIES if c in names)
+
+
+def _reasons(found: list[Finding], need: ContextNeed) -> tuple[str, ...]:
+    reasons = [f.reason for f in found]
+    if need.reason:
+        long = "long_context: " if need.input >= LONG_CONTEXT_TOKENS else "context: "
+        reasons.append(f"{long}{need.reason}; needs ~{need.total:,} tokens with the answer")
+    if not reasons:
+        reasons.append("chat: no special capability detected")
+    return tuple(reasons)
 
 
 @hookimpl(trylast=True)
 def neoclone_analyse_task(text: str) -> TaskProfile:
-    """Required capabilities from keyword rules; context from the request's size."""
-    required = set()
-    reasons = []
-    for capability, pattern in _RULES:
-        if match := pattern.search(text):
-            required.add(capability)
-            reasons.append(f"{capability}: the request mentions {match.group(0)!r}")
-    min_context, context_reason = _context_needed(text)
-    if context_reason:
-        reasons.append(f"context: {context_reason}")
-    return TaskProfile(
-        text=text,
-        required=frozenset(required),
-        categories=tuple(sorted(c.value for c in required)) or ("chat",),
-        min_context=min_context,
-        reasons=tuple(reasons),
-    )
+    """The default analysis; runs last, so any other analyser plugin goes first."""
+    return analyse_task(text)

@@ -1,16 +1,33 @@
 """The default fallback strategy: move on at once from anything another model may
-serve, bench what told us to wait, and return the caller's own mistakes to the caller."""
+serve, bench what told us to wait, return the caller's own mistakes to the caller, and
+retry a model only when it is the last one left.
+
+- bad request → FAIL: another model would refuse it too;
+- context too long → NEXT, but only to models with a larger context window;
+- rate limited → NEXT, the model benched for the wait the provider gave (60 s when it
+  gave none, an hour at most: a provider saying "come back in a year" is not trusted);
+- refused or missing key → NEXT, the whole provider benched for an hour (for that key:
+  fixing the key lifts it);
+- model not found → NEXT, the model benched for a day;
+- outage, 5xx, timeout, refused connection, broken body → NEXT at once; RETRY (with
+  backoff, within the deadline) only when no other model of the plan can be called.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from neoclone_core._fallback import FallbackAction, FallbackDecision
+from neoclone_core._models import ModelInfo
 from neoclone_core.errors import (
     AuthenticationError,
     BadRequestError,
+    ContextTooLongError,
     MissingAPIKeyError,
     ModelNotFoundError,
     ProviderError,
     RateLimitedError,
+    TransientError,
 )
 from neoclone_core.hookspecs import hookimpl
 
@@ -18,20 +35,40 @@ DEFAULT_RATE_LIMIT_BENCH_S = 60.0
 MAX_RATE_LIMIT_BENCH_S = 3600.0
 AUTH_BENCH_S = 3600.0
 NOT_FOUND_BENCH_S = 86400.0
+RETRIES_OF_THE_LAST_MODEL = 2
+
+
+def rate_limit_bench_s(error: RateLimitedError) -> float:
+    """The provider's wait, or the default when it gave none, capped."""
+    wait = error.retry_after if error.retry_after is not None else DEFAULT_RATE_LIMIT_BENCH_S
+    return min(max(wait, 0.0), MAX_RATE_LIMIT_BENCH_S)
 
 
 @hookimpl(trylast=True)
-def neoclone_fallback_decision(error: ProviderError) -> FallbackDecision:
+def neoclone_fallback_decision(
+    error: ProviderError,
+    model: ModelInfo,
+    attempt_number: int,
+    remaining: Sequence[ModelInfo],
+) -> FallbackDecision:
     """One decision per error class; see the module docstring."""
+    if isinstance(error, ContextTooLongError):
+        return FallbackDecision(
+            FallbackAction.NEXT,
+            reason="input longer than the context window",
+            min_context=model.context_length,
+        )
     if isinstance(error, BadRequestError):
         return FallbackDecision(FallbackAction.FAIL, reason="the request itself was refused")
     if isinstance(error, RateLimitedError):
-        wait = error.retry_after if error.retry_after is not None else DEFAULT_RATE_LIMIT_BENCH_S
+        wait = rate_limit_bench_s(error)
         return FallbackDecision(
-            FallbackAction.NEXT,
-            bench_model_s=min(max(wait, 0.0), MAX_RATE_LIMIT_BENCH_S),
-            reason="rate limited",
+            FallbackAction.NEXT, bench_model_s=wait, reason=f"rate limited for {wait:g}s"
         )
+    return _permanent(error) or _transient(error, attempt_number, remaining)
+
+
+def _permanent(error: ProviderError) -> FallbackDecision | None:
     if isinstance(error, (AuthenticationError, MissingAPIKeyError)):
         return FallbackDecision(
             FallbackAction.NEXT, bench_provider_s=AUTH_BENCH_S, reason="key missing or refused"
@@ -40,4 +77,13 @@ def neoclone_fallback_decision(error: ProviderError) -> FallbackDecision:
         return FallbackDecision(
             FallbackAction.NEXT, bench_model_s=NOT_FOUND_BENCH_S, reason="model gone"
         )
+    return None
+
+
+def _transient(
+    error: ProviderError, attempt_number: int, remaining: Sequence[ModelInfo]
+) -> FallbackDecision:
+    last_hope = not remaining and isinstance(error, TransientError)
+    if last_hope and attempt_number <= RETRIES_OF_THE_LAST_MODEL:
+        return FallbackDecision(FallbackAction.RETRY, reason=f"{error.kind}, no other model left")
     return FallbackDecision(FallbackAction.NEXT, reason=error.kind)
