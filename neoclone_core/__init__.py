@@ -12,9 +12,11 @@ from neoclone_core._api import (
     Session,
     create_enhanced_model_discovery_module,
 )
+from neoclone_core._breaker import BreakerPolicy
 from neoclone_core._catalog import CacheStats, ProviderScan, ScanStatus
 from neoclone_core._config import CacheSettings, ProviderSettings, Settings, load_settings
 from neoclone_core._fallback import FallbackAction, FallbackDecision
+from neoclone_core._health import HealthChecker, HealthReport
 from neoclone_core._models import (
     Attempt,
     Capability,
@@ -35,24 +37,45 @@ from neoclone_core._models import (
 )
 from neoclone_core._observations import Observations
 from neoclone_core._plugins import ENTRY_POINT_GROUP, PluginInfo, Plugins, build_plugins
+from neoclone_core._policy import EnginePolicy
 from neoclone_core._provider import Provider, ProviderContext
+from neoclone_core._retry import RetryPolicy
 from neoclone_core._secrets import Secret, redact
 from neoclone_core._serialize import model_from_dict, model_to_dict
+from neoclone_core._state import (
+    BreakerState,
+    BreakerStatus,
+    Cooldown,
+    EngineState,
+    ModelStats,
+    SessionStats,
+)
+from neoclone_core._streaming import ChatStream
 from neoclone_core.hookspecs import hookimpl
 
 __all__ = [
     "ENTRY_POINT_GROUP",
     "Attempt",
     "BlockingNeoclone",
+    "BreakerPolicy",
+    "BreakerState",
+    "BreakerStatus",
     "CacheSettings",
     "CacheStats",
     "Capability",
     "ChatChunk",
     "ChatRequest",
     "ChatResponse",
+    "ChatStream",
+    "Cooldown",
+    "EnginePolicy",
+    "EngineState",
     "FallbackAction",
     "FallbackDecision",
+    "HealthChecker",
+    "HealthReport",
     "ModelInfo",
+    "ModelStats",
     "Neoclone",
     "Observations",
     "Plan",
@@ -65,6 +88,7 @@ __all__ = [
     "ProviderSettings",
     "RateLimit",
     "Recommendation",
+    "RetryPolicy",
     "Route",
     "ScanStatus",
     "Score",
@@ -72,6 +96,7 @@ __all__ = [
     "ScoredModel",
     "Secret",
     "Session",
+    "SessionStats",
     "Settings",
     "Source",
     "TaskProfile",

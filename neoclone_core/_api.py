@@ -7,11 +7,13 @@ the same object from synchronous code through an anyio portal.
 
 from __future__ import annotations
 
+import operator
 import os
+import random
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -19,6 +21,7 @@ import attrs
 from neoclone_core._catalog import CacheStats, Catalog, ProviderScan
 from neoclone_core._config import Settings, load_settings
 from neoclone_core._engine import Engine
+from neoclone_core._health import HealthChecker, HealthReport
 from neoclone_core._models import (
     Capability,
     ChatRequest,
@@ -32,14 +35,19 @@ from neoclone_core._models import (
     TaskProfile,
 )
 from neoclone_core._plugins import Plugins, build_plugins
+from neoclone_core._policy import EnginePolicy
+from neoclone_core._state import EngineState, SessionStats
 from neoclone_core._store import Store
 from neoclone_core._user_agent import user_agent
-from neoclone_core.errors import PluginError, UnknownModelError
+from neoclone_core.errors import NoModelAvailableError, PluginError, UnknownModelError
 
 if TYPE_CHECKING:
     import httpx
 
+    from neoclone_core._streaming import ChatStream
+
 STORE_FILE = "neoclone.sqlite3"
+_KEEPALIVE_CONNECTIONS = 100  # a gateway runs dozens of calls at once; reuse their connections
 
 
 @attrs.frozen
@@ -58,30 +66,6 @@ class Session:
 
     name: str
     model_ids: tuple[str, ...]
-
-
-@attrs.define
-class SessionStats:
-    """What one session's requests came to."""
-
-    requests: int = 0
-    successes: int = 0
-    failures: int = 0
-    fallbacks: int = 0
-    total_s: float = 0.0
-    served_by: Counter[str] = attrs.field(factory=Counter)
-
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-able summary."""
-        return {
-            "requests": self.requests,
-            "successes": self.successes,
-            "failures": self.failures,
-            "success_rate": self.successes / self.requests if self.requests else None,
-            "fallbacks": self.fallbacks,
-            "average_s": self.total_s / self.requests if self.requests else None,
-            "served_by": dict(self.served_by),
-        }
 
 
 def as_chat_request(request: str | ChatRequest | Mapping[str, Any]) -> ChatRequest:
@@ -107,6 +91,12 @@ class Neoclone:
     Build it with `await Neoclone.open()` (or the seed's
     `create_enhanced_model_discovery_module()`), or directly and then `await initialize()`.
     Close it with `await aclose()` or `async with`.
+
+    Execution runs by `policy` (retries, breakers, deadline) and keeps breakers,
+    cooldowns and statistics in `state`, the embedded store unless another
+    `EngineState` (a shared one) is given. Time comes from `clock` (POSIX time, for what
+    is stored), `monotonic` (deadlines and intervals) and `sleep` (backoff waits); tests
+    replace all three with a hand-moved clock. `rng` draws the backoff jitter.
     """
 
     def __init__(
@@ -117,15 +107,25 @@ class Neoclone:
         clock: Callable[[], float] = time.time,
         env: Mapping[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        policy: EnginePolicy | None = None,
+        state: EngineState | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        rng: Callable[[], float] = random.random,
     ) -> None:
+        import anyio
         import httpx  # here, not at module level: it is the costliest import of all
 
         self.settings = settings if settings is not None else load_settings()
         self.plugins = plugins or build_plugins(disabled=self.settings.disabled_plugins)
         self.clock = clock
         self.store = Store(self.settings.home / STORE_FILE)
+        limits = httpx.Limits(max_keepalive_connections=_KEEPALIVE_CONNECTIONS)
         self.http = httpx.AsyncClient(
-            transport=transport, follow_redirects=True, headers={"User-Agent": user_agent()}
+            transport=transport,
+            follow_redirects=True,
+            limits=limits,
+            headers={"User-Agent": user_agent()},
         )
         self.catalog = Catalog(
             self.store,
@@ -136,9 +136,18 @@ class Neoclone:
             clock,
             env if env is not None else os.environ,
         )
-        self.engine = Engine(self.catalog, self.plugins, self.store, clock)
+        self.engine = Engine(
+            self.catalog,
+            self.plugins,
+            self.store if state is None else state,
+            clock,
+            policy or EnginePolicy(),
+            sleep or anyio.sleep,
+            monotonic,
+            rng,
+        )
         self.sessions: dict[str, Session] = {}
-        self.session_stats: dict[str, SessionStats] = {}
+        self._by_id: dict[str, ModelInfo] | None = None
 
     @classmethod
     async def open(cls, settings: Settings | None = None, **kwargs: Any) -> Neoclone:
@@ -154,7 +163,8 @@ class Neoclone:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the HTTP client and the store."""
+        """Write buffered statistics, close the HTTP client and the store."""
+        self.engine.close()
         await self.http.aclose()
         self.store.close()
 
@@ -162,13 +172,17 @@ class Neoclone:
 
     async def initialize(self) -> list[ProviderScan]:
         """Scan the providers that are due (never scanned, or older than the TTL)."""
-        return await self.catalog.discover()
+        return await self.discover()
 
     async def discover(
         self, *, refresh: bool = False, on_result: Callable[[ProviderScan], None] | None = None
     ) -> list[ProviderScan]:
         """Scan due providers (all of them with `refresh`), concurrently."""
-        return await self.catalog.discover(refresh=refresh, on_result=on_result)
+        self._by_id = None
+        try:
+            return await self.catalog.discover(refresh=refresh, on_result=on_result)
+        finally:
+            self._by_id = None
 
     async def refresh_models(self) -> list[ProviderScan]:
         """Rescan every provider now, ignoring the cache."""
@@ -192,8 +206,14 @@ class Neoclone:
         ]
 
     def model(self, model_id: str) -> ModelInfo:
-        """The catalog entry for `model_id`; UnknownModelError with close matches if none."""
-        models = {m.id: m for m in self.catalog.models()}
+        """The catalog entry for `model_id`; UnknownModelError with close matches if none.
+
+        Looked up in an index of the catalog kept until the next discovery, so that
+        naming models costs a request nothing.
+        """
+        if self._by_id is None:
+            self._by_id = {m.id: m for m in self.catalog.models()}
+        models = self._by_id
         if model_id in models:
             return models[model_id]
         import difflib
@@ -215,7 +235,7 @@ class Neoclone:
     ) -> list[ScoredModel]:
         """Every model scored by every scoring plugin, best first (ties by id)."""
         candidates = list(self.catalog.models() if models is None else models)
-        components: list[list[ScoreComponent]] = [[] for _ in candidates]
+        components: list[tuple[ScoreComponent, ...]] = [()] * len(candidates)
         kwargs = {
             "profile": profile,
             "models": candidates,
@@ -231,19 +251,30 @@ class Neoclone:
                     f" for {len(candidates)} models"
                 )
                 raise PluginError(msg)
-            for parts, extra in zip(components, result, strict=True):
-                parts.extend(extra)
-        scored = [
-            ScoredModel(model, Score(model.id, tuple(parts)))
-            for model, parts in zip(candidates, components, strict=True)
-        ]
-        return sorted(scored, key=lambda s: (-s.score.total, s.model.id))
+            # () + a tuple is that tuple: one plugin's components are not copied.
+            components = [
+                parts + tuple(extra) for parts, extra in zip(components, result, strict=True)
+            ]
+        # Ids and totals computed once each, not in every comparison of the sort.
+        ids = [model.id for model in candidates]
+        points = operator.attrgetter("points")
+        totals = [sum(map(points, parts)) for parts in components]
+        order = sorted(range(len(candidates)), key=ids.__getitem__)  # ties: by id
+        order.sort(key=totals.__getitem__, reverse=True)  # stable, also when reversed
+        return [ScoredModel(candidates[i], Score(ids[i], components[i])) for i in order]
 
-    def plan(self, profile: TaskProfile, max_models: int = 5) -> Plan:
-        """The selection plugins' plan for `profile`."""
+    def plan(
+        self,
+        profile: TaskProfile,
+        max_models: int = 5,
+        *,
+        ranked: Sequence[ScoredModel] | None = None,
+    ) -> Plan:
+        """The selection plugins' plan for `profile`, over `ranked` (the catalog ranked
+        for `profile`, computed here unless given)."""
         kwargs = {
             "profile": profile,
-            "ranked": self.rank(profile),
+            "ranked": self.rank(profile) if ranked is None else ranked,
             "max_models": max_models,
             "settings": self.settings,
         }
@@ -253,12 +284,8 @@ class Neoclone:
     async def recommend(self, text: str, max_results: int = 5) -> list[Recommendation]:
         """The best free models for the task in `text`, with their scores explained."""
         profile = self.analyse(text)
-        plan = self.plan(profile, max_results)
-        scores = {s.model.id: s.score for s in self.rank(profile, plan.models)}
-        return [
-            Recommendation(rank, model, scores[model.id], profile)
-            for rank, model in enumerate(plan.models, start=1)
-        ]
+        ranked = self.rank(profile)
+        return recommendations(profile, self.plan(profile, max_results, ranked=ranked), ranked)
 
     # -- execute -------------------------------------------------------------------------
 
@@ -270,37 +297,115 @@ class Neoclone:
             self.model(model_id)
         session = Session(name, (primary_model, *backup_models))
         self.sessions[name] = session
-        self.session_stats.setdefault(name, SessionStats())
         return session
+
+    async def create_session_for_task(self, name: str, task: str, max_models: int = 5) -> Session:
+        """A named session whose plan is the one selection makes for `task` (its
+        primary and backups fixed now, so every request of the session runs the same)."""
+        models = [m.id for m in self.plan(self.analyse(task), max_models).models]
+        if not models:
+            msg = f"no model of the catalog can serve the task of session {name!r}"
+            raise NoModelAvailableError(msg, Route())
+        return await self.create_session(name, models[0], models[1:])
+
+    def plan_for(
+        self,
+        request: ChatRequest,
+        models: Sequence[str] = (),
+        session: str | None = None,
+        *,
+        profile: TaskProfile | None = None,
+    ) -> Plan:
+        """The plan a request runs: the named session's models, else `models` in order,
+        else the plan made for its task (`profile`, analysed here unless given).
+
+        Every execution path (`chat`, `stream`, `execute`, `neoclone run`) gets its plan
+        here, so a rule for every plan (a last-resort model) belongs here.
+        """
+        if session is not None:
+            models = self._session(session).model_ids
+        if models:
+            return Plan(models=tuple(self.model(m) for m in models))
+        return self.plan(profile if profile is not None else self.analyse(request.text))
 
     async def chat(
         self,
         request: str | ChatRequest | Mapping[str, Any],
         *,
         models: Sequence[str] = (),
+        session: str | None = None,
+        deadline_s: float | None = None,
     ) -> tuple[ChatResponse, Route]:
-        """Run `request` on `models` in order, or on the plan made for its task."""
+        """Run `request` on `models` in order (or a session's, or the plan made for its
+        task) with fallback; the response and its route.
+
+        Raises NoModelAvailableError (carrying the route) when no model served, and the
+        provider's error itself when the fallback strategy returns it to the caller (a
+        bad request). `deadline_s` bounds the whole request (default: the policy's).
+        """
         chat_request = as_chat_request(request)
-        if models:
-            plan = Plan(models=tuple(self.model(m) for m in models))
-        else:
-            plan = self.plan(self.analyse(chat_request.text))
-        return await self.engine.execute(plan, chat_request)
+        plan = self.plan_for(chat_request, models, session)
+        return await self.engine.execute(
+            plan, chat_request, session=session or "", deadline_s=deadline_s
+        )
+
+    def stream(
+        self,
+        request: str | ChatRequest | Mapping[str, Any],
+        *,
+        models: Sequence[str] = (),
+        session: str | None = None,
+        deadline_s: float | None = None,
+    ) -> ChatStream:
+        """`request` streamed along the same plan as `chat` would run, with failover until
+        the first chunk; open it with `async with` (an example is in `ChatStream`)."""
+        chat_request = as_chat_request(request)
+        plan = self.plan_for(chat_request, models, session)
+        return self.engine.stream(plan, chat_request, session=session or "", deadline_s=deadline_s)
 
     async def execute(
         self, session_name: str, request: str | ChatRequest | Mapping[str, Any]
     ) -> tuple[ChatResponse, dict[str, Any]]:
         """Run `request` through a session's plan; returns the response and its route."""
-        session = self.sessions.get(session_name)
+        response, route = await self.chat(request, session=session_name)
+        return response, route_stats(session_name, route)
+
+    def _session(self, name: str) -> Session:
+        session = self.sessions.get(name)
         if session is None:
             known = ", ".join(sorted(self.sessions)) or "none"
-            msg = f"unknown session {session_name!r} (sessions: {known})"
+            msg = f"unknown session {name!r} (sessions: {known})"
             raise UnknownModelError(msg)
-        stats = self.session_stats[session_name]
-        with _counting(stats) as record:
-            response, route = await self.chat(request, models=session.model_ids)
-            record(route)
-        return response, route_stats(session_name, route)
+        return session
+
+    # -- health --------------------------------------------------------------------------
+
+    async def check_health(self, models: Sequence[str] | None = None) -> list[HealthReport]:
+        """Probe `models` (default: every session's and every model called lately) once,
+        each only if due and within its free-tier budget (see `HealthChecker`)."""
+        return await HealthChecker(self.engine).check(self._watched(models))
+
+    @asynccontextmanager
+    async def health_monitor(
+        self, models: Sequence[str] | None = None, *, interval_s: float = 300.0
+    ) -> AsyncIterator[HealthChecker]:
+        """Probe `models` in the background every `interval_s` while the block runs."""
+        import anyio
+
+        checker = HealthChecker(self.engine, interval_s)
+        async with anyio.create_task_group() as group:
+            group.start_soon(checker.run, lambda: self._watched(models))
+            try:
+                yield checker
+            finally:
+                group.cancel_scope.cancel()
+
+    def _watched(self, models: Sequence[str] | None) -> list[ModelInfo]:
+        if models is None:
+            ids = {m for s in self.sessions.values() for m in s.model_ids}
+            models = sorted(ids | set(self.engine.recorder.last_call_at))
+        known = {m.id: m for m in self.catalog.models()}
+        return [known[m] for m in models if m in known]
 
     # -- statistics ----------------------------------------------------------------------
 
@@ -322,21 +427,17 @@ class Neoclone:
         return self.catalog.stats()
 
     def stats(self) -> dict[str, Any]:
-        """Per-model and per-session statistics."""
-        return {
-            "models": {
-                model_id: {
-                    "successes": s.successes,
-                    "failures": s.failures,
-                    "success_rate": s.success_rate,
-                    "errors_by_kind": dict(s.errors_by_kind),
-                    "latency_p50_s": s.latency_p50_s,
-                    "latency_p95_s": s.latency_p95_s,
-                }
-                for model_id, s in sorted(self.store.model_stats().items())
-            },
-            "sessions": {name: s.as_dict() for name, s in sorted(self.session_stats.items())},
-        }
+        """Per-model and per-session statistics (success rate, errors by kind, latency
+        and time-to-first-token percentiles), and the breakers and cooldowns in force."""
+        from neoclone_core._monitor import report
+
+        return report(self.engine, self.sessions)
+
+    def session_stats(self) -> dict[str, SessionStats]:
+        """Each named session's statistics, from the store."""
+        self.engine.recorder.flush()
+        stored = self.engine.state.session_stats()
+        return {name: stored.get(name, SessionStats(name)) for name in sorted(self.sessions)}
 
     # -- the seed's names ----------------------------------------------------------------
 
@@ -372,21 +473,16 @@ class Neoclone:
         return self.stats()
 
 
-@contextmanager
-def _counting(stats: SessionStats) -> Iterator[Callable[[Route], None]]:
-    """Count one request into `stats`: a success when `record(route)` was called."""
-    stats.requests += 1
-    recorded: list[Route] = []
-    try:
-        yield recorded.append
-    finally:
-        if recorded:
-            stats.successes += 1
-            stats.fallbacks += recorded[0].fallbacks
-            stats.total_s += recorded[0].total_s
-            stats.served_by[recorded[0].served_by or ""] += 1
-        else:
-            stats.failures += 1
+def recommendations(
+    profile: TaskProfile, plan: Plan, ranked: Sequence[ScoredModel]
+) -> list[Recommendation]:
+    """The plan's models as recommendations, each with the score it was ranked by (the
+    catalog is scored once: a plugin scoring relative to the others sees them all)."""
+    scores = {s.model.id: s.score for s in ranked}
+    return [
+        Recommendation(rank, model, scores.get(model.id, Score(model.id)), profile)
+        for rank, model in enumerate(plan.models, start=1)
+    ]
 
 
 def route_stats(session_name: str, route: Route) -> dict[str, Any]:
@@ -395,8 +491,9 @@ def route_stats(session_name: str, route: Route) -> dict[str, Any]:
         "session": session_name,
         "served_by": route.served_by,
         "fallbacks": route.fallbacks,
+        "retries": route.retries,
         "total_s": route.total_s,
-        "attempts": [attrs.asdict(a) for a in route.attempts],
+        "attempts": [{**attrs.asdict(a), "outcome": a.outcome} for a in route.attempts],
     }
 
 

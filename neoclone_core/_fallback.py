@@ -20,10 +20,20 @@ class FallbackAction(str, enum.Enum):
 
 @attrs.frozen
 class FallbackDecision:
-    """An action, and how long to bench the model (or its whole provider) meanwhile."""
+    """An action, and how long to bench the model (or its whole provider) meanwhile.
+
+    - `delay_s`: for RETRY, the wait before the retry; 0 lets the engine pick a
+      full-jitter backoff. The engine never retries past the request's deadline nor
+      more than its `RetryPolicy.max_retries`.
+    - `bench_model_s` / `bench_provider_s`: no call reaches the model (or any model of
+      its provider) for that long, in this process and every one sharing its store.
+    - `min_context`: for NEXT, skip the plan's models whose context window is not
+      known to be larger than this (the input did not fit `min_context` tokens).
+    """
 
     action: FallbackAction
     delay_s: float = 0.0
     bench_model_s: float = 0.0
     bench_provider_s: float = 0.0
     reason: str = ""
+    min_context: int | None = None

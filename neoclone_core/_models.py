@@ -8,6 +8,7 @@ cheaply; durations are float seconds.
 from __future__ import annotations
 
 import enum
+import itertools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -240,7 +241,12 @@ class Plan:
 
 @attrs.frozen
 class Attempt:
-    """One try of one model: its outcome, and the error kind when it failed."""
+    """One try of one model: its outcome, and the error kind when it failed.
+
+    A skipped attempt never reached the model (`error` says why: a cooldown, an open
+    breaker, the deadline); `retry` is 0 for the model's first try in the request, 1 for
+    its first retry; `ttft_s` is the time to the first chunk of a stream.
+    """
 
     model_id: str
     ok: bool
@@ -248,6 +254,15 @@ class Attempt:
     error_kind: str = ""
     error: str = ""
     skipped: bool = False
+    retry: int = 0
+    ttft_s: float | None = None
+
+    @property
+    def outcome(self) -> str:
+        """The outcome in one word: ok, skipped or failed."""
+        if self.ok:
+            return "ok"
+        return "skipped" if self.skipped else "failed"
 
 
 @attrs.frozen
@@ -260,5 +275,24 @@ class Route:
 
     @property
     def fallbacks(self) -> int:
-        """How many times the request moved on to another model."""
-        return max(0, len(self.attempts) - 1)
+        """How many times the request moved on to another model (retries of the same
+        model are not fallbacks; skipping a model is)."""
+        models = [a.model_id for a in self.attempts]
+        return sum(1 for before, after in itertools.pairwise(models) if before != after)
+
+    @property
+    def retries(self) -> int:
+        """How many attempts were retries of a model already tried."""
+        return sum(1 for a in self.attempts if a.retry)
+
+    @property
+    def ttft_s(self) -> float | None:
+        """Time to the first chunk of the stream that served, if it was a stream."""
+        served = [a for a in self.attempts if a.ok]
+        return served[-1].ttft_s if served else None
+
+    @property
+    def overhead_s(self) -> float:
+        """The time spent outside the attempts themselves: neoclone's own work, and any
+        backoff waits between retries."""
+        return max(0.0, self.total_s - sum(a.duration_s for a in self.attempts))

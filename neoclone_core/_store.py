@@ -24,6 +24,9 @@ Why it is built this way:
   the statistics describe recent behaviour, which is what routing needs.
 - **One connection per `Store`, guarded by a lock**: worker threads may share a `Store`;
   processes each open their own.
+- **The engine's state** (`EngineState` in `_state.py`): breakers and cooldowns are a
+  row per key, written when they change; attempts and requests arrive in batches and
+  are pruned per model and per session in the same transaction.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ import math
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -45,11 +48,23 @@ import structlog
 
 from neoclone_core._models import ModelInfo
 from neoclone_core._serialize import model_from_dict, model_to_dict
+from neoclone_core._state import (
+    AttemptRecord,
+    BreakerState,
+    BreakerStatus,
+    Cooldown,
+    ModelStats,
+    RequestRecord,
+    SessionStats,
+)
 from neoclone_core.errors import StoreError
 
+__all__ = ["ModelStats", "ScanState", "Store"]  # ModelStats lives in _state; kept importable here
+
 APPLICATION_ID = 0x4E434C4E  # "NCLN" in the SQLite header: this file is a neoclone store
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MAX_ATTEMPTS_PER_MODEL = 1000
+MAX_REQUESTS_PER_SESSION = 1000
 _BUSY_TIMEOUT_MS = 5000
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6  # primary result codes; extended ones add high bits
 _SIDECARS = ("-wal", "-shm", "-journal")
@@ -83,12 +98,42 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
             error_kind TEXT NOT NULL DEFAULT '')""",
         "CREATE INDEX IF NOT EXISTS attempts_by_model ON attempts (model_id, seq)",
     ),
+    (
+        "ALTER TABLE attempts ADD COLUMN ttft_s REAL",
+        "ALTER TABLE attempts ADD COLUMN session TEXT NOT NULL DEFAULT ''",
+        """CREATE TABLE IF NOT EXISTS breakers (
+            key TEXT PRIMARY KEY,
+            status TEXT NOT NULL,
+            until REAL NOT NULL,
+            opened INTEGER NOT NULL,
+            changed_at REAL NOT NULL,
+            reason TEXT NOT NULL DEFAULT '')""",
+        """CREATE TABLE IF NOT EXISTS cooldowns (
+            key TEXT PRIMARY KEY,
+            until REAL NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            set_at REAL NOT NULL,
+            credential TEXT NOT NULL DEFAULT '')""",
+        """CREATE TABLE IF NOT EXISTS requests (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            session TEXT NOT NULL,
+            at REAL NOT NULL,
+            ok INTEGER NOT NULL,
+            served_by TEXT NOT NULL DEFAULT '',
+            fallbacks INTEGER NOT NULL DEFAULT 0,
+            total_s REAL NOT NULL,
+            ttft_s REAL,
+            error_kind TEXT NOT NULL DEFAULT '')""",
+        "CREATE INDEX IF NOT EXISTS requests_by_session ON requests (session, seq)",
+    ),
 )
 assert len(_MIGRATIONS) == SCHEMA_VERSION
 
 _SCAN_COLUMNS = (
     "provider, last_success_at, last_attempt_at, failures, next_retry_at, last_error, model_count"
 )
+_BREAKER_COLUMNS = "key, status, until, opened, changed_at, reason"
+_COOLDOWN_COLUMNS = "key, until, reason, set_at, credential"
 
 
 @attrs.frozen
@@ -102,25 +147,6 @@ class ScanState:
     next_retry_at: float | None  # do not scan before this; set on failure, cleared on success
     last_error: str  # "" when the last attempt succeeded
     model_count: int  # models kept from the last successful scan
-
-
-@attrs.frozen
-class ModelStats:
-    """A model's recent attempts (the kept window), summarised for routing."""
-
-    model_id: str
-    successes: int
-    failures: int
-    errors_by_kind: Mapping[str, int]  # failures by error kind; "unknown" when none was given
-    latency_p50_s: float | None  # over successful attempts, nearest rank
-    latency_p95_s: float | None
-    last_attempt_at: float | None
-
-    @property
-    def success_rate(self) -> float | None:
-        """Successes over attempts; None when the model has no attempts."""
-        total = self.successes + self.failures
-        return self.successes / total if total else None
 
 
 class _DamagedError(Exception):
@@ -251,20 +277,44 @@ class Store:
             return dict(conn.execute("SELECT name, value FROM counters ORDER BY name"))
 
     def record_attempt(
-        self, model_id: str, *, ok: bool, duration_s: float, error_kind: str = "", at: float
+        self,
+        model_id: str,
+        *,
+        ok: bool,
+        duration_s: float,
+        error_kind: str = "",
+        at: float,
+        ttft_s: float | None = None,
+        session: str = "",
     ) -> None:
         """Keep one attempt, dropping the model's oldest beyond the bound."""
+        record = AttemptRecord(model_id, at, ok, duration_s, error_kind, ttft_s, session)
+        self.record_outcomes([record], [])
+
+    def record_outcomes(
+        self, attempts: Sequence[AttemptRecord], requests: Sequence[RequestRecord]
+    ) -> None:
+        """Keep a batch of attempts and requests in one transaction, dropping each
+        model's (and session's) oldest beyond the bounds."""
+        if not attempts and not requests:
+            return
         with self._transaction("IMMEDIATE") as conn:
-            conn.execute(
-                "INSERT INTO attempts (model_id, at, ok, duration_s, error_kind)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (model_id, at, int(ok), duration_s, error_kind),
+            conn.executemany(
+                "INSERT INTO attempts (model_id, at, ok, duration_s, error_kind, ttft_s, session)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [  # by hand: attrs.astuple is generic, and this runs for every attempt
+                    (a.model_id, a.at, a.ok, a.duration_s, a.error_kind, a.ttft_s, a.session)
+                    for a in attempts
+                ],
             )
-            conn.execute(
-                "DELETE FROM attempts WHERE model_id = ? AND seq <= (SELECT seq FROM attempts"
-                " WHERE model_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)",
-                (model_id, model_id, self._max_attempts),
+            conn.executemany(
+                f"INSERT INTO requests ({_REQUEST_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [_request_row(r) for r in requests],
             )
+            for model_id in {a.model_id for a in attempts}:
+                _prune(conn, "attempts", "model_id", model_id, self._max_attempts)
+            for session in {r.session for r in requests}:
+                _prune(conn, "requests", "session", session, MAX_REQUESTS_PER_SESSION)
 
     def model_stats(self) -> dict[str, ModelStats]:
         """Statistics over each model's kept attempts, by model id."""
@@ -273,8 +323,9 @@ class Store:
                 "SELECT model_id, SUM(ok), SUM(1 - ok), MAX(at) FROM attempts"
                 " GROUP BY model_id ORDER BY model_id"
             ).fetchall()
-            kinds = _errors_by_kind(conn)
-            latencies = _latencies(conn)
+            kinds = _errors_by_kind(conn, "model_id")
+            latencies = _ordered(conn, "attempts", "model_id", "duration_s")
+            ttfts = _ordered(conn, "attempts", "model_id", "ttft_s")
         return {
             model_id: ModelStats(
                 model_id=model_id,
@@ -284,9 +335,71 @@ class Store:
                 latency_p50_s=_nearest_rank(latencies.get(model_id, []), 50),
                 latency_p95_s=_nearest_rank(latencies.get(model_id, []), 95),
                 last_attempt_at=last_at,
+                ttft_p50_s=_nearest_rank(ttfts.get(model_id, []), 50),
+                ttft_p95_s=_nearest_rank(ttfts.get(model_id, []), 95),
             )
             for model_id, successes, failures, last_at in totals
         }
+
+    def session_stats(self) -> dict[str, SessionStats]:
+        """Statistics over each session's kept requests, by session name."""
+        with self._transaction("DEFERRED") as conn:
+            totals = conn.execute(
+                "SELECT session, COUNT(*), SUM(ok), SUM(fallbacks) FROM requests"
+                " GROUP BY session ORDER BY session"
+            ).fetchall()
+            kinds = _errors_by_kind(conn, "session")
+            latencies = _ordered(conn, "requests", "session", "total_s")
+            ttfts = _ordered(conn, "requests", "session", "ttft_s")
+            served = _served_by(conn)
+        return {
+            session: SessionStats(
+                session=session,
+                requests=requests,
+                successes=successes,
+                fallbacks=fallbacks,
+                errors_by_kind=kinds.get(session, {}),
+                latency_p50_s=_nearest_rank(latencies.get(session, []), 50),
+                latency_p95_s=_nearest_rank(latencies.get(session, []), 95),
+                ttft_p50_s=_nearest_rank(ttfts.get(session, []), 50),
+                served_by=served.get(session, {}),
+            )
+            for session, requests, successes, fallbacks in totals
+        }
+
+    # -- breakers and cooldowns -------------------------------------------------------
+
+    def breakers(self) -> dict[str, BreakerState]:
+        """Every stored breaker, by key."""
+        with self._transaction("DEFERRED") as conn:
+            rows = conn.execute(f"SELECT {_BREAKER_COLUMNS} FROM breakers ORDER BY key")
+            return {row[0]: _breaker_from_row(row) for row in rows}
+
+    def save_breaker(self, state: BreakerState) -> None:
+        """Store a breaker's new state, replacing its earlier one."""
+        row = (state.key, state.status.value, state.until, state.opened, state.changed_at)
+        with self._transaction("IMMEDIATE") as conn:
+            conn.execute(
+                f"INSERT OR REPLACE INTO breakers ({_BREAKER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                (*row, state.reason),
+            )
+
+    def cooldowns(self, now: float) -> dict[str, Cooldown]:
+        """The cooldowns still running at `now`, by key."""
+        with self._transaction("DEFERRED") as conn:
+            rows = conn.execute(
+                f"SELECT {_COOLDOWN_COLUMNS} FROM cooldowns WHERE until > ? ORDER BY key", (now,)
+            )
+            return {row[0]: Cooldown(*row) for row in rows}
+
+    def set_cooldown(self, cooldown: Cooldown) -> None:
+        """Store a cooldown, replacing the key's earlier one; expired ones are dropped."""
+        with self._transaction("IMMEDIATE") as conn:
+            conn.execute("DELETE FROM cooldowns WHERE until <= ?", (cooldown.set_at,))
+            conn.execute(
+                f"INSERT OR REPLACE INTO cooldowns ({_COOLDOWN_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
+                attrs.astuple(cooldown),
+            )
 
     # -- plumbing ---------------------------------------------------------------------
 
@@ -351,26 +464,60 @@ def _put_scan(conn: sqlite3.Connection, state: ScanState) -> None:
     )
 
 
-def _errors_by_kind(conn: sqlite3.Connection) -> dict[str, dict[str, int]]:
+_REQUEST_COLUMNS = "session, at, ok, served_by, fallbacks, total_s, ttft_s, error_kind"
+
+
+def _request_row(r: RequestRecord) -> tuple[Any, ...]:
+    return (r.session, r.at, r.ok, r.served_by, r.fallbacks, r.total_s, r.ttft_s, r.error_kind)
+
+
+def _breaker_from_row(row: tuple[Any, ...]) -> BreakerState:
+    key, status, until, opened, changed_at, reason = row
+    return BreakerState(key, BreakerStatus(status), until, opened, changed_at, reason)
+
+
+def _prune(conn: sqlite3.Connection, table: str, column: str, value: str, keep: int) -> None:
+    """Drop the rows of `table` whose `column` is `value`, but for the newest `keep`."""
+    conn.execute(
+        f"DELETE FROM {table} WHERE {column} = ? AND seq <= (SELECT seq FROM {table}"
+        f" WHERE {column} = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)",
+        (value, value, keep),
+    )
+
+
+def _errors_by_kind(conn: sqlite3.Connection, by: str) -> dict[str, dict[str, int]]:
+    """Failed attempts counted by `by` (model_id or session) and error kind."""
     kinds: dict[str, dict[str, int]] = {}
     rows = conn.execute(
-        "SELECT model_id, error_kind, COUNT(*) FROM attempts WHERE ok = 0"
-        " GROUP BY model_id, error_kind"
+        f"SELECT {by}, error_kind, COUNT(*) FROM attempts WHERE ok = 0 GROUP BY {by}, error_kind"
     )
-    for model_id, kind, count in rows:
-        by_kind = kinds.setdefault(model_id, {})
+    for key, kind, count in rows:
+        by_kind = kinds.setdefault(key, {})
         by_kind[kind or "unknown"] = by_kind.get(kind or "unknown", 0) + count
     return kinds
 
 
-def _latencies(conn: sqlite3.Connection) -> dict[str, list[float]]:
-    latencies: dict[str, list[float]] = {}
+def _ordered(conn: sqlite3.Connection, table: str, by: str, column: str) -> dict[str, list[float]]:
+    """`column` of the successful rows of `table`, sorted, for each value of `by`."""
+    values: dict[str, list[float]] = {}
     rows = conn.execute(
-        "SELECT model_id, duration_s FROM attempts WHERE ok = 1 ORDER BY model_id, duration_s"
+        f"SELECT {by}, {column} FROM {table} WHERE ok = 1 AND {column} IS NOT NULL"
+        f" ORDER BY {by}, {column}"
     )
-    for model_id, duration in rows:
-        latencies.setdefault(model_id, []).append(duration)
-    return latencies
+    for key, value in rows:
+        values.setdefault(key, []).append(value)
+    return values
+
+
+def _served_by(conn: sqlite3.Connection) -> dict[str, dict[str, int]]:
+    served: dict[str, dict[str, int]] = {}
+    rows = conn.execute(
+        "SELECT session, served_by, COUNT(*) FROM requests WHERE ok = 1"
+        " GROUP BY session, served_by ORDER BY session, served_by"
+    )
+    for session, model_id, count in rows:
+        served.setdefault(session, {})[model_id] = count
+    return served
 
 
 def _nearest_rank(ordered: Sequence[float], percent: float) -> float | None:

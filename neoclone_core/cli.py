@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from neoclone_core._api import Neoclone
     from neoclone_core._catalog import ProviderScan
+    from neoclone_core._cli_run import RunResult
 
 T = TypeVar("T")
 EXIT_FAILURE, EXIT_USAGE = 1, 2
@@ -70,11 +71,11 @@ class State:
         return Neoclone(load_settings(self.config))
 
 
-def console() -> Console:
-    """A rich console on stdout: colours only on a terminal."""
+def console(*, stderr: bool = False) -> Console:
+    """A rich console on stdout (or stderr): colours only on a terminal."""
     from rich.console import Console
 
-    return Console(highlight=False)
+    return Console(highlight=False, stderr=stderr)
 
 
 def print_json(data: Any) -> None:
@@ -298,10 +299,76 @@ def plugins(state: State, as_json: bool) -> None:
 
 
 @main.command()
+@click.argument("prompt")
+@click.option(
+    "-m", "--model", help="The model to run (a catalog id); default: the plan for the task."
+)
+@click.option(
+    "-b", "--backup", "backups", multiple=True, help="A model to fall back to (repeatable)."
+)
+@click.option("--stream", is_flag=True, help="Print the answer as it arrives.")
+@click.option("--offline", is_flag=True, help="Do not scan; use the cache and snapshot.")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer and route as JSON.")
+@click.pass_obj
+def run(
+    state: State,
+    prompt: str,
+    model: str | None,
+    backups: tuple[str, ...],
+    stream: bool,
+    offline: bool,
+    as_json: bool,
+) -> None:
+    """Answer PROMPT ("-" reads stdin) with the best free model, falling back as needed,
+    then show the route: each model tried, its outcome, error and duration.
+
+    Exit code 0 with an answer, 1 when no model could serve (the route says why).
+
+    \b
+    Examples:
+      neoclone run "Explain TCP slow start in two sentences"
+      neoclone run "Write a haiku" --model openrouter/x:free --backup groq/y --stream
+    """
+    from neoclone_core._cli_run import render_plan, render_route, run_prompt
+
+    if backups and not model:
+        msg = "--backup needs --model (the primary)"
+        raise click.UsageError(msg)
+    text = sys.stdin.read() if prompt == "-" else prompt
+    models = (model, *backups) if model else ()
+    err = console(stderr=True)
+
+    def echo(piece: str) -> None:
+        click.echo(piece, nl=False)
+
+    async def work(neoclone: Neoclone) -> RunResult:
+        if not offline:
+            await neoclone.discover()
+        live = stream and not as_json
+        return await run_prompt(
+            neoclone, text, models, stream=stream, on_chunk=echo if live else None
+        )
+
+    result = run_with(state, work)
+    if as_json:
+        print_json(result.as_dict())
+    else:
+        render_plan(err, result)
+        if not stream:
+            click.echo(result.answer, nl=False)
+        click.echo()
+        render_route(err, result)
+    if not result.ok:
+        sys.exit(EXIT_FAILURE)
+
+
+@main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def stats(state: State, as_json: bool) -> None:
-    """Show the catalog's totals and per-model call statistics.
+    """Show the catalog's totals, per-model and per-session call statistics (success
+    rate, errors by kind, latency and time-to-first-token percentiles), and which models
+    are cooling down or have an open circuit breaker.
 
     \b
     Examples:
@@ -316,7 +383,7 @@ def stats(state: State, as_json: bool) -> None:
     if as_json:
         print_json(data)
         return
-    from rich.table import Table
+    from neoclone_core._monitor import render
 
     out = console()
     catalog = data["catalog"]
@@ -324,10 +391,46 @@ def stats(state: State, as_json: bool) -> None:
         f"{catalog['total_models']} models, {catalog['free_models']} free, "
         f"from {len(catalog['providers'])} providers"
     )
-    table = Table("model", "ok", "failed", "success", "p50 s", "p95 s", title="calls")
-    for model_id, s in data["models"].items():
-        rate = f"{s['success_rate']:.0%}" if s["success_rate"] is not None else "-"
-        p50 = f"{s['latency_p50_s']:.2f}" if s["latency_p50_s"] is not None else "-"
-        p95 = f"{s['latency_p95_s']:.2f}" if s["latency_p95_s"] is not None else "-"
-        table.add_row(model_id, str(s["successes"]), str(s["failures"]), rate, p50, p95)
-    out.print(table)
+    render(out, data)
+
+
+@main.command()
+@click.argument("text")
+@click.option(
+    "-n",
+    "--max-results",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="How many models to recommend.",
+)
+@click.option("--explain", is_flag=True, help="Show the reason behind every score component.")
+@click.option("--offline", is_flag=True, help="Do not scan; use the cache and snapshot.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def recommend(
+    state: State, text: str, max_results: int, explain: bool, offline: bool, as_json: bool
+) -> None:
+    """Recommend free models for the task in TEXT ("-" reads it from stdin), with the
+    detected task profile and every score component.
+
+    \b
+    Examples:
+      neoclone recommend "Generate Python code for neural networks"
+      neoclone recommend "What is in this photo?" -n 3 --explain
+      cat report.txt | neoclone recommend - --json
+    """
+    from neoclone_core._report import RecommendReport
+
+    task = sys.stdin.read() if text == "-" else text
+
+    async def work(neoclone: Neoclone) -> RecommendReport:
+        if not offline:
+            await neoclone.discover()
+        return RecommendReport.build(neoclone, task, max_results)
+
+    report = run_with(state, work)
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        report.render(console(), explain=explain)

@@ -117,13 +117,18 @@ def neoclone_select(
 
 @hookspec(firstresult=True)
 def neoclone_fallback_decision(
-    error: ProviderError, model: ModelInfo, attempt_number: int
+    error: ProviderError,
+    model: ModelInfo,
+    attempt_number: int,
+    remaining: Sequence[ModelInfo],
 ) -> FallbackDecision | None:
     """Decide what a failed attempt leads to: retry, move on, or give up.
 
     :param error: the error the attempt raised.
     :param model: the model that failed.
     :param attempt_number: 1 for the first try of this model, 2 for its first retry, ...
+    :param remaining: the plan's later models that could be called right now (not
+        cooling down, breaker not open); empty when ``model`` is the last hope.
     :return: the decision, or None to leave it to the next plugin.
 
     Stops at first non-None result.
@@ -163,3 +168,25 @@ def neoclone_fallback_taken(
 @hookspec
 def neoclone_request_finished(route: Route) -> None:
     """A request ended, served or not; ``route`` lists every attempt."""
+
+
+@hookspec
+def neoclone_breaker_opened(key: str, until: float, reason: str) -> None:
+    """The circuit breaker of ``key`` (a model id, or ``provider:<name>``) opened: no call
+    reaches it before ``until`` (POSIX time), then one probe call may."""
+
+
+@hookspec
+def neoclone_breaker_closed(key: str) -> None:
+    """A probe of ``key`` succeeded: its breaker closed and calls reach it again."""
+
+
+@hookspec
+def neoclone_cooldown_started(key: str, until: float, reason: str) -> None:
+    """``key`` (a model id, or ``provider:<name>``) was benched until ``until`` because
+    the fallback strategy said so (a rate limit, a refused key, a model gone)."""
+
+
+@hookspec
+def neoclone_health_checked(model: ModelInfo, ok: bool, error: ProviderError | None) -> None:
+    """The health checker probed ``model``; ``error`` is why the probe failed."""

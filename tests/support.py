@@ -26,12 +26,19 @@ class ManualClock:
     """A clock tests move by hand, so TTLs and backoff need no sleeping."""
 
     now: float = 1_700_000_000.0
+    slept: list[float] = attrs.field(factory=list)
 
     def __call__(self) -> float:
         return self.now
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+    async def sleep(self, seconds: float) -> None:
+        """What the engine's backoff sleeps: time moves on, nothing waits."""
+        self.slept.append(seconds)
+        self.advance(seconds)
+        await anyio.lowlevel.checkpoint()
 
 
 @attrs.define
@@ -107,4 +114,6 @@ def make_neoclone(
             ("test-providers", ProvidersPlugin(*providers)),
         ],
     )
-    return Neoclone(settings, plugins=plugins, clock=clock, env=env or {})
+    return Neoclone(
+        settings, plugins=plugins, clock=clock, env=env or {}, monotonic=clock, sleep=clock.sleep
+    )

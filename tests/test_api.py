@@ -145,8 +145,15 @@ async def test_when_every_model_fails_the_error_lists_each_attempt(
         await neoclone.initialize()
         with pytest.raises(NoModelAvailableError) as caught:
             await neoclone.chat("hi", models=["a/m1", "b/m1"])
-    assert [a.error_kind for a in caught.value.route.attempts] == ["unavailable", "timeout"]
-    assert "a/m1 (unavailable), b/m1 (timeout)" in str(caught.value)
+    attempts = caught.value.route.attempts
+    # b, the last model left, is retried twice (the default strategy) before giving up
+    assert [(a.model_id, a.error_kind, a.retry) for a in attempts] == [
+        ("a/m1", "unavailable", 0),
+        ("b/m1", "timeout", 0),
+        ("b/m1", "timeout", 1),
+        ("b/m1", "timeout", 2),
+    ]
+    assert "tried: a/m1 (unavailable), b/m1 (timeout, 3 attempts)" in str(caught.value)
 
 
 def test_the_blocking_wrapper_runs_the_same_api_from_sync_code(

@@ -20,7 +20,12 @@ from neoclone_core import (
     TaskProfile,
     hookimpl,
 )
-from neoclone_core.errors import NoModelAvailableError, ProviderError, ProviderUnavailableError
+from neoclone_core.errors import (
+    NoModelAvailableError,
+    ProviderError,
+    ProviderUnavailableError,
+    RateLimitedError,
+)
 from tests.support import FakeProvider, ManualClock, make_neoclone
 
 pytestmark = pytest.mark.anyio
@@ -206,3 +211,105 @@ async def test_neoclone_request_finished_reports_unserved_requests_too(
         with pytest.raises(NoModelAvailableError):
             await neoclone.chat("hi", models=["down/m1"])
     assert recorder.events[-1] == ("finished", None)
+
+
+class HealthEvents:
+    """Records the breaker, cooldown and health events."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, object]] = []
+
+    @hookimpl
+    def neoclone_breaker_opened(self, key: str, until: float, reason: str) -> None:
+        self.events.append(("opened", (key, until, reason)))
+
+    @hookimpl
+    def neoclone_breaker_closed(self, key: str) -> None:
+        self.events.append(("closed", key))
+
+    @hookimpl
+    def neoclone_cooldown_started(self, key: str, until: float, reason: str) -> None:
+        self.events.append(("cooldown", (key, until, reason)))
+
+    @hookimpl
+    def neoclone_health_checked(
+        self, model: ModelInfo, ok: bool, error: ProviderError | None
+    ) -> None:
+        self.events.append(("health", (model.id, ok, error.kind if error else None)))
+
+
+async def test_neoclone_fallback_decision_sees_the_models_still_callable(
+    settings: Settings, clock: ManualClock
+) -> None:
+    seen: list[tuple[str, int, list[str]]] = []
+
+    class Watcher:
+        @hookimpl(tryfirst=True)
+        def neoclone_fallback_decision(
+            self, model: ModelInfo, attempt_number: int, remaining: Sequence[ModelInfo]
+        ) -> None:
+            seen.append((model.id, attempt_number, [m.id for m in remaining]))
+
+    down = FakeProvider("down", chat_error=ProviderUnavailableError("503"))
+    async with with_plugin(settings, clock, Watcher(), down, FakeProvider("up")) as neoclone:
+        await neoclone.initialize()
+        await neoclone.chat("hi", models=["down/m1", "down/m2:free", "up/m1"])
+    assert seen == [("down/m1", 1, ["down/m2:free", "up/m1"]), ("down/m2:free", 1, ["up/m1"])]
+
+
+async def test_neoclone_breaker_opened_after_five_failures_in_a_row(
+    settings: Settings, clock: ManualClock
+) -> None:
+    events = HealthEvents()
+    down = FakeProvider("down", chat_error=ProviderUnavailableError("503"))
+    async with with_plugin(settings, clock, events, down, FakeProvider("up")) as neoclone:
+        await neoclone.initialize()
+        for _ in range(6):
+            await neoclone.chat("hi", models=["down/m1", "up/m1"])
+    opened = [payload for name, payload in events.events if name == "opened"]
+    assert opened == [
+        ("provider:down", clock.now + 30, "5 failures in a row, last unavailable"),
+        ("down/m1", clock.now + 30, "5 failures in a row, last unavailable"),
+    ]
+    assert down.chat_calls == 5  # the sixth request never reached it
+
+
+async def test_neoclone_breaker_closed_when_the_half_open_probe_succeeds(
+    settings: Settings, clock: ManualClock
+) -> None:
+    events = HealthEvents()
+    flaky = FakeProvider("flaky", chat_error=ProviderUnavailableError("503"))
+    async with with_plugin(settings, clock, events, flaky, FakeProvider("up")) as neoclone:
+        await neoclone.initialize()
+        for _ in range(5):
+            await neoclone.chat("hi", models=["flaky/m1", "up/m1"])
+        clock.advance(30)
+        flaky.chat_error = None
+        _, route = await neoclone.chat("hi", models=["flaky/m1", "up/m1"])
+    assert route.served_by == "flaky/m1"
+    assert [p for n, p in events.events if n == "closed"] == ["provider:flaky", "flaky/m1"]
+
+
+async def test_neoclone_cooldown_started_when_a_model_is_rate_limited(
+    settings: Settings, clock: ManualClock
+) -> None:
+    events = HealthEvents()
+    limited = FakeProvider("limited", chat_error=RateLimitedError("429", retry_after=12))
+    async with with_plugin(settings, clock, events, limited, FakeProvider("up")) as neoclone:
+        await neoclone.initialize()
+        await neoclone.chat("hi", models=["limited/m1", "up/m1"])
+    assert events.events == [("cooldown", ("limited/m1", clock.now + 12, "rate limited for 12s"))]
+
+
+async def test_neoclone_health_checked_reports_each_probe(
+    settings: Settings, clock: ManualClock
+) -> None:
+    events = HealthEvents()
+    down = FakeProvider("down", chat_error=ProviderUnavailableError("503"))
+    async with with_plugin(settings, clock, events, down, FakeProvider("up")) as neoclone:
+        await neoclone.initialize()
+        await neoclone.check_health(["down/m1", "up/m1"])
+    assert sorted(p for n, p in events.events if n == "health") == [  # type: ignore[type-var]
+        ("down/m1", False, "unavailable"),
+        ("up/m1", True, None),
+    ]

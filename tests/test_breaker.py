@@ -1,0 +1,259 @@
+"""The circuit breaker and the gate: when they open, what they let through, how they
+recover, and how their state reaches other processes. Time is a hand-moved clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from neoclone_core import BreakerPolicy, BreakerState, BreakerStatus, ModelInfo, build_plugins
+from neoclone_core._breaker import Breaker
+from neoclone_core._gate import Gate, Ticket
+from neoclone_core._state import Cooldown
+from neoclone_core._store import Store
+from neoclone_core.errors import (
+    AuthenticationError,
+    BadRequestError,
+    MalformedResponseError,
+    ProviderTimeoutError,
+    ProviderUnavailableError,
+    RateLimitedError,
+    StoreError,
+    StreamInterruptedError,
+)
+from tests.support import ManualClock
+
+MODEL = ModelInfo("p", "m")
+DOWN = ProviderUnavailableError("503")
+
+
+def breaker(**policy: Any) -> Breaker:
+    return Breaker(BreakerState("k"), BreakerPolicy(**policy))
+
+
+def fail(b: Breaker, times: int, now: float = 0.0) -> list[BreakerState | None]:
+    return [b.failed(now, "unavailable", probe=False) for _ in range(times)]
+
+
+# -- the breaker ------------------------------------------------------------------------
+
+
+def test_one_failure_does_not_open_it_and_five_in_a_row_do() -> None:
+    b = breaker()
+    transitions = fail(b, 5)
+    assert transitions[:4] == [None] * 4
+    opened = transitions[4]
+    assert opened is not None and opened.status is BreakerStatus.OPEN
+    assert opened.until == 30.0 and opened.reason == "5 failures in a row, last unavailable"
+
+
+def test_a_success_resets_the_run_of_failures() -> None:
+    b = breaker()
+    fail(b, 4)
+    b.succeeded(0.0, probe=False)
+    assert fail(b, 4) == [None] * 4
+
+
+def test_a_failure_ratio_over_enough_calls_opens_it() -> None:
+    b = breaker(consecutive_failures=100, window=10, min_calls=10, failure_ratio=0.5)
+    for _ in range(5):
+        assert fail(b, 1) == [None]
+        b.succeeded(0.0, probe=False)  # half of the last 10 failed: not more than half
+    assert fail(b, 1) == [None]  # still 5 of 10: the oldest failure left the window
+    opened = fail(b, 1)[0]  # 6 of 10
+    assert opened is not None and opened.reason == "6 of the last 10 calls failed, last unavailable"
+
+
+def test_an_open_breaker_refuses_until_its_wait_is_over_then_lets_one_probe_through() -> None:
+    b = breaker()
+    fail(b, 5, now=100.0)
+    assert b.refusal(129.9).startswith("breaker open for 0s more")
+    assert b.refusal(130.0) == ""
+    assert b.take_probe(130.0)
+    assert b.refusal(130.0) == "breaker half-open, its probe call is in flight"
+
+
+def test_a_failed_probe_reopens_it_for_longer_each_time_up_to_the_cap() -> None:
+    b = breaker(open_s=30, backoff_factor=2, max_open_s=100)
+    fail(b, 5)
+    waits = []
+    now = 0.0
+    for _ in range(4):
+        now = b.state.until
+        assert b.take_probe(now)
+        reopened = b.failed(now, "timeout", probe=True)
+        assert reopened is not None and reopened.reason == "probe failed: timeout"
+        waits.append(reopened.until - now)
+    assert waits == [60, 100, 100, 100]
+
+
+def test_a_successful_probe_closes_it_and_starts_counting_afresh() -> None:
+    b = breaker()
+    fail(b, 5)
+    assert b.take_probe(30.0)
+    closed = b.succeeded(31.0, probe=True)
+    assert closed == BreakerState("k", BreakerStatus.CLOSED, 0.0, 0, 31.0, "")
+    assert fail(b, 4, now=31.0) == [None] * 4
+
+
+def test_a_released_probe_lets_the_next_call_probe() -> None:
+    b = breaker()
+    fail(b, 5)
+    assert b.take_probe(30.0)
+    b.released()
+    assert b.refusal(30.0) == ""
+
+
+def test_failures_of_calls_let_through_before_it_opened_change_nothing() -> None:
+    b = breaker()
+    opened = fail(b, 5)[-1]
+    assert fail(b, 20, now=1.0) == [None] * 20
+    assert b.state == opened
+
+
+def test_a_newer_stored_state_is_adopted_and_an_older_one_ignored() -> None:
+    b = breaker()
+    fail(b, 5, now=10.0)
+    b.adopt(BreakerState("k", BreakerStatus.CLOSED, changed_at=5.0))
+    assert b.state.status is BreakerStatus.OPEN
+    b.adopt(BreakerState("k", BreakerStatus.CLOSED, changed_at=20.0))
+    assert b.state.status is BreakerStatus.CLOSED
+    assert b.refusal(20.0) == ""
+
+
+def test_the_policy_refuses_nonsense() -> None:
+    with pytest.raises(ValueError, match="consecutive_failures"):
+        BreakerPolicy(consecutive_failures=0)
+
+
+# -- the gate ---------------------------------------------------------------------------
+
+
+class FailingState:
+    """A store that is down."""
+
+    def __getattr__(self, name: str) -> Any:
+        def down(*args: object) -> Any:
+            msg = f"{name}: redis is down"
+            raise StoreError(msg)
+
+        return down
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store(tmp_path / "state.sqlite3") as opened:
+        yield opened
+
+
+def gate(state: Any, clock: ManualClock, sync_s: float = 1.0) -> Gate:
+    plugins = build_plugins(entry_points=False)
+    return Gate(state, BreakerPolicy(), plugins, clock, clock, sync_s)
+
+
+def trip(g: Gate, times: int = 5) -> None:
+    for _ in range(times):
+        ticket = g.admit(MODEL, "")
+        assert isinstance(ticket, Ticket)
+        g.failed(ticket, DOWN)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [DOWN, ProviderTimeoutError("t"), MalformedResponseError("m"), StreamInterruptedError("s")],
+)
+def test_outages_timeouts_and_broken_bodies_count_against_health(
+    store: Store, clock: ManualClock, error: Exception
+) -> None:
+    g = gate(store, clock)
+    for _ in range(5):
+        ticket = g.admit(MODEL, "")
+        assert isinstance(ticket, Ticket)
+        g.failed(ticket, error)  # type: ignore[arg-type]
+    assert "breaker open" in str(g.admit(MODEL, ""))
+
+
+@pytest.mark.parametrize(
+    "error", [RateLimitedError("429"), BadRequestError("400"), AuthenticationError("401")]
+)
+def test_rate_limits_and_permanent_errors_do_not_count(
+    store: Store, clock: ManualClock, error: Exception
+) -> None:
+    g = gate(store, clock)
+    for _ in range(10):
+        ticket = g.admit(MODEL, "")
+        assert isinstance(ticket, Ticket)
+        g.failed(ticket, error)  # type: ignore[arg-type]
+    assert isinstance(g.admit(MODEL, ""), Ticket)
+
+
+def test_an_open_provider_breaker_closes_the_gate_to_all_its_models(
+    store: Store, clock: ManualClock
+) -> None:
+    g = gate(store, clock)
+    for name in ("a", "b", "c", "d", "e"):  # five models of one provider fail once each
+        ticket = g.admit(ModelInfo("p", name), "")
+        assert isinstance(ticket, Ticket)
+        g.failed(ticket, DOWN)
+    assert "[provider:p]" in str(g.admit(ModelInfo("p", "f"), ""))
+
+
+def test_breaker_states_are_written_through_and_read_back_by_another_gate(
+    store: Store, clock: ManualClock
+) -> None:
+    trip(gate(store, clock))
+    assert store.breakers()["p/m"].status is BreakerStatus.OPEN
+    assert "breaker open" in str(gate(store, clock).admit(MODEL, ""))
+
+
+def test_cooldowns_hold_only_for_the_credential_that_was_told_to_wait(
+    store: Store, clock: ManualClock
+) -> None:
+    g = gate(store, clock)
+    g.bench("p/m", 60, "rate limited", "key-a")
+    assert "rate limited" in str(g.admit(MODEL, "key-a"))
+    assert isinstance(g.admit(MODEL, "key-b"), Ticket)
+    assert store.cooldowns(clock.now) == {
+        "p/m": Cooldown("p/m", clock.now + 60, "rate limited", clock.now, "key-a")
+    }
+
+
+def test_a_shorter_bench_does_not_shorten_a_longer_one(store: Store, clock: ManualClock) -> None:
+    g = gate(store, clock)
+    g.bench("p/m", 600, "long", "")
+    g.bench("p/m", 5, "short", "")
+    assert g.cooldowns()["p/m"].reason == "long"
+
+
+def test_another_process_state_arrives_within_the_sync_interval(
+    store: Store, clock: ManualClock
+) -> None:
+    reader = gate(store, clock, sync_s=1.0)
+    assert isinstance(reader.admit(MODEL, ""), Ticket)  # reads the store once
+    gate(store, clock).bench("p/m", 60, "rate limited", "")
+    assert isinstance(reader.admit(MODEL, ""), Ticket)  # not yet: synced a moment ago
+    clock.advance(1)
+    assert "rate limited" in str(reader.admit(MODEL, ""))
+
+
+def test_a_store_that_fails_leaves_the_gate_deciding_from_memory(
+    clock: ManualClock, capture_logs: list[dict[str, Any]]
+) -> None:
+    g = gate(FailingState(), clock)
+    trip(g)
+    g.bench("q/x", 60, "rate limited", "")
+    assert "breaker open" in str(g.admit(MODEL, ""))
+    assert "rate limited" in str(g.admit(ModelInfo("q", "x"), ""))
+    failed = {e["operation"] for e in capture_logs if e["event"] == "neoclone.state_unavailable"}
+    assert failed == {"sync", "save_breaker", "set_cooldown"}
+
+
+@pytest.fixture
+def capture_logs() -> Iterator[list[dict[str, Any]]]:
+    import structlog.testing
+
+    with structlog.testing.capture_logs() as logs:
+        yield logs

@@ -1,0 +1,326 @@
+"""The fault matrix: every way an upstream fails, served by a real loopback HTTP server
+through the real OpenAI-compatible client, with the exact number of upstream calls.
+
+The plan is a primary (`/p/v1`) and a backup (`/b/v1`) unless a case needs more; time
+that matters (cooldowns, breakers) is a hand-moved clock. Only timeouts wait for real,
+and only a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import email.utils
+from collections.abc import Iterator
+from pathlib import Path
+
+import attrs
+import pytest
+
+from neoclone_core import EnginePolicy, RetryPolicy, Settings, hookimpl
+from neoclone_core._config import ProviderSettings
+from neoclone_core.errors import BadRequestError, NoModelAvailableError
+from neoclone_core.testing import RecordingServer, Reply
+from tests.engine_support import (
+    CompatProvider,
+    answer,
+    error,
+    free_port,
+    neoclone,
+    path,
+    upstream,
+)
+from tests.support import ManualClock
+
+pytestmark = pytest.mark.anyio
+PLAN = ["p/m", "b/m"]
+SHORT_TIMEOUT_S = 0.3
+
+
+@pytest.fixture
+def server() -> Iterator[RecordingServer]:
+    with RecordingServer() as running:
+        running.route("POST", path("b"), answer("from the backup"))
+        yield running
+
+
+@pytest.fixture
+def quick(settings: Settings) -> Settings:
+    """Settings whose provider calls give up after a fraction of a second."""
+    return attrs.evolve(settings, request_timeout=SHORT_TIMEOUT_S)
+
+
+def providers(server: RecordingServer) -> tuple[CompatProvider, CompatProvider]:
+    return upstream(server, "p"), upstream(server, "b")
+
+
+@pytest.mark.parametrize(
+    ("reply", "kind"),
+    [
+        pytest.param(error(500), "unavailable", id="500"),
+        pytest.param(error(502), "unavailable", id="502"),
+        pytest.param(error(503), "unavailable", id="503"),
+        pytest.param(error(504), "unavailable", id="504"),
+        pytest.param(Reply(close_without_response=True), "unavailable", id="closed-no-response"),
+        pytest.param(
+            Reply(headers={"Content-Type": "text/html"}, body=b"<html><title>Bad</title></html>"),
+            "malformed_response",
+            id="200-html",
+        ),
+        pytest.param(Reply(delay_s=5, body=b"{}"), "timeout", id="slow-first-byte"),
+    ],
+)
+async def test_an_upstream_failure_moves_on_to_the_backup_with_one_call_each(
+    quick: Settings, clock: ManualClock, server: RecordingServer, reply: Reply, kind: str
+) -> None:
+    server.route("POST", path("p"), reply)
+    async with neoclone(quick, clock, *providers(server)) as nc:
+        response, route = await nc.chat("hi", models=PLAN)
+    assert response.content == "from the backup"
+    assert [(a.model_id, a.outcome, a.error_kind) for a in route.attempts] == [
+        ("p/m", "failed", kind),
+        ("b/m", "ok", ""),
+    ]
+    assert (server.hits("POST", path("p")), server.hits("POST", path("b"))) == (1, 1)
+
+
+async def test_a_refused_connection_moves_on_to_the_backup(
+    settings: Settings, clock: ManualClock, server: RecordingServer
+) -> None:
+    refused = CompatProvider("p", f"http://127.0.0.1:{free_port()}/v1")
+    async with neoclone(settings, clock, refused, upstream(server, "b")) as nc:
+        _, route = await nc.chat("hi", models=PLAN)
+    assert [a.error_kind for a in route.attempts] == ["unavailable", ""]
+    assert "cannot reach 127.0.0.1" in route.attempts[0].error
+    assert server.hits("POST", path("b")) == 1
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "bench_s"),
+    [
+        pytest.param("30", 30, id="seconds"),
+        pytest.param("date:120", 120, id="http-date"),
+        pytest.param(None, 60, id="absent"),
+        pytest.param("99999999", 3600, id="absurdly-large"),
+    ],
+)
+async def test_a_rate_limited_model_is_benched_for_the_wait_it_gave_capped(
+    settings: Settings,
+    clock: ManualClock,
+    server: RecordingServer,
+    retry_after: str | None,
+    bench_s: float,
+) -> None:
+    if retry_after is None:
+        headers = {}
+    elif retry_after.startswith("date:"):
+        when = clock.now + float(retry_after.removeprefix("date:"))
+        headers = {"Retry-After": email.utils.formatdate(when, usegmt=True)}
+    else:
+        headers = {"Retry-After": retry_after}
+    server.route("POST", path("p"), error(429, "slow down", headers=headers), answer("primary"))
+    async with neoclone(settings, clock, *providers(server)) as nc:
+        _, first = await nc.chat("hi", models=PLAN)
+        assert nc.stats()["cooldowns"]["p/m"]["until"] == clock.now + bench_s
+        clock.advance(bench_s - 1)
+        _, benched = await nc.chat("hi", models=PLAN)
+        clock.advance(1)
+        _, back = await nc.chat("hi", models=PLAN)
+    assert [a.error_kind for a in first.attempts] == ["rate_limited", ""]
+    assert benched.attempts[0].skipped and "rate limited" in benched.attempts[0].error
+    assert back.served_by == "p/m"
+    assert server.hits("POST", path("p")) == 2  # the 429, then the call after the wait
+
+
+async def test_a_restart_does_not_call_a_model_that_just_said_429(
+    settings: Settings, clock: ManualClock, server: RecordingServer
+) -> None:
+    server.route("POST", path("p"), error(429, headers={"Retry-After": "600"}))
+    async with neoclone(settings, clock, *providers(server)) as first:
+        await first.chat("hi", models=PLAN)
+    async with neoclone(settings, clock, *providers(server)) as restarted:
+        _, route = await restarted.chat("hi", models=PLAN)
+    assert route.attempts[0].skipped
+    assert route.served_by == "b/m"
+    assert server.hits("POST", path("p")) == 1
+
+
+async def test_two_instances_sharing_a_store_see_each_others_cooldowns(
+    settings: Settings, clock: ManualClock, server: RecordingServer
+) -> None:
+    server.route("POST", path("p"), error(429, headers={"Retry-After": "600"}))
+    async with (
+        neoclone(settings, clock, *providers(server)) as one,
+        neoclone(settings, clock, *providers(server)) as other,
+    ):
+        await other.chat("hi", models=["b/m"])  # `other` has read the store already
+        await one.chat("hi", models=PLAN)
+        clock.advance(1)  # the state sync interval
+        _, route = await other.chat("hi", models=PLAN)
+    assert route.attempts[0].skipped
+    assert server.hits("POST", path("p")) == 1
+
+
+async def test_a_refused_key_benches_the_whole_provider(
+    settings: Settings, clock: ManualClock, server: RecordingServer
+) -> None:
+    server.route("POST", path("p"), error(401, "invalid api key"))
+    two_models = upstream(server, "p", models=[("m", 8192), ("m2", 8192)])
+    async with neoclone(settings, clock, two_models, upstream(server, "b")) as nc:
+        _, route = await nc.chat("hi", models=["p/m", "p/m2", "b/m"])
+        assert "provider:p" in nc.stats()["cooldowns"]
+    assert [(a.model_id, a.outcome, a.error_kind) for a in route.attempts] == [
+        ("p/m", "failed", "authentication"),
+        ("p/m2", "skipped", ""),
+        ("b/m", "ok", ""),
+    ]
+    assert server.hits("POST", path("p")) == 1
+
+
+async def test_a_bad_request_goes_back_to_the_caller_without_failover(
+    settings: Settings, clock: ManualClock, server: RecordingServer
+) -> None:
+    server.route("POST", path("p"), error(400, "temperature must be at most 2"))
+    async with neoclone(settings, clock, *providers(server)) as nc:
+        with pytest.raises(BadRequestError, match="temperature must be at most 2"):
+            await nc.chat("hi", models=PLAN)
+        assert nc.stats()["requests"]["failures"] == 1
+    assert (server.hits("POST", path("p")), server.hits("POST", path("b"))) == (1, 0)
+
+
+async def test_a_context_overflow_fails_over_only_to_a_larger_context(
+    settings: Settings, clock: ManualClock, server: RecordingServer
+) -> None:
+    server.route("POST", path("p"), error(400, "This model's maximum context length is 8192"))
+    server.route("POST", path("big"), answer("fits"))
+    same = upstream(server, "same")
+    big = upstream(server, "big", models=[("m", 32768)])
+    async with neoclone(settings, clock, upstream(server, "p"), same, big) as nc:
+        response, route = await nc.chat("a very long text", models=["p/m", "same/m", "big/m"])
+    assert response.content == "fits"
+    assert [(a.model_id, a.outcome, a.error_kind) for a in route.attempts] == [
+        ("p/m", "failed", "context_too_long"),
+        ("same/m", "skipped", ""),
+        ("big/m", "ok", ""),
+    ]
+    assert "not larger than the 8,192" in route.attempts[1].error
+    assert (server.hits("POST", path("same")), server.hits("POST", path("big"))) == (0, 1)
+
+
+async def test_an_open_breaker_gets_zero_calls_and_its_probes_wait_longer_each_time(
+    settings: Settings, clock: ManualClock, server: RecordingServer
+) -> None:
+    server.route("POST", path("p"), error(503))
+    async with neoclone(settings, clock, *providers(server)) as nc:
+
+        async def hits_after(requests: int, served_by: str = "b/m") -> int:
+            for _ in range(requests):
+                _, route = await nc.chat("hi", models=PLAN)
+                assert route.served_by == served_by
+            return server.hits("POST", path("p"))
+
+        assert await hits_after(4) == 4  # four failures do not open it
+        assert await hits_after(1) == 5  # the fifth does
+        assert await hits_after(10) == 5  # open: not one call
+        clock.advance(30)
+        assert await hits_after(3) == 6  # half-open: one probe, which fails: open for 60 s
+        clock.advance(59)
+        assert await hits_after(3) == 6
+        clock.advance(1)
+        assert await hits_after(3) == 7  # the second probe
+        server.route("POST", path("p"), answer("recovered"))
+        clock.advance(120)
+        assert await hits_after(1, "p/m") == 8  # the third probe succeeds and closes it
+        assert await hits_after(2, "p/m") == 10
+        assert nc.stats()["breakers"] == {}
+
+
+async def test_the_last_model_is_retried_with_backoff_then_serves(
+    settings: Settings, clock: ManualClock, server: RecordingServer
+) -> None:
+    server.route("POST", path("p"), error(503), error(502), answer("third time"))
+    async with neoclone(settings, clock, upstream(server, "p"), rng=lambda: 0.5) as nc:
+        response, route = await nc.chat("hi", models=["p/m"])
+    assert response.content == "third time"
+    assert [(a.outcome, a.retry) for a in route.attempts] == [
+        ("failed", 0),
+        ("failed", 1),
+        ("ok", 2),
+    ]
+    assert clock.slept == [0.25, 0.5]  # full jitter: half of 0.5 s, then of 1 s
+    assert server.hits("POST", path("p")) == 3
+
+
+async def test_retries_never_sleep_past_the_deadline(
+    settings: Settings, clock: ManualClock, server: RecordingServer
+) -> None:
+    server.route("POST", path("p"), error(503))
+    policy = EnginePolicy(retry=RetryPolicy(max_retries=5, base_s=0.4), deadline_s=1.0)
+    async with neoclone(
+        settings, clock, upstream(server, "p"), policy=policy, rng=lambda: 0.999
+    ) as nc:
+        with pytest.raises(NoModelAvailableError):
+            await nc.chat("hi", models=["p/m"])
+    # 0.3996 s fits in the 1 s deadline; the next backoff (0.7992 s) would pass it
+    assert clock.slept == [pytest.approx(0.3996)]
+    assert server.hits("POST", path("p")) == 2
+
+
+class Elapse:
+    """Moves the hand-held clock on at every failed attempt, as a slow call would."""
+
+    def __init__(self, clock: ManualClock, seconds: float) -> None:
+        self.clock, self.seconds = clock, seconds
+
+    @hookimpl
+    def neoclone_attempt_failed(self) -> None:
+        self.clock.advance(self.seconds)
+
+
+async def test_the_deadline_bounds_each_attempt_and_skips_what_is_left(
+    settings: Settings, clock: ManualClock, server: RecordingServer
+) -> None:
+    patient = attrs.evolve(settings, providers={"p": ProviderSettings(timeout=30.0)})
+    server.route("POST", path("p"), Reply(delay_s=5, body=b"{}"))
+    policy = EnginePolicy(deadline_s=SHORT_TIMEOUT_S)
+    elapse = Elapse(clock, SHORT_TIMEOUT_S)
+    async with neoclone(patient, clock, *providers(server), policy=policy, extra=[elapse]) as nc:
+        with pytest.raises(NoModelAvailableError) as caught:
+            await nc.chat("hi", models=PLAN)
+    attempts = caught.value.route.attempts
+    assert [(a.model_id, a.outcome, a.error_kind) for a in attempts] == [
+        ("p/m", "failed", "timeout"),  # bounded by the deadline, not the 30 s timeout
+        ("b/m", "skipped", ""),
+    ]
+    assert f"within {SHORT_TIMEOUT_S:g}s" in attempts[0].error
+    assert "deadline" in attempts[1].error
+    assert server.hits("POST", path("b")) == 0
+
+
+ROOT = Path(__file__).resolve().parent.parent
+OPENROUTER_FIXTURES = ROOT / "plugins" / "neoclone-provider-openrouter" / "tests" / "fixtures"
+
+
+async def test_openrouters_daily_quota_benches_the_model_until_the_reset_it_names(
+    settings: Settings, clock: ManualClock, server: RecordingServer
+) -> None:
+    from neoclone_provider_openrouter import OpenRouterProvider
+
+    quota = ROOT / "tests" / "fixtures" / "errors" / "openrouter-429-free-models-per-day.json"
+    reset_at = 1777420800  # the recorded X-RateLimit-Reset, in seconds
+    clock.now = reset_at - 1800.0
+    server.route(
+        "GET",
+        "/api/v1/models",
+        Reply.json_file(OPENROUTER_FIXTURES / "openrouter-models-2025-05.json"),
+    )
+    server.route("POST", "/api/v1/chat/completions", Reply.json_file(quota, status=429))
+    routed = attrs.evolve(
+        settings, providers={"openrouter": ProviderSettings(base_url=f"{server.url}/api/v1")}
+    )
+    key = {"OPENROUTER_API_KEY": "sk-or-v1-" + "a" * 64}
+    async with neoclone(routed, clock, OpenRouterProvider(), upstream(server, "b"), env=key) as nc:
+        free = [m.id for m in nc.models(provider="openrouter", free_only=True)][:2]
+        _, route = await nc.chat("hi", models=[*free, "b/m"])
+        cooldowns = nc.stats()["cooldowns"]
+    assert [a.error_kind for a in route.attempts] == ["rate_limited", "rate_limited", ""]
+    assert cooldowns[free[0]]["until"] == reset_at  # half an hour: the quota's reset
+    assert server.hits("POST", "/api/v1/chat/completions") == 2
