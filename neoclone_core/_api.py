@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from neoclone_core._streaming import ChatStream
 
 STORE_FILE = "neoclone.sqlite3"
+LOCAL_PROVIDER = "local"  # the provider whose models run in process (neoclone-provider-local)
 _KEEPALIVE_CONNECTIONS = 100  # a gateway runs dozens of calls at once; reuse their connections
 
 
@@ -325,8 +326,23 @@ class Neoclone:
         if session is not None:
             models = self._session(session).model_ids
         if models:
-            return Plan(models=tuple(self.model(m) for m in models))
-        return self.plan(profile if profile is not None else self.analyse(request.text))
+            plan = Plan(models=tuple(self.model(m) for m in models))
+        else:
+            plan = self.plan(profile if profile is not None else self.analyse(request.text))
+        return self._with_last_resort(plan)
+
+    def _with_last_resort(self, plan: Plan) -> Plan:
+        """`plan` ending with a local model, unless it has one or the config opts out:
+        free tiers fail in bursts, the model on this machine is always there."""
+        if not self.settings.local_fallback or any(
+            m.provider == LOCAL_PROVIDER for m in plan.models
+        ):
+            return plan
+        local = [m for m in self.catalog.models() if m.provider == LOCAL_PROVIDER]
+        if not local:
+            return plan
+        reason = f"{local[0].id} added last: it runs on this machine, whatever the network"
+        return Plan(models=(*plan.models, local[0]), reasons=(*plan.reasons, reason))
 
     async def chat(
         self,

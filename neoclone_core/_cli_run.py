@@ -133,11 +133,12 @@ def render_plan(out: Console, result: RunResult) -> None:
 def render_route(out: Console, result: RunResult) -> None:
     """Every attempt (model, outcome, error kind, duration), then the verdict."""
     from rich.markup import escape
-    from rich.table import Table
+    from rich.table import Column, Table
 
     route = result.route
     if route is not None and route.attempts:
-        table = Table("#", "model", "outcome", "error", "duration", title="route")
+        model = Column("model", overflow="fold")  # ids are copied from here: never cut
+        table = Table("#", model, "outcome", "error", "duration", title="route")
         for number, attempt in enumerate(route.attempts, start=1):
             table.add_row(str(number), escape(attempt.model_id), *_attempt_cells(attempt))
         out.print(table)

@@ -77,6 +77,9 @@ class Settings:
     disabled_plugins: tuple[str, ...] = ()
     discovery_timeout: float = DEFAULT_DISCOVERY_TIMEOUT
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    local_fallback: bool = True
+    """End every plan with a model that runs on this machine (the `local` provider's),
+    so that a request fails only when even that one cannot run."""
     providers: Mapping[str, ProviderSettings] = attrs.field(factory=dict)
     cache: CacheSettings = attrs.field(factory=CacheSettings)
 
@@ -171,6 +174,7 @@ _TOP_KEYS = (
     "disabled_plugins",
     "discovery_timeout",
     "request_timeout",
+    "local_fallback",
     "cache",
     "providers",
 )
@@ -191,6 +195,7 @@ def _parse(root: _Table) -> Settings:
         disabled_plugins=_unique(root.get("disabled_plugins", _names, ())),
         discovery_timeout=root.get("discovery_timeout", _positive, DEFAULT_DISCOVERY_TIMEOUT),
         request_timeout=root.get("request_timeout", _positive, DEFAULT_REQUEST_TIMEOUT),
+        local_fallback=root.get("local_fallback", _flag, True),
         providers=_providers(root.table("providers")),
         cache=_cache(root.table("cache")),
     )

@@ -80,10 +80,11 @@ def _breakers(engine: Engine) -> dict[str, dict[str, Any]]:
 
 def render(out: Console, data: Mapping[str, Any]) -> None:
     """`neoclone stats` on a terminal: calls per model, sessions, and what is benched."""
-    from rich.table import Table
+    from rich.table import Column, Table
 
+    model = Column("model", overflow="fold")  # ids are copied from here: never cut
     table = Table(
-        "model", "ok", "failed", "success", "p50", "p95", "ttft p50", "errors", title="calls"
+        model, "ok", "failed", "success", "p50", "p95", "ttft p50", "errors", title="calls"
     )
     for model_id, s in data["models"].items():
         errors = ", ".join(f"{kind} {n}" for kind, n in sorted(s["errors_by_kind"].items()))

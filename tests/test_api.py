@@ -7,6 +7,7 @@ import pytest
 from neoclone_core import (
     BlockingNeoclone,
     Capability,
+    ChatRequest,
     ModelInfo,
     Settings,
     create_enhanced_model_discovery_module,
@@ -166,3 +167,24 @@ def test_the_blocking_wrapper_runs_the_same_api_from_sync_code(
         response, route = neoclone.chat("hi", models=["p/m1"])
     assert response.content == "hello"
     assert route.served_by == "p/m1"
+
+
+async def test_every_plan_ends_with_the_local_model_unless_the_config_opts_out(
+    settings: Settings, clock: ManualClock
+) -> None:
+    import attrs
+
+    remote = FakeProvider("remote", chat_error=ProviderUnavailableError("down"))
+    local = FakeProvider("local", models=("tiny",), answer="from this machine")
+    async with make_neoclone(settings, clock, remote, local) as neoclone:
+        await neoclone.initialize()
+        response, route = await neoclone.chat("hi", models=["remote/m1"])
+        assert [a.model_id for a in route.attempts if not a.retry] == ["remote/m1", "local/tiny"]
+        assert response.content == "from this machine"
+        plan = neoclone.plan_for(ChatRequest.from_prompt("hi"), ["local/tiny", "remote/m1"])
+        assert [m.id for m in plan.models] == ["local/tiny", "remote/m1"]  # no second copy
+    opted_out = attrs.evolve(settings, local_fallback=False)
+    async with make_neoclone(opted_out, clock, remote, local) as neoclone:
+        await neoclone.initialize()
+        plan = neoclone.plan_for(ChatRequest.from_prompt("hi"), ["remote/m1"])
+    assert [m.id for m in plan.models] == ["remote/m1"]
