@@ -43,11 +43,13 @@ from neoclone_core._retry import RetryPolicy
 from neoclone_core._secrets import Secret, redact
 from neoclone_core._serialize import model_from_dict, model_to_dict
 from neoclone_core._state import (
+    AttemptRecord,
     BreakerState,
     BreakerStatus,
     Cooldown,
     EngineState,
     ModelStats,
+    RequestRecord,
     SessionStats,
 )
 from neoclone_core._streaming import ChatStream
@@ -56,6 +58,7 @@ from neoclone_core.hookspecs import hookimpl
 __all__ = [
     "ENTRY_POINT_GROUP",
     "Attempt",
+    "AttemptRecord",
     "BlockingNeoclone",
     "BreakerPolicy",
     "BreakerState",
@@ -88,6 +91,7 @@ __all__ = [
     "ProviderSettings",
     "RateLimit",
     "Recommendation",
+    "RequestRecord",
     "RetryPolicy",
     "Route",
     "ScanStatus",

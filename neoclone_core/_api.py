@@ -36,6 +36,7 @@ from neoclone_core._models import (
 )
 from neoclone_core._plugins import Plugins, build_plugins
 from neoclone_core._policy import EnginePolicy
+from neoclone_core._shared_state import open_shared_state
 from neoclone_core._state import EngineState, SessionStats
 from neoclone_core._store import Store
 from neoclone_core._user_agent import user_agent
@@ -94,10 +95,12 @@ class Neoclone:
     Close it with `await aclose()` or `async with`.
 
     Execution runs by `policy` (retries, breakers, deadline) and keeps breakers,
-    cooldowns and statistics in `state`, the embedded store unless another
-    `EngineState` (a shared one) is given. Time comes from `clock` (POSIX time, for what
-    is stored), `monotonic` (deadlines and intervals) and `sleep` (backoff waits); tests
-    replace all three with a hand-moved clock. `rng` draws the backoff jitter.
+    cooldowns and statistics in `state`: the given `EngineState`, else the shared
+    store the config's `store` URL names (opened by its store plugin; StoreError when
+    it cannot be reached), else the embedded store. Time comes from `clock` (POSIX
+    time, for what is stored), `monotonic` (deadlines and intervals) and `sleep`
+    (backoff waits); tests replace all three with a hand-moved clock. `rng` draws the
+    backoff jitter.
     """
 
     def __init__(
@@ -119,6 +122,11 @@ class Neoclone:
 
         self.settings = settings if settings is not None else load_settings()
         self.plugins = plugins or build_plugins(disabled=self.settings.disabled_plugins)
+        # Opened first: a shared store that cannot be reached stops us before anything
+        # else is opened. Closed by `aclose` only when opened here.
+        shared = None if state is not None else open_shared_state(self.plugins, self.settings)
+        self._shared_state = shared
+        state = state if shared is None else shared
         self.clock = clock
         self.store = Store(self.settings.home / STORE_FILE)
         limits = httpx.Limits(max_keepalive_connections=_KEEPALIVE_CONNECTIONS)
@@ -137,10 +145,11 @@ class Neoclone:
             clock,
             env if env is not None else os.environ,
         )
+        self.state: EngineState = state if state is not None else self.store
         self.engine = Engine(
             self.catalog,
             self.plugins,
-            self.store if state is None else state,
+            self.state,
             clock,
             policy or EnginePolicy(),
             sleep or anyio.sleep,
@@ -167,6 +176,9 @@ class Neoclone:
         """Write buffered statistics, close the HTTP client and the store."""
         self.engine.close()
         await self.http.aclose()
+        close_shared = getattr(self._shared_state, "close", None)
+        if callable(close_shared):
+            close_shared()  # the shared store this instance opened from the config
         self.store.close()
 
     # -- discover ------------------------------------------------------------------------

@@ -82,6 +82,10 @@ class Settings:
     so that a request fails only when even that one cannot run."""
     providers: Mapping[str, ProviderSettings] = attrs.field(factory=dict)
     cache: CacheSettings = attrs.field(factory=CacheSettings)
+    store: str | None = None
+    """Where the engine keeps the state several instances share (breakers, cooldowns,
+    statistics): a URL such as `redis://127.0.0.1:6379/0`, opened by the store plugin
+    that knows its scheme; None keeps it in the embedded SQLite store."""
 
     def provider(self, name: str) -> ProviderSettings:
         """The named provider's settings, or the defaults when the file has none."""
@@ -177,6 +181,7 @@ _TOP_KEYS = (
     "local_fallback",
     "cache",
     "providers",
+    "store",
 )
 _CACHE_KEYS = ("ttl_days", "backoff_base_seconds", "backoff_cap_seconds")
 _PROVIDER_KEYS = ("enabled", "base_url", "timeout", "api_key_env", "options")
@@ -198,6 +203,7 @@ def _parse(root: _Table) -> Settings:
         local_fallback=root.get("local_fallback", _flag, True),
         providers=_providers(root.table("providers")),
         cache=_cache(root.table("cache")),
+        store=root.get("store", _store_url, None),
     )
 
 
@@ -351,6 +357,29 @@ def _url(value: object) -> str:
     parts = urlsplit(value) if isinstance(value, str) else None
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         msg = f"must be an http(s) URL with a host, got {_shown(value)}"
+        raise _Invalid(msg)
+    return str(value)
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
+
+
+def _store_url(value: object) -> str:
+    # A password in the URL would sit in a file that is shared and committed: refused,
+    # and the value never shown (the store plugin reads the password from the
+    # environment instead).
+    try:
+        parts = urlsplit(value) if isinstance(value, str) else None
+    except ValueError:  # an unbalanced "[" in the host
+        parts = None
+    if parts is not None and parts.password is not None:
+        msg = (
+            "must not hold a password: set it in the environment variable the store "
+            "plugin reads (neoclone-store-redis: NEOCLONE_REDIS_PASSWORD)"
+        )
+        raise _Invalid(msg)
+    if parts is None or not _SCHEME.fullmatch(parts.scheme) or not (parts.netloc or parts.path):
+        msg = f'must be a store URL such as "redis://127.0.0.1:6379/0", got {_shown(value)}'
         raise _Invalid(msg)
     return str(value)
 

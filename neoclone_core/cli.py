@@ -1,15 +1,18 @@
 """The `neoclone` command.
 
-Every listing prints a table on a terminal and JSON with `--json`. Errors print one
-line (the traceback only with `-v`). Exit codes: 0 done, 1 a runtime failure (no model
-could serve, store unusable), 2 bad usage or configuration. rich is imported only when
-something is printed, so `neoclone --help` stays fast.
+Every listing prints a table on a terminal and JSON with `--json`; scans show their
+progress on a terminal (`_cli_progress`); colours only on a terminal and never with
+NO_COLOR. Errors print one line (the traceback only with `-v`), unexpected ones too.
+Exit codes, which every command's `--help` lists: 0 done, 1 a runtime failure (no model
+could serve, store unusable), 2 bad usage or configuration, 130 interrupted. rich is
+imported only when something is printed, so `neoclone --help` stays fast.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from contextlib import contextmanager
@@ -33,7 +36,11 @@ if TYPE_CHECKING:
     from neoclone_core._cli_run import RunResult
 
 T = TypeVar("T")
-EXIT_FAILURE, EXIT_USAGE = 1, 2
+EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
+EXIT_CODES_HELP = (
+    "Exit codes: 0 done; 1 a runtime failure (no model could serve, the store cannot be "
+    "used, a plugin failed); 2 bad usage or configuration; 130 interrupted (Ctrl-C)."
+)
 
 
 def _redact_event(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
@@ -41,14 +48,38 @@ def _redact_event(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMa
     return {k: redact(v) if isinstance(v, str) else v for k, v in event.items()}
 
 
+_MUTED: set[str] = set()
+"""Log events a command shows in its own output (a failed scan is a row of `discover`'s
+table): logging them as well would say the same thing twice."""
+
+
+def mute(event: str) -> None:
+    """Drop `event` from the log for the rest of the command (not with -v: see `main`)."""
+    _MUTED.add(event)
+
+
+def _drop_muted(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    if event.get("event") in _MUTED:
+        raise structlog.DropEvent
+    return event
+
+
+def colours_on(stream: Any) -> bool:
+    """Colours only on a terminal, and never when NO_COLOR is set to anything but ""
+    (no-color.org)."""
+    return bool(stream.isatty()) and not os.environ.get("NO_COLOR")
+
+
 def configure_logging(verbosity: int) -> None:
     """Warnings by default, info with -v, debug with -vv; always to stderr, redacted."""
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    _MUTED.clear()
     structlog.configure(
         processors=[
+            _drop_muted,
             structlog.processors.add_log_level,
             _redact_event,
-            structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty()),
+            structlog.dev.ConsoleRenderer(colors=colours_on(sys.stderr)),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
@@ -72,10 +103,12 @@ class State:
 
 
 def console(*, stderr: bool = False) -> Console:
-    """A rich console on stdout (or stderr): colours only on a terminal."""
+    """A rich console on stdout (or stderr): colours only on a terminal, none when
+    NO_COLOR is set to anything but "" (as no-color.org says; rich alone would also
+    take an empty NO_COLOR as set, unlike the log lines)."""
     from rich.console import Console
 
-    return Console(highlight=False, stderr=stderr)
+    return Console(highlight=False, stderr=stderr, no_color=bool(os.environ.get("NO_COLOR")))
 
 
 def print_json(data: Any) -> None:
@@ -98,6 +131,17 @@ def reported_errors(state: State) -> Iterator[None]:
             raise
         click.echo(f"error: {redact(str(exc))}", err=True)
         sys.exit(EXIT_FAILURE)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException:
+        raise  # usage errors: click prints them with the command's usage, exit 2
+    except Exception as exc:  # a bug, ours or a plugin's: still one line without -v
+        if state.verbose:
+            raise
+        what = f"unexpected {type(exc).__name__}: {redact(str(exc))}"
+        click.echo(f"error: {what} (run with -v for the traceback)", err=True)
+        sys.exit(EXIT_FAILURE)
 
 
 def run_with(state: State, work: Callable[[Neoclone], Awaitable[T]]) -> T:
@@ -111,9 +155,48 @@ def run_with(state: State, work: Callable[[Neoclone], Awaitable[T]]) -> T:
         return anyio.run(main)
 
 
+async def scan_due(neoclone: Neoclone, state: State) -> None:
+    """The scan `models`, `recommend` and `run` make on the way: a spinner on a
+    terminal, and one line naming the providers that failed instead of a warning each
+    (with -v, the warnings too)."""
+    from neoclone_core._cli_progress import SCAN_FAILED_EVENT, scan_with_spinner
+
+    if not state.verbose:
+        mute(SCAN_FAILED_EVENT)
+    await scan_with_spinner(neoclone, console(stderr=True))
+
+
+class _ExitCodesInHelp(click.Command):
+    """Ends `--help` with the exit codes, so that every command (one added later too)
+    documents them the same way."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_epilog(ctx, formatter)
+        formatter.write_paragraph()
+        with formatter.indentation():
+            formatter.write_text(EXIT_CODES_HELP)
+
+
+class _Group(_ExitCodesInHelp, click.Group):
+    """The `neoclone` group: its commands are `_ExitCodesInHelp` commands."""
+
+    command_class = _ExitCodesInHelp
+
+
 @click.group(
+    cls=_Group,
     context_settings={"help_option_names": ["-h", "--help"]},
-    epilog="Examples:\n\n  neoclone discover\n\n  neoclone models --free --capability code",
+    epilog=(
+        "\b\nExamples:\n"
+        "  neoclone models --offline --free            # no network, no key needed\n"
+        '  neoclone recommend "Generate Python code for neural networks"\n'
+        '  neoclone run "Write a haiku about the sea"\n'
+        "  neoclone discover --refresh                 # rescan every provider now\n"
+        "\nEnvironment: NEOCLONE_CONFIG (the config file), NEOCLONE_HOME (where the "
+        "store lives), NEOCLONE_DISABLE_PLUGINS (plugins to block, comma-separated), "
+        "NO_COLOR, and each provider's key variable (OPENROUTER_API_KEY, GROQ_API_KEY, ...). "
+        "Guides: docs/README.md."
+    ),
 )
 @click.option(
     "--config",
@@ -121,20 +204,17 @@ def run_with(state: State, work: Callable[[Neoclone], Awaitable[T]]) -> T:
     envvar="NEOCLONE_CONFIG",
     help="Config file (default: ./neoclone.toml).",
 )
-@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-v", "--verbose", count=True, help="More log output and tracebacks (-vv: debug).")
 @click.version_option(package_name="neoclone")
 @click.pass_context
 def main(ctx: click.Context, config: Path | None, verbose: int) -> None:
-    """Find free AI models, pick the right one for a task, run it with fallback."""
+    """Find free AI models, pick the right one for a task, run it with fallback.
+
+    Listings print tables on a terminal and JSON with --json; colours only on a
+    terminal; errors in one line (the traceback with -v).
+    """
     configure_logging(verbose)
     ctx.obj = State(config, verbose)
-
-
-def _scan_line(scan: ProviderScan) -> str:
-    marks = {"scanned": "[green]✓[/]", "fresh": "[green]✓[/]", "failed": "[red]✗[/]"}
-    mark = marks.get(scan.status.value, "[yellow]-[/]")
-    status = f"{scan.status.value:<12} {scan.models:>5} models"
-    return f"{mark} {scan.provider:<16} {status}  {scan.message}"
 
 
 @main.command()
@@ -142,28 +222,50 @@ def _scan_line(scan: ProviderScan) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def discover(state: State, refresh: bool, as_json: bool) -> None:
-    """Scan the providers for models (concurrently; cached for 7 days).
+    """Scan the providers for models, all at once, each within the discovery timeout.
+
+    A provider scanned in the last 7 days is not scanned again (unless --refresh), and
+    one that keeps failing waits longer before each new try. The table fills in as
+    scans end: scanned, fresh (cached), skipped (no API key), failed (and why),
+    backing off, disabled.
 
     \b
     Examples:
       neoclone discover
       neoclone discover --refresh --json
+      GROQ_API_KEY=gsk_... neoclone discover --refresh
     """
+    from neoclone_core._cli_progress import SCAN_FAILED_EVENT, ScanBoard, scan_with_spinner
+
+    if not state.verbose:
+        mute(SCAN_FAILED_EVENT)  # every failure is a row of the table, or of the JSON
     out = console()
+    board = ScanBoard(())
 
-    async def work(neoclone: Neoclone) -> list[ProviderScan]:
+    async def work(neoclone: Neoclone) -> tuple[list[ProviderScan], int]:
+        board.providers = sorted(neoclone.catalog.providers)
         if as_json:
-            return await neoclone.discover(refresh=refresh)
-        with out.status(f"Scanning {len(neoclone.catalog.enabled())} providers..."):
-            return await neoclone.discover(
-                refresh=refresh, on_result=lambda s: out.print(_scan_line(s))
-            )
+            scans = await scan_with_spinner(neoclone, console(stderr=True), refresh=refresh)
+        elif out.is_terminal:  # the table fills in as scans end
+            from rich.live import Live
 
-    scans = run_with(state, work)
+            with Live(board, console=out, refresh_per_second=8):
+                scans = await neoclone.discover(refresh=refresh, on_result=board.record)
+        else:  # piped: the finished table only, printed below
+            scans = await neoclone.discover(refresh=refresh, on_result=board.record)
+        return scans, len(neoclone.models())
+
+    scans, catalog_size = run_with(state, work)
     if as_json:
         print_json([attrs.asdict(s) for s in scans])
     elif not scans:
         out.print("No provider plugin is installed: see `neoclone plugins`.")
+    else:
+        from neoclone_core._cli_progress import summary
+
+        if not out.is_terminal:
+            out.print(board)
+        out.print(summary(scans, catalog_size))
 
 
 @main.command()
@@ -195,8 +297,12 @@ def models(
     from neoclone_core._serialize import model_to_dict
 
     async def work(neoclone: Neoclone) -> list[Any]:
+        if provider is not None and provider not in neoclone.catalog.providers:
+            installed = ", ".join(sorted(neoclone.catalog.providers)) or "none"
+            msg = f"no provider {provider!r} is installed (installed: {installed})"
+            raise click.BadParameter(msg, param_hint="'--provider'")
         if not offline:
-            await neoclone.discover()
+            await scan_due(neoclone, state)
         return neoclone.models(free_only=free_only, capability=capability, provider=provider)
 
     found = run_with(state, work)
@@ -250,11 +356,23 @@ def cache(state: State, clear: bool, as_json: bool) -> None:
     if as_json:
         print_json(stats)
         return
+    from rich.table import Table
+
     out = console()
-    out.print(f"store: {stats['store']}")
+    out.print(f"store: {stats['store']}", soft_wrap=True)
     out.print(f"models held: {stats['total_models']}   rescans avoided: {stats['rescans_avoided']}")
-    for key in ("fresh", "stale", "backing_off", "never_scanned"):
-        out.print(f"{key.replace('_', ' ')}: {', '.join(stats[key]) or '-'}")
+    days = stats["ttl_seconds"] / 86400
+    table = Table("provider", "scan cache", title=f"scans stay fresh {days:g} days")
+    states = {
+        "fresh": "[green]fresh[/]",
+        "stale": "[yellow]stale: rescanned when next due[/]",
+        "backing_off": "[red]backing off after failures[/]",
+        "never_scanned": "never scanned: snapshot models",
+    }
+    rows = sorted((name, label) for key, label in states.items() for name in stats[key])
+    for name, label in rows:
+        table.add_row(name, label)
+    out.print(table)
 
 
 @main.command()
@@ -343,7 +461,7 @@ def run(
 
     async def work(neoclone: Neoclone) -> RunResult:
         if not offline:
-            await neoclone.discover()
+            await scan_due(neoclone, state)
         live = stream and not as_json
         return await run_prompt(
             neoclone, text, models, stream=stream, on_chunk=echo if live else None
@@ -426,7 +544,7 @@ def recommend(
 
     async def work(neoclone: Neoclone) -> RecommendReport:
         if not offline:
-            await neoclone.discover()
+            await scan_due(neoclone, state)
         return RecommendReport.build(neoclone, task, max_results)
 
     report = run_with(state, work)
@@ -434,3 +552,94 @@ def recommend(
         print_json(report.as_dict())
     else:
         report.render(console(), explain=explain)
+
+
+def _sessions(values: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """`NAME=MODEL[,MODEL...]` options as session plans."""
+    sessions: dict[str, tuple[str, ...]] = {}
+    for value in values:
+        name, _, listed = value.partition("=")
+        models = tuple(m.strip() for m in listed.split(",") if m.strip())
+        if not name.strip() or not models:
+            msg = f"--session {value!r}: expected NAME=MODEL[,MODEL...]"
+            raise click.BadParameter(msg)
+        if "/" in name:
+            msg = f"--session {value!r}: a session name has no '/' (model ids and aliases do)"
+            raise click.BadParameter(msg)
+        sessions[name.strip()] = models
+    return sessions
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to listen on (0: any free port, printed at start).",
+)
+@click.option(
+    "--session",
+    "sessions",
+    multiple=True,
+    metavar="NAME=MODEL[,MODEL...]",
+    help="A named plan clients may ask for as their model (repeatable).",
+)
+@click.option(
+    "--max-body",
+    type=click.IntRange(min=1024),
+    default=4 * 1024 * 1024,
+    show_default=True,
+    help="Largest request body, in bytes.",
+)
+@click.option(
+    "--max-concurrency",
+    type=click.IntRange(min=1),
+    default=64,
+    show_default=True,
+    help="Chat requests served at once; more get 429.",
+)
+@click.option("--offline", is_flag=True, help="Do not scan at start; serve the cache and snapshot.")
+@click.pass_obj
+def serve(
+    state: State,
+    host: str,
+    port: int,
+    sessions: tuple[str, ...],
+    max_body: int,
+    max_concurrency: int,
+    offline: bool,
+) -> None:
+    """Serve an OpenAI-compatible API (/v1/chat/completions, /v1/models, /health,
+    /metrics): point any OpenAI client's base URL at it. Listens on loopback unless
+    told otherwise; any other address needs $NEOCLONE_GATEWAY_KEY, which clients then
+    send as their API key.
+
+    \b
+    Examples:
+      neoclone serve
+      neoclone serve --port 8080 --session coding=groq/qwen/qwen3-32b,mistral/codestral-latest
+      NEOCLONE_GATEWAY_KEY=$(openssl rand -hex 24) neoclone serve --host 0.0.0.0
+    """
+    import os
+
+    from neoclone_core.gateway import GatewayOptions, check_bind
+
+    plans = _sessions(sessions)
+    with reported_errors(state):
+        options = GatewayOptions.from_env(
+            os.environ, max_body_bytes=max_body, max_concurrency=max_concurrency
+        )
+        check_bind(host, options.key)
+        from neoclone_core.gateway._serve import serve as run_gateway
+
+        run_gateway(
+            state.open(),
+            host=host,
+            port=port,
+            options=options,
+            sessions=plans,
+            offline=offline,
+            verbose=state.verbose,
+        )

@@ -10,6 +10,9 @@ The four stages of a request each have their hooks:
 - execute: the providers' async ``chat()`` / ``stream()`` run the plan, and
   ``neoclone_fallback_decision`` decides what a failed attempt leads to.
 
+Beside the stages, ``neoclone_open_state`` lets a store plugin keep the engine's state
+(breakers, cooldowns, statistics) where several instances share it.
+
 Hooks are synchronous (pluggy awaits nothing); I/O lives in the registered objects,
 which the core awaits. Implementations may accept any subset of a hook's arguments.
 The remaining hooks are events: broadcast to every plugin, return values ignored, and
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
     )
     from neoclone_core._observations import Observations
     from neoclone_core._provider import Provider
+    from neoclone_core._state import EngineState
     from neoclone_core.errors import ProviderError
 
 PROJECT = "neoclone"
@@ -130,6 +134,25 @@ def neoclone_fallback_decision(
     :param remaining: the plan's later models that could be called right now (not
         cooling down, breaker not open); empty when ``model`` is the last hope.
     :return: the decision, or None to leave it to the next plugin.
+
+    Stops at first non-None result.
+    """
+
+
+# -- state ------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def neoclone_open_state(url: str, settings: Settings) -> EngineState | None:
+    """Open the shared store named by ``url``, the config's top-level ``store``.
+
+    :param url: the store's URL, such as ``redis://127.0.0.1:6379/0``; decide by its
+        scheme whether it is yours.
+    :param settings: the loaded configuration.
+    :return: an object implementing ``EngineState``, or None when the scheme is not
+        this plugin's. Raise ``StoreError`` when the store is yours but cannot be
+        reached: neoclone stops at start with that message rather than run on state
+        that no other instance sees.
 
     Stops at first non-None result.
     """

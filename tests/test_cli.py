@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
+import shutil
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
+
+from neoclone_core import cli
+from neoclone_core.testing import RecordingServer, Reply
 
 
 def neoclone(
@@ -88,11 +98,15 @@ def test_a_corrupt_store_file_is_set_aside_with_a_warning_and_the_command_works(
     assert list(home.glob("neoclone.sqlite3.corrupt-*"))
 
 
-def test_every_command_has_help_with_examples(tmp_path: Path) -> None:
-    for command in ("discover", "models", "cache", "plugins", "stats"):
-        result = neoclone(tmp_path, command, "--help")
-        assert result.returncode == 0
-        assert "Examples:" in result.stdout, command
+@pytest.mark.parametrize("command", [None, *sorted(cli.main.commands)])
+def test_every_command_has_help_with_examples_and_the_exit_codes(
+    tmp_path: Path, command: str | None
+) -> None:
+    result = neoclone(tmp_path, *([command] if command else []), "--help")
+    assert result.returncode == 0
+    assert "Examples:" in result.stdout
+    assert "Exit codes: 0 done; 1 a runtime failure" in " ".join(result.stdout.split())
+    assert "2 bad usage or configuration; 130 interrupted" in " ".join(result.stdout.split())
 
 
 EXAMPLE_PLUGIN = """
@@ -176,3 +190,211 @@ def test_a_pip_installed_plugin_is_listed_by_its_entry_point_name_and_can_be_blo
     )
     assert "example" not in [p["name"] for p in blocked["plugins"]]
     assert "example" not in blocked["providers"]
+
+
+# -- polish: progress, colour, JSON, errors, exit codes ----------------------------------
+
+OLLAMA_TAGS = "/api/tags"
+
+
+def only(*providers: str) -> str:
+    """$NEOCLONE_DISABLE_PLUGINS blocking every installed provider plugin but these."""
+    installed = {ep.name for ep in entry_points(group="neoclone")}
+    return ",".join(sorted(n for n in installed - set(providers) if not n.startswith("default-")))
+
+
+@pytest.fixture
+def ollama_down(tmp_path: Path) -> dict[str, str]:
+    """The environment of a machine with two providers: Groq without its key (skipped)
+    and Ollama not running (its scan fails at once: nothing listens on port 9)."""
+    config = tmp_path / "neoclone.toml"
+    config.write_text('[providers.ollama]\nbase_url = "http://127.0.0.1:9"\n')
+    return {
+        "NEOCLONE_CONFIG": str(config),
+        "NEOCLONE_DISABLE_PLUGINS": only("groq", "ollama"),
+        "GROQ_API_KEY": "",
+    }
+
+
+def test_discover_prints_a_table_of_every_provider_and_a_summary(
+    tmp_path: Path, ollama_down: dict[str, str]
+) -> None:
+    result = neoclone(tmp_path, "discover", env=ollama_down)
+
+    assert result.returncode == 0, result.stderr
+    rows = {line.split()[1]: line for line in result.stdout.splitlines() if "│ " in line[:2]}
+    assert "skipped" in rows["groq"] and "no API key (set GROQ_API_KEY)" in rows["groq"]
+    assert "failed" in rows["ollama"]
+    assert result.stdout.splitlines()[-1].startswith("1 failed, 1 skipped; ")
+    assert "scan_failed" not in result.stderr  # the table says it; the log would repeat it
+
+
+def test_with_v_the_scan_warnings_are_logged_as_well(
+    tmp_path: Path, ollama_down: dict[str, str]
+) -> None:
+    result = neoclone(tmp_path, "-v", "discover", env=ollama_down)
+
+    assert result.returncode == 0, result.stderr
+    assert "neoclone.scan_failed" in result.stderr
+
+
+def test_a_listing_that_scans_on_the_way_names_failed_providers_in_one_line(
+    tmp_path: Path, ollama_down: dict[str, str]
+) -> None:
+    result = neoclone(tmp_path, "models", "--json", env=ollama_down)
+
+    assert result.returncode == 0, result.stderr
+    json.loads(result.stdout)
+    [line] = result.stderr.splitlines()
+    assert line.startswith("warning: 1 provider could not be scanned (ollama): ")
+    assert "`neoclone discover` shows why" in line
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("discover", "--json"),
+        ("models", "--offline", "--json"),
+        ("cache", "--json"),
+        ("plugins", "--json"),
+        ("stats", "--json"),
+        ("recommend", "--offline", "--json", "Write a Python function"),
+        ("run", "--offline", "--json", "Say hello"),
+    ],
+    ids=lambda args: args[0],
+)
+def test_every_command_prints_json_for_scripts(
+    tmp_path: Path, ollama_down: dict[str, str], args: tuple[str, ...]
+) -> None:
+    result = neoclone(tmp_path, *args, env=ollama_down)
+
+    assert result.returncode in (0, 1), result.stderr  # run: 1, as no model can serve
+    assert isinstance(json.loads(result.stdout), (dict, list))
+
+
+ANSI = re.compile(r"\x1b\[")
+COLOUR = re.compile(r"\x1b\[(?:\d+;)*(?:3[0-79]|9[0-7]|38;5;\d+)(?:;\d+)*m")
+
+
+def test_piped_output_has_no_escape_codes_even_without_no_color(
+    tmp_path: Path, ollama_down: dict[str, str]
+) -> None:
+    env = {**ollama_down, "NO_COLOR": ""}
+    for args in (("discover",), ("models", "--offline"), ("recommend", "--offline", "Hi")):
+        result = neoclone(tmp_path, *args, env=env)
+        assert result.returncode == 0, result.stderr
+        assert not ANSI.search(result.stdout + result.stderr), args
+
+
+def in_a_terminal(tmp_path: Path, command: str, env: dict[str, str]) -> str:
+    """What `neoclone COMMAND` writes to a pseudo-terminal (util-linux `script`)."""
+    if shutil.which("script") is None:
+        pytest.skip("needs util-linux script for a pseudo-terminal")
+    line = shlex.join([sys.executable, "-m", "neoclone_core", *shlex.split(command)])
+    environment = {
+        **os.environ,
+        "NEOCLONE_HOME": str(tmp_path / "home"),
+        "TERM": "xterm-256color",
+        "COLUMNS": "120",
+        **env,
+    }
+    result = subprocess.run(
+        ["script", "--quiet", "--return", "--command", line, "/dev/null"],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_on_a_terminal_output_is_coloured_unless_no_color_is_set(
+    tmp_path: Path, ollama_down: dict[str, str]
+) -> None:
+    coloured = in_a_terminal(tmp_path, "discover", {**ollama_down, "NO_COLOR": ""})
+    plain = in_a_terminal(tmp_path, "discover", {**ollama_down, "NO_COLOR": "1"})
+
+    assert COLOUR.search(coloured)
+    assert "ollama" in plain and not COLOUR.search(plain)
+
+
+def test_an_unknown_provider_filter_is_a_usage_error_naming_the_installed_ones(
+    tmp_path: Path, ollama_down: dict[str, str]
+) -> None:
+    result = neoclone(tmp_path, "models", "--provider", "olama", env=ollama_down)
+
+    assert result.returncode == 2
+    assert "no provider 'olama' is installed (installed: groq, ollama)" in result.stderr
+
+
+BROKEN = """
+import sys
+from neoclone_core import cli
+
+
+def open_broken(self):
+    raise RuntimeError("a bug somewhere")
+
+
+cli.State.open = open_broken
+sys.argv[0] = "neoclone"
+cli.main()
+"""
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_an_unexpected_error_is_one_line_and_its_traceback_needs_v(
+    tmp_path: Path, verbose: bool
+) -> None:
+    args = ["-v"] if verbose else []
+    result = subprocess.run(
+        [sys.executable, "-c", BROKEN, *args, "models", "--offline"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NEOCLONE_HOME": str(tmp_path / "home"), "NO_COLOR": "1"},
+        timeout=60,
+    )
+
+    assert result.returncode == 1
+    if verbose:
+        assert "Traceback" in result.stderr and "a bug somewhere" in result.stderr
+    else:
+        assert result.stderr == (
+            "error: unexpected RuntimeError: a bug somewhere (run with -v for the traceback)\n"
+        )
+
+
+@pytest.fixture
+def hanging_ollama(tmp_path: Path) -> Iterator[tuple[RecordingServer, dict[str, str]]]:
+    """An Ollama whose model list never comes (until the server stops)."""
+    with RecordingServer() as server:
+        server.route("GET", OLLAMA_TAGS, Reply(delay_s=60, body={"models": []}))
+        config = tmp_path / "neoclone.toml"
+        config.write_text(f'[providers.ollama]\nbase_url = "{server.url}"\n')
+        yield server, {"NEOCLONE_CONFIG": str(config), "NEOCLONE_DISABLE_PLUGINS": only("ollama")}
+
+
+def test_ctrl_c_during_discovery_exits_130_in_one_line(
+    tmp_path: Path, hanging_ollama: tuple[RecordingServer, dict[str, str]]
+) -> None:
+    server, env = hanging_ollama
+    environment = {**os.environ, "NEOCLONE_HOME": str(tmp_path / "home"), "NO_COLOR": "1", **env}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "neoclone_core", "discover"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
+        cwd=tmp_path,
+    )
+    deadline = time.monotonic() + 30
+    while not server.hits("GET", OLLAMA_TAGS) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+
+    assert process.returncode == 130
+    assert stderr == "interrupted\n"

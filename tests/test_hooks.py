@@ -4,7 +4,9 @@ what neoclone does (the docs meta-test checks every hook has a test here)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
+import attrs
 import pytest
 
 from neoclone_core import (
@@ -12,21 +14,25 @@ from neoclone_core import (
     FallbackAction,
     FallbackDecision,
     ModelInfo,
+    Neoclone,
     Plan,
     Route,
     ScoreComponent,
     ScoredModel,
     Settings,
     TaskProfile,
+    build_plugins,
     hookimpl,
 )
+from neoclone_core._store import Store
 from neoclone_core.errors import (
     NoModelAvailableError,
     ProviderError,
     ProviderUnavailableError,
     RateLimitedError,
+    StoreError,
 )
-from tests.support import FakeProvider, ManualClock, make_neoclone
+from tests.support import FakeProvider, ManualClock, ProvidersPlugin, make_neoclone
 
 pytestmark = pytest.mark.anyio
 
@@ -313,3 +319,64 @@ async def test_neoclone_health_checked_reports_each_probe(
         ("down/m1", False, "unavailable"),
         ("up/m1", True, None),
     ]
+
+
+class MemoryStores:
+    """A store plugin for `memory://` URLs: an embedded store per URL, in a directory."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.opened: dict[str, Store] = {}
+
+    @hookimpl
+    def neoclone_open_state(self, url: str) -> Store | None:
+        if not url.startswith("memory://"):
+            return None
+        if url == "memory://unreachable":
+            raise StoreError("cannot reach the memory store")
+        store = Store(self.directory / f"{url.removeprefix('memory://')}.sqlite3")
+        self.opened[url] = store
+        return store
+
+
+def neoclone_with_store(
+    settings: Settings, clock: ManualClock, stores: MemoryStores, url: str, *providers: object
+) -> Neoclone:
+    from neoclone_core.default_plugins import analyser, fallback, scoring, selection
+
+    plugins = build_plugins(
+        entry_points=False,
+        extra=[
+            ("default-analyser", analyser),
+            ("default-scoring", scoring),
+            ("default-selection", selection),
+            ("default-fallback", fallback),
+            ("test-providers", ProvidersPlugin(*providers)),
+            ("memory-store", stores),
+        ],
+    )
+    shared = attrs.evolve(settings, store=url)
+    return Neoclone(
+        shared, plugins=plugins, clock=clock, env={}, monotonic=clock, sleep=clock.sleep
+    )
+
+
+async def test_neoclone_open_state_from_a_plugin_keeps_the_engines_state(
+    settings: Settings, clock: ManualClock, tmp_path: Path
+) -> None:
+    stores = MemoryStores(tmp_path)
+    limited = FakeProvider("limited", chat_error=RateLimitedError("429", retry_after=12))
+    async with neoclone_with_store(
+        settings, clock, stores, "memory://shared", limited, FakeProvider("up")
+    ) as neoclone:
+        assert neoclone.state is stores.opened["memory://shared"]
+        await neoclone.initialize()
+        await neoclone.chat("hi", models=["limited/m1", "up/m1"])
+        assert set(stores.opened["memory://shared"].cooldowns(clock.now)) == {"limited/m1"}
+
+
+async def test_neoclone_open_state_raising_store_error_stops_neoclone_at_start(
+    settings: Settings, clock: ManualClock, tmp_path: Path
+) -> None:
+    with pytest.raises(StoreError, match="cannot reach the memory store"):
+        neoclone_with_store(settings, clock, MemoryStores(tmp_path), "memory://unreachable")

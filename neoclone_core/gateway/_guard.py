@@ -1,0 +1,155 @@
+"""The gateway's front door, an ASGI layer around the app: the key, the body size, the
+number of chat requests at once, and the request metrics.
+
+It runs before any routing or body parsing, so a request without the key, or with a
+body over the limit, costs the gateway a header lookup: the body is never read. The
+key is compared in constant time (`hmac.compare_digest`), so response timing does not
+tell how much of a guess was right. A body sent without `Content-Length` (chunked) is
+counted as it arrives and refused once it passes the limit.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from neoclone_core.gateway._errors import RATE_LIMIT, GatewayError
+from neoclone_core.gateway._metrics import Metrics
+from neoclone_core.gateway._options import GatewayOptions
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+CHAT_PATH = "/v1/chat/completions"
+PUBLIC_PATHS = frozenset({"/health"})  # load balancers probe it without a key
+_ENDPOINTS = frozenset({CHAT_PATH, "/v1/models", "/health", "/metrics"})
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"cache-control", b"no-store")]
+
+
+class BodyTooLargeError(Exception):
+    """The body passed the limit while it was being read."""
+
+
+class Guard:
+    """Wraps the gateway's ASGI app (see the module doc)."""
+
+    def __init__(self, app: ASGIApp, options: GatewayOptions, metrics: Metrics) -> None:
+        self.app = app
+        self.options = options
+        self.metrics = metrics
+        self.key = options.key.reveal().encode() if options.key else None
+        self.in_flight = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        endpoint = _endpoint(path)
+        started = time.perf_counter()
+        status = [500]
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+                message["headers"] = [*message.get("headers", ()), *_HEADERS]
+            await send(message)
+
+        try:
+            await self._admit(scope, path, receive, sending)
+        finally:
+            self.metrics.requests.labels(endpoint, str(status[0])).inc()
+            self.metrics.request_seconds.labels(endpoint).observe(time.perf_counter() - started)
+
+    async def _admit(self, scope: Scope, path: str, receive: Receive, send: Send) -> None:
+        refusal = self._refusal(scope, path)
+        if refusal is not None:
+            await _send_error(send, refusal)
+            return
+        limited = _limited(receive, self.options.max_body_bytes)
+        if path != CHAT_PATH:
+            await self.app(scope, limited, send)
+            return
+        if self.in_flight >= self.options.max_concurrency:
+            await _send_error(send, _overloaded(self.options.max_concurrency))
+            return
+        self.in_flight += 1
+        self.metrics.in_flight.inc()
+        try:
+            await self.app(scope, limited, send)
+        finally:
+            self.in_flight -= 1
+            self.metrics.in_flight.dec()
+
+    def _refusal(self, scope: Scope, path: str) -> GatewayError | None:
+        headers = dict(scope["headers"])
+        if self.key is not None and path not in PUBLIC_PATHS:
+            given = _bearer(headers.get(b"authorization", b""))
+            if given is None:
+                msg = "missing API key: send the gateway's key as `Authorization: Bearer <key>`"
+                return GatewayError(401, msg, code="missing_api_key", headers=_CHALLENGE)
+            if not hmac.compare_digest(given, self.key):
+                return GatewayError(
+                    401, "invalid API key", code="invalid_api_key", headers=_CHALLENGE
+                )
+        length = headers.get(b"content-length")
+        if length is not None and (
+            not length.isdigit() or int(length) > self.options.max_body_bytes
+        ):
+            return too_large(self.options.max_body_bytes)
+        return None
+
+
+def _endpoint(path: str) -> str:
+    """The path as a metric label: one of the gateway's, never what a client made up."""
+    if path in _ENDPOINTS:
+        return path
+    return "/v1/models/{id}" if path.startswith("/v1/models/") else "other"
+
+
+def too_large(limit: int) -> GatewayError:
+    """413 for a body over `limit` bytes."""
+    msg = f"the request body is larger than the gateway's limit of {limit:,} bytes"
+    return GatewayError(413, msg, code="request_too_large")
+
+
+def _overloaded(limit: int) -> GatewayError:
+    msg = f"the gateway is serving its maximum of {limit} chat requests; retry in a second"
+    return GatewayError(
+        429, msg, type=RATE_LIMIT, code="gateway_busy", headers={"Retry-After": "1"}
+    )
+
+
+def _bearer(value: bytes) -> bytes | None:
+    scheme, _, token = value.partition(b" ")
+    token = token.strip()
+    return token if scheme.lower() == b"bearer" and token else None
+
+
+def _limited(receive: Receive, limit: int) -> Receive:
+    """`receive`, raising BodyTooLargeError once the body read passes `limit` bytes."""
+    seen = 0
+
+    async def limited() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise BodyTooLargeError
+        return message
+
+    return limited
+
+
+async def _send_error(send: Send, error: GatewayError) -> None:
+    await send(
+        {"type": "http.response.start", "status": error.status, "headers": error.asgi_headers()}
+    )
+    await send({"type": "http.response.body", "body": error.body()})

@@ -1,0 +1,222 @@
+"""The engine's records as Redis values, and the statistics computed over them.
+
+Every record is a short JSON array, not an object: a model keeps up to a thousand
+attempts and `model_stats` decodes all of them, so field names would be most of the
+bytes and of the decoding time. The statistics follow the embedded SQLite store's
+definitions exactly (nearest-rank percentiles over successful calls, failures counted
+by error kind, "unknown" for none), so a deployment that moves to Redis routes the same.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from neoclone_core import (
+    AttemptRecord,
+    BreakerState,
+    BreakerStatus,
+    Cooldown,
+    ModelStats,
+    RequestRecord,
+    SessionStats,
+)
+
+T = TypeVar("T")
+
+__all__ = [
+    "decode_attempt",
+    "decode_attempts",
+    "decode_breaker",
+    "decode_cooldown",
+    "decode_request",
+    "decode_requests",
+    "encode_attempt",
+    "encode_breaker",
+    "encode_cooldown",
+    "encode_request",
+    "model_stats",
+    "session_stats",
+]
+
+
+def _dumps(values: Sequence[Any]) -> str:
+    return json.dumps(values, separators=(",", ":"))
+
+
+def _array(text: str, length: int) -> list[Any]:
+    """The JSON array in `text`; ValueError for anything else (a foreign value)."""
+    values = json.loads(text)
+    if not isinstance(values, list) or len(values) != length:
+        msg = f"not a {length}-item array"
+        raise ValueError(msg)
+    return values
+
+
+def encode_breaker(state: BreakerState) -> str:
+    """A breaker as stored (its key is the hash field)."""
+    return _dumps([state.status.value, state.until, state.opened, state.changed_at, state.reason])
+
+
+def decode_breaker(key: str, text: str) -> BreakerState:
+    """The breaker stored under `key`; ValueError when `text` is not one."""
+    status, until, opened, changed_at, reason = _array(text, 5)
+    return BreakerState(key, BreakerStatus(status), until, opened, changed_at, reason)
+
+
+def encode_cooldown(cooldown: Cooldown) -> str:
+    """A cooldown as stored (its key is the hash field)."""
+    return _dumps([cooldown.until, cooldown.reason, cooldown.set_at, cooldown.credential])
+
+
+def decode_cooldown(key: str, text: str) -> Cooldown:
+    """The cooldown stored under `key`; ValueError when `text` is not one."""
+    until, reason, set_at, credential = _array(text, 4)
+    return Cooldown(key, float(until), str(reason), float(set_at), str(credential))
+
+
+def encode_attempt(a: AttemptRecord) -> str:
+    """An attempt as an item of its model's list (the model id is in the list's key)."""
+    return _dumps([a.at, int(a.ok), a.duration_s, a.error_kind, a.ttft_s, a.session])
+
+
+def decode_attempt(model_id: str, text: str) -> AttemptRecord:
+    """An attempt of `model_id`; ValueError when `text` is not one."""
+    return _attempt(model_id, _array(text, 6))
+
+
+def _attempt(model_id: str, values: list[Any]) -> AttemptRecord:
+    at, ok, duration_s, kind, ttft_s, session = values
+    return AttemptRecord(model_id, at, bool(ok), duration_s, kind, ttft_s, session)
+
+
+def encode_request(r: RequestRecord) -> str:
+    """A request as an item of its session's list (the session is in the list's key)."""
+    return _dumps([r.at, int(r.ok), r.served_by, r.fallbacks, r.total_s, r.ttft_s, r.error_kind])
+
+
+def decode_request(session: str, text: str) -> RequestRecord:
+    """A request of `session`; ValueError when `text` is not one."""
+    return _request(session, _array(text, 7))
+
+
+def _request(session: str, values: list[Any]) -> RequestRecord:
+    at, ok, served_by, fallbacks, total_s, ttft_s, kind = values
+    return RequestRecord(session, at, bool(ok), served_by, fallbacks, total_s, ttft_s, kind)
+
+
+def decode_attempts(model_id: str, texts: Sequence[str]) -> tuple[list[AttemptRecord], list[str]]:
+    """The attempts of a model's list, and the items that are not attempts."""
+    return _decode_list(model_id, texts, _attempt, 6)
+
+
+def decode_requests(session: str, texts: Sequence[str]) -> tuple[list[RequestRecord], list[str]]:
+    """The requests of a session's list, and the items that are not requests."""
+    return _decode_list(session, texts, _request, 7)
+
+
+def _decode_list(
+    key: str, texts: Sequence[str], build: Callable[[str, list[Any]], T], length: int
+) -> tuple[list[T], list[str]]:
+    """Every item of a list decoded by one `json.loads` of them all (statistics read
+    thousands), item by item only when one of them is not JSON."""
+    try:
+        rows = json.loads("[" + ",".join(texts) + "]")
+    except ValueError:
+        rows = []
+        for text in texts:
+            try:
+                rows.append(json.loads(text))
+            except ValueError:
+                rows.append(None)
+    decoded: list[T] = []
+    foreign: list[str] = []
+    for text, row in zip(texts, rows, strict=True):
+        item = _built(build, key, row, length)
+        if item is None:
+            foreign.append(text)
+        else:
+            decoded.append(item)
+    return decoded, foreign
+
+
+def _built(build: Callable[[str, list[Any]], T], key: str, row: object, length: int) -> T | None:
+    if not isinstance(row, list) or len(row) != length:
+        return None
+    try:
+        return build(key, row)
+    except (ValueError, TypeError):
+        return None
+
+
+# -- statistics ---------------------------------------------------------------------------
+
+
+def _nearest_rank(ordered: Sequence[float], percent: float) -> float | None:
+    """The nearest-rank percentile of a sorted sequence (the SQLite store's definition)."""
+    if not ordered:
+        return None
+    return ordered[max(1, math.ceil(percent / 100 * len(ordered))) - 1]
+
+
+def _kinds(failed: Iterable[AttemptRecord]) -> dict[str, int]:
+    return dict(Counter(a.error_kind or "unknown" for a in failed))
+
+
+def model_stats(attempts: Mapping[str, Sequence[AttemptRecord]]) -> dict[str, ModelStats]:
+    """Statistics over each model's kept attempts, by model id (models without any
+    attempt are left out)."""
+    stats: dict[str, ModelStats] = {}
+    for model_id in sorted(attempts):
+        records = attempts[model_id]
+        if not records:
+            continue
+        ok = [a for a in records if a.ok]
+        latencies = sorted(a.duration_s for a in ok)
+        ttfts = sorted(a.ttft_s for a in ok if a.ttft_s is not None)
+        stats[model_id] = ModelStats(
+            model_id=model_id,
+            successes=len(ok),
+            failures=len(records) - len(ok),
+            errors_by_kind=_kinds(a for a in records if not a.ok),
+            latency_p50_s=_nearest_rank(latencies, 50),
+            latency_p95_s=_nearest_rank(latencies, 95),
+            last_attempt_at=max(a.at for a in records),
+            ttft_p50_s=_nearest_rank(ttfts, 50),
+            ttft_p95_s=_nearest_rank(ttfts, 95),
+        )
+    return stats
+
+
+def session_stats(
+    requests: Mapping[str, Sequence[RequestRecord]], attempts: Iterable[AttemptRecord]
+) -> dict[str, SessionStats]:
+    """Statistics over each session's kept requests, by session name; errors by kind
+    count the session's failed attempts, as the SQLite store does."""
+    failed: dict[str, list[AttemptRecord]] = {}
+    for attempt in attempts:
+        if not attempt.ok:
+            failed.setdefault(attempt.session, []).append(attempt)
+    stats: dict[str, SessionStats] = {}
+    for session in sorted(requests):
+        records = requests[session]
+        if not records:
+            continue
+        ok = [r for r in records if r.ok]
+        latencies = sorted(r.total_s for r in ok)
+        ttfts = sorted(r.ttft_s for r in ok if r.ttft_s is not None)
+        stats[session] = SessionStats(
+            session=session,
+            requests=len(records),
+            successes=len(ok),
+            fallbacks=sum(r.fallbacks for r in records),
+            errors_by_kind=_kinds(failed.get(session, ())),
+            latency_p50_s=_nearest_rank(latencies, 50),
+            latency_p95_s=_nearest_rank(latencies, 95),
+            ttft_p50_s=_nearest_rank(ttfts, 50),
+            served_by=dict(sorted(Counter(r.served_by for r in ok).items())),
+        )
+    return stats
