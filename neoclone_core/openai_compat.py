@@ -30,9 +30,10 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import AsyncGenerator, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping
 from typing import Any
 
+import anyio
 import attrs
 import httpx
 
@@ -62,6 +63,7 @@ __all__ = [
 ]
 
 CHAT_PATH = "/chat/completions"  # appended to the base URL, which ends in /v1 or the like
+_DRAIN_TIMEOUT_S = 0.5  # reading a stream's end after [DONE], so its connection is reused
 _RESERVED_PARAMS = frozenset({"model", "messages", "stream"})
 
 # -- calls -------------------------------------------------------------------------------
@@ -167,10 +169,26 @@ async def stream_chat_completion(
                     if (chunk := reader.read(data)) is not None:
                         yield chunk
                     if reader.done:
+                        await _read_to_end(events)
                         return
     except httpx.RequestError as exc:
         raise reader.transport_error(exc) from exc
     reader.check_complete()
+
+
+async def _read_to_end(events: AsyncIterator[str]) -> None:
+    """Read what follows `[DONE]`: the end of the body, normally received with it. A
+    response left unread is closed with its connection; read to its end, it gives the
+    connection back to the pool, so the next stream to the provider opens none (no new
+    TCP and TLS handshakes). A server that keeps the body open after `[DONE]` is given
+    up on after `_DRAIN_TIMEOUT_S`, its connection closed; the stream is complete
+    either way, so nothing read or failing here reaches the caller."""
+    with (
+        anyio.move_on_after(_DRAIN_TIMEOUT_S),
+        contextlib.suppress(httpx.HTTPError, httpx.StreamError),
+    ):
+        async for _ in events:
+            pass
 
 
 def _request_body(model: ModelInfo, request: ChatRequest, *, stream: bool) -> dict[str, Any]:

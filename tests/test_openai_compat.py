@@ -458,6 +458,48 @@ async def test_stream_stalled_after_content_is_interrupted(
         await collect(context(http, server.url + "/v1", timeout=0.2))
 
 
+class CountingTransport(httpx.AsyncHTTPTransport):
+    """Counts the TCP connections it opens, through httpcore's `trace` extension."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.connections = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        async def trace(event: str, info: dict[str, Any]) -> None:
+            if event == "connection.connect_tcp.complete":
+                self.connections += 1
+
+        request.extensions["trace"] = trace
+        return await super().handle_async_request(request)
+
+
+async def test_a_finished_stream_gives_its_connection_back_for_the_next_one(
+    server: RecordingServer,
+) -> None:
+    server.route("POST", CHAT, Reply.sse(STREAM), Reply.sse(STREAM), Reply(body=COMPLETION))
+    transport = CountingTransport()
+    async with httpx.AsyncClient(transport=transport) as http:
+        ctx = context(http, server.url + "/v1", key=KEY)
+
+        first, second = await collect(ctx), await collect(ctx)
+        await chat_completion(ctx, MODEL, REQUEST)
+
+    assert [c.content for c in first] == [c.content for c in second] == [*TOKENS, ""]
+    assert transport.connections == 1
+
+
+async def test_a_body_left_open_after_done_does_not_fail_the_finished_stream(
+    server: RecordingServer, http: httpx.AsyncClient
+) -> None:
+    events = len(STREAM) + 1  # every chunk and [DONE], then the body never ends
+    server.route("POST", CHAT, Reply.sse(STREAM, stall_after_events=events))
+
+    chunks = await collect(context(http, server.url + "/v1", timeout=0.2))
+
+    assert [c.content for c in chunks] == [*TOKENS, ""]
+
+
 # -- HTTP errors, recorded bodies -------------------------------------------------------
 
 GROQ_HEADERS = {  # Groq's documented rate-limit headers: the token limit ran out
