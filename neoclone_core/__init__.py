@@ -42,6 +42,7 @@ from neoclone_core._provider import Provider, ProviderContext
 from neoclone_core._retry import RetryPolicy
 from neoclone_core._secrets import Secret, redact
 from neoclone_core._serialize import model_from_dict, model_to_dict
+from neoclone_core._shared_scans import ScanCache
 from neoclone_core._state import (
     AttemptRecord,
     BreakerState,
@@ -52,6 +53,7 @@ from neoclone_core._state import (
     RequestRecord,
     SessionStats,
 )
+from neoclone_core._store import ScanState
 from neoclone_core._streaming import ChatStream
 from neoclone_core.hookspecs import hookimpl
 
@@ -94,6 +96,8 @@ __all__ = [
     "RequestRecord",
     "RetryPolicy",
     "Route",
+    "ScanCache",
+    "ScanState",
     "ScanStatus",
     "Score",
     "ScoreComponent",

@@ -36,6 +36,7 @@ from neoclone_core._models import (
 )
 from neoclone_core._plugins import Plugins, build_plugins
 from neoclone_core._policy import EnginePolicy
+from neoclone_core._shared_scans import ScanCache
 from neoclone_core._shared_state import open_shared_state
 from neoclone_core._state import EngineState, SessionStats
 from neoclone_core._store import Store
@@ -97,7 +98,8 @@ class Neoclone:
     Execution runs by `policy` (retries, breakers, deadline) and keeps breakers,
     cooldowns and statistics in `state`: the given `EngineState`, else the shared
     store the config's `store` URL names (opened by its store plugin; StoreError when
-    it cannot be reached), else the embedded store. Time comes from `clock` (POSIX
+    it cannot be reached), else the embedded store. A `state` that is also a
+    `ScanCache` shares the catalog's scans too (see `_shared_scans`). Time comes from `clock` (POSIX
     time, for what is stored), `monotonic` (deadlines and intervals) and `sleep`
     (backoff waits); tests replace all three with a hand-moved clock. `rng` draws the
     backoff jitter.
@@ -144,6 +146,7 @@ class Neoclone:
             self.http,
             clock,
             env if env is not None else os.environ,
+            shared=state if isinstance(state, ScanCache) else None,
         )
         self.state: EngineState = state if state is not None else self.store
         self.engine = Engine(
@@ -212,21 +215,23 @@ class Neoclone:
         wanted = Capability(capability) if capability is not None else None
         return [
             m
-            for m in self.catalog.models()
+            for m in self._catalog_by_id().values()
             if (not free_only or m.free)
             and (wanted is None or wanted in m.capabilities)
             and (provider is None or m.provider == provider)
         ]
 
-    def model(self, model_id: str) -> ModelInfo:
-        """The catalog entry for `model_id`; UnknownModelError with close matches if none.
-
-        Looked up in an index of the catalog kept until the next discovery, so that
-        naming models costs a request nothing.
-        """
+    def _catalog_by_id(self) -> dict[str, ModelInfo]:
+        """The catalog by id, in id order, read from the store once per discovery of this
+        instance: decoding every model costs milliseconds, which a request (naming its
+        models, ranking them, adding the local model last) must not pay each time."""
         if self._by_id is None:
             self._by_id = {m.id: m for m in self.catalog.models()}
-        models = self._by_id
+        return self._by_id
+
+    def model(self, model_id: str) -> ModelInfo:
+        """The catalog entry for `model_id`; UnknownModelError with close matches if none."""
+        models = self._catalog_by_id()
         if model_id in models:
             return models[model_id]
         import difflib
@@ -247,7 +252,7 @@ class Neoclone:
         self, profile: TaskProfile, models: Sequence[ModelInfo] | None = None
     ) -> list[ScoredModel]:
         """Every model scored by every scoring plugin, best first (ties by id)."""
-        candidates = list(self.catalog.models() if models is None else models)
+        candidates = list(self._catalog_by_id().values() if models is None else models)
         components: list[tuple[ScoreComponent, ...]] = [()] * len(candidates)
         kwargs = {
             "profile": profile,
@@ -350,7 +355,7 @@ class Neoclone:
             m.provider == LOCAL_PROVIDER for m in plan.models
         ):
             return plan
-        local = [m for m in self.catalog.models() if m.provider == LOCAL_PROVIDER]
+        local = [m for m in self._catalog_by_id().values() if m.provider == LOCAL_PROVIDER]
         if not local:
             return plan
         reason = f"{local[0].id} added last: it runs on this machine, whatever the network"
@@ -432,14 +437,14 @@ class Neoclone:
         if models is None:
             ids = {m for s in self.sessions.values() for m in s.model_ids}
             models = sorted(ids | set(self.engine.recorder.last_call_at))
-        known = {m.id: m for m in self.catalog.models()}
+        known = self._catalog_by_id()
         return [known[m] for m in models if m in known]
 
     # -- statistics ----------------------------------------------------------------------
 
     def catalog_stats(self) -> dict[str, Any]:
         """Totals over the catalog: models, free models, providers, capabilities, context."""
-        models = self.catalog.models()
+        models = self.models()
         contexts = [m.context_length for m in models if m.context_length]
         capabilities = Counter(c.value for m in models for c in m.capabilities)
         return {

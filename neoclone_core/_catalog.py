@@ -3,7 +3,8 @@
 Scans are cached in the store: a provider scanned successfully within the TTL is not
 scanned again, and one that keeps failing waits an exponentially growing time before
 its next try. A provider that never succeeded is represented by the bundled snapshot,
-so that the catalog is useful on an offline first run.
+so that the catalog is useful on an offline first run. Instances sharing a store
+(Redis) share their scans as well: see `_shared_scans`.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from neoclone_core._models import ModelInfo, Source
 from neoclone_core._plugins import Plugins
 from neoclone_core._provider import Provider, ProviderContext
 from neoclone_core._secrets import Secret, scrub_exception
+from neoclone_core._shared_scans import ScanCache, merge_scan
 from neoclone_core._snapshot import snapshot_models
 from neoclone_core._store import ScanState, Store
-from neoclone_core.errors import MissingAPIKeyError, PluginError
+from neoclone_core.errors import MissingAPIKeyError, PluginError, StoreError
 
 if TYPE_CHECKING:
     import httpx
@@ -92,6 +94,7 @@ class Catalog:
     http: httpx.AsyncClient
     clock: Callable[[], float]
     env: Mapping[str, str] = attrs.field(factory=lambda: os.environ)
+    shared: ScanCache | None = None  # scans shared with other instances (see _shared_scans)
     _scanned_now: set[str] = attrs.field(factory=set, init=False)
 
     def enabled(self) -> list[str]:
@@ -145,8 +148,10 @@ class Catalog:
 
     def _skip_reason(self, name: str, refresh: bool) -> ProviderScan | None:
         """A result for a provider that need not (or must not) be scanned now."""
-        state = self.store.scan_state(name)
-        if refresh or state is None:
+        if refresh:
+            return None
+        state = self._take_shared(name, self.store.scan_state(name))
+        if state is None:
             return None
         now = self.clock()
         if state.next_retry_at is not None and state.next_retry_at > now:
@@ -159,6 +164,31 @@ class Catalog:
             message = f"cached scan from {age / 3600:.1f}h ago"
             return ProviderScan(name, ScanStatus.FRESH, state.model_count, message=message)
         return None
+
+    def _take_shared(self, name: str, ours: ScanState | None) -> ScanState | None:
+        """The provider's state after taking the shared cache's, where that is newer."""
+        if self.shared is None:
+            return ours
+        try:
+            merge = merge_scan(ours, self.shared.scan_state(name))
+            if merge is None:
+                return ours
+            models = self.shared.models(name) if merge.take_models else None
+        except StoreError as exc:
+            log.info("neoclone.shared_scans_skipped", provider=name, error=str(exc))
+            return ours
+        self.store.adopt_scan(merge.state, models)
+        return merge.state
+
+    def _share(self, name: str, record: Callable[[ScanCache], ScanState]) -> ScanState | None:
+        """`record` applied to the shared cache; None when there is none or it fails."""
+        if self.shared is None:
+            return None
+        try:
+            return record(self.shared)
+        except StoreError as exc:
+            log.info("neoclone.shared_scans_skipped", provider=name, error=str(exc))
+            return None
 
     def _is_fresh(self, state: ScanState, now: float) -> bool:
         return (
@@ -182,6 +212,7 @@ class Catalog:
         except Exception as exc:  # a failing provider must not stop the others
             return self._record_failure(name, exc, started, ctx.api_key)
         self.store.record_scan_success(name, models, started)
+        self._share(name, lambda shared: shared.record_scan_success(name, models, started))
         self._scanned_now.add(name)
         for model in models:
             self.plugins.emit("neoclone_model_discovered", model=model)
@@ -197,14 +228,18 @@ class Catalog:
         else:
             error = f"{type(exc).__name__}: {exc}"
         cache = self.settings.cache
-        state = self.store.record_scan_failure(
-            name,
-            error,
-            started,
-            lambda failures: backoff_delay(
-                failures, cache.backoff_base_seconds, cache.backoff_cap_seconds
-            ),
-        )
+
+        def backoff(failures: int) -> float:
+            return backoff_delay(failures, cache.backoff_base_seconds, cache.backoff_cap_seconds)
+
+        state = self.store.record_scan_failure(name, error, started, backoff)
+        shared = self._share(name, lambda s: s.record_scan_failure(name, error, started, backoff))
+        if shared is not None and shared.failures > state.failures:
+            # Other instances failed too: wait as long as their count says, as they do.
+            state = attrs.evolve(
+                state, failures=shared.failures, next_retry_at=shared.next_retry_at
+            )
+            self.store.adopt_scan(state, None)
         log.warning("neoclone.scan_failed", provider=name, error=error, failures=state.failures)
         self.plugins.emit(
             "neoclone_scan_failed", provider=name, error=exc, next_retry_at=state.next_retry_at

@@ -209,16 +209,23 @@ class Store:
         self, provider: str, models: Sequence[ModelInfo], at: float
     ) -> ScanState:
         """Replace the provider's cached models with `models` and reset its failures."""
-        rows = {model.id: json.dumps(model_to_dict(model)) for model in models}
-        state = ScanState(provider, at, at, 0, None, "", len(rows))
-        with self._transaction("IMMEDIATE") as conn:
-            conn.execute("DELETE FROM models WHERE provider = ?", (provider,))
-            conn.executemany(
-                "INSERT INTO models (provider, id, data) VALUES (?, ?, ?)",
-                [(provider, model_id, data) for model_id, data in rows.items()],
-            )
-            _put_scan(conn, state)
+        count = len({model.id for model in models})
+        state = ScanState(provider, at, at, 0, None, "", count)
+        self.adopt_scan(state, models)
         return state
+
+    def adopt_scan(self, state: ScanState, models: Sequence[ModelInfo] | None) -> None:
+        """Take a scan recorded elsewhere (another instance's, read from a shared
+        cache): its state, and its models unless `models` is None (the cached ones stay)."""
+        rows = {model.id: json.dumps(model_to_dict(model)) for model in models or ()}
+        with self._transaction("IMMEDIATE") as conn:
+            if models is not None:
+                conn.execute("DELETE FROM models WHERE provider = ?", (state.provider,))
+                conn.executemany(
+                    "INSERT INTO models (provider, id, data) VALUES (?, ?, ?)",
+                    [(state.provider, model_id, data) for model_id, data in rows.items()],
+                )
+            _put_scan(conn, state)
 
     def record_scan_failure(
         self, provider: str, error: str, at: float, backoff: Callable[[int], float]

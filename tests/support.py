@@ -12,6 +12,7 @@ from neoclone_core import (
     ChatChunk,
     ChatRequest,
     ChatResponse,
+    EngineState,
     ModelInfo,
     Neoclone,
     ProviderContext,
@@ -99,9 +100,14 @@ class ProvidersPlugin:
 
 
 def make_neoclone(
-    settings: Settings, clock: ManualClock, *providers: object, env: dict[str, str] | None = None
+    settings: Settings,
+    clock: ManualClock,
+    *providers: object,
+    env: dict[str, str] | None = None,
+    state: EngineState | None = None,
 ) -> Neoclone:
-    """A Neoclone with the default policies and exactly these providers."""
+    """A Neoclone with the default policies and exactly these providers (and `state`,
+    when given, as its engine state)."""
     from neoclone_core.default_plugins import analyser, fallback, scoring, selection
 
     plugins = build_plugins(
@@ -115,5 +121,11 @@ def make_neoclone(
         ],
     )
     return Neoclone(
-        settings, plugins=plugins, clock=clock, env=env or {}, monotonic=clock, sleep=clock.sleep
+        settings,
+        plugins=plugins,
+        clock=clock,
+        env=env or {},
+        monotonic=clock,
+        sleep=clock.sleep,
+        state=state,
     )

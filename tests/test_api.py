@@ -12,6 +12,7 @@ from neoclone_core import (
     Settings,
     create_enhanced_model_discovery_module,
 )
+from neoclone_core._catalog import Catalog
 from neoclone_core.errors import (
     BadRequestError,
     NoModelAvailableError,
@@ -188,3 +189,29 @@ async def test_every_plan_ends_with_the_local_model_unless_the_config_opts_out(
         await neoclone.initialize()
         plan = neoclone.plan_for(ChatRequest.from_prompt("hi"), ["remote/m1"])
     assert [m.id for m in plan.models] == ["remote/m1"]
+
+
+async def test_requests_read_the_catalog_from_the_store_once_per_discovery(
+    settings: Settings, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    provider = FakeProvider("p")
+    local = FakeProvider("local", models=("tiny",))
+    async with make_neoclone(settings, clock, provider, local) as neoclone:
+        await neoclone.initialize()
+        reads = 0
+        read_catalog = Catalog.models
+
+        def counted(catalog: Catalog) -> list[ModelInfo]:
+            nonlocal reads
+            reads += 1
+            return read_catalog(catalog)
+
+        monkeypatch.setattr(Catalog, "models", counted)
+        for _ in range(3):  # named models, an analysed task, the local model added last
+            await neoclone.chat("hi", models=["p/m1"])
+            await neoclone.chat("write a python function")
+        assert reads == 1
+        provider.models = ("m1", "m3:free")
+        await neoclone.refresh_models()
+        assert neoclone.model("p/m3:free").free  # a rediscovery is seen at once
+        assert reads == 2

@@ -18,7 +18,14 @@ import pytest
 from neoclone_store_redis import RedisState
 from neoclone_store_redis.testing import RedisServer
 
-from neoclone_core import Neoclone, ProviderSettings, Settings, build_plugins, load_settings
+from neoclone_core import (
+    Neoclone,
+    ProviderSettings,
+    ScanStatus,
+    Settings,
+    build_plugins,
+    load_settings,
+)
 from neoclone_core.errors import ConfigError, NoModelAvailableError, StoreError
 from neoclone_core.testing import RecordingServer
 from tests.gateway_support import (
@@ -146,6 +153,21 @@ async def test_instances_sharing_redis_skip_a_model_another_one_saw_rate_limited
     assert response.model_id == model_id("beta")
     assert [a.outcome for a in route.attempts] == ["skipped", "ok"]
     assert upstream.calls("alpha") == 1
+
+
+@pytest.mark.anyio
+async def test_instances_sharing_redis_share_their_scans(
+    tmp_path: Path, upstream: Upstream, redis_url: str
+) -> None:
+    first = open_neoclone(tmp_path / "one", upstream, redis_url)
+    second = open_neoclone(tmp_path / "two", upstream, redis_url)
+    async with first, second:
+        (scanned,) = await first.discover()
+        (shared,) = await second.discover()
+        assert (scanned.status, shared.status) == (ScanStatus.SCANNED, ScanStatus.FRESH)
+        assert [m.id for m in second.models()] == [m.id for m in first.models()]
+        assert second.models()
+    assert upstream.server.hits("GET", "/api/v1/models") == 1
 
 
 # -- gateway processes --------------------------------------------------------------------------

@@ -51,7 +51,7 @@ def create_app(neoclone: Neoclone, options: GatewayOptions | None = None) -> Gua
         store_up = state_store_up(neoclone)
         body = {
             "status": "ok" if store_up else "degraded",
-            "models": len(neoclone.catalog.models()),
+            "models": len(neoclone.models()),
             "state_store": "ok" if store_up else "unavailable, using local state",
         }
         return _json(body)

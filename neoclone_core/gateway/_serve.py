@@ -85,7 +85,7 @@ async def _main(
                 timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_S,
             )
             _filter_uvicorn_logs(secrets)
-            _announce(sock, host, len(neoclone.catalog.models()), options)
+            _announce(sock, host, len(neoclone.models()), options)
             async with anyio.create_task_group() as group:
                 group.start_soon(_refresh, neoclone, options.refresh_s)
                 await uvicorn.Server(config).serve(sockets=[sock])

@@ -1,8 +1,9 @@
-"""Redis for neoclone: breakers, cooldowns and statistics shared by every instance.
+"""Redis for neoclone: breakers, cooldowns, statistics and scans shared by every instance.
 
 Several gateway instances behind one load balancer must agree on what they learnt: a
 429 that one of them saw must keep the others away from that model, and a breaker one
-of them opened must hold for all. With this plugin installed and
+of them opened must hold for all; a provider one of them scanned need not be scanned
+by the others. With this plugin installed and
 
     store = "redis://127.0.0.1:6379/0"
 

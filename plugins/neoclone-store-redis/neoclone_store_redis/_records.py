@@ -20,9 +20,13 @@ from neoclone_core import (
     BreakerState,
     BreakerStatus,
     Cooldown,
+    ModelInfo,
     ModelStats,
     RequestRecord,
+    ScanState,
     SessionStats,
+    model_from_dict,
+    model_to_dict,
 )
 
 T = TypeVar("T")
@@ -32,12 +36,16 @@ __all__ = [
     "decode_attempts",
     "decode_breaker",
     "decode_cooldown",
+    "decode_models",
     "decode_request",
     "decode_requests",
+    "decode_scan",
     "encode_attempt",
     "encode_breaker",
     "encode_cooldown",
+    "encode_models",
     "encode_request",
+    "encode_scan",
     "model_stats",
     "session_stats",
 ]
@@ -76,6 +84,46 @@ def decode_cooldown(key: str, text: str) -> Cooldown:
     """The cooldown stored under `key`; ValueError when `text` is not one."""
     until, reason, set_at, credential = _array(text, 4)
     return Cooldown(key, float(until), str(reason), float(set_at), str(credential))
+
+
+def encode_scan(state: ScanState) -> str:
+    """A provider's scan state as stored (the provider is the hash field)."""
+    return _dumps(
+        [
+            state.last_success_at,
+            state.last_attempt_at,
+            state.failures,
+            state.next_retry_at,
+            state.last_error,
+            state.model_count,
+        ]
+    )
+
+
+def decode_scan(provider: str, text: str) -> ScanState:
+    """The scan state of `provider`; ValueError when `text` is not one."""
+    success, attempt, failures, retry, error, count = _array(text, 6)
+    return ScanState(provider, success, attempt, int(failures), retry, str(error), int(count))
+
+
+def encode_models(models: Sequence[ModelInfo]) -> str:
+    """A provider's models, the catalog's own JSON shape in one array."""
+    return json.dumps([model_to_dict(m) for m in models], separators=(",", ":"))
+
+
+def decode_models(text: str) -> tuple[list[ModelInfo], int]:
+    """The models in `text`, ordered by id, and how many items were not models."""
+    rows = json.loads(text)
+    if not isinstance(rows, list):
+        msg = "not an array of models"
+        raise ValueError(msg)  # noqa: TRY004 (a foreign value, as for every record)
+    models: list[ModelInfo] = []
+    for row in rows:
+        try:
+            models.append(model_from_dict(row))
+        except (KeyError, ValueError, TypeError, AttributeError):
+            continue
+    return sorted(models, key=lambda m: m.id), len(rows) - len(models)
 
 
 def encode_attempt(a: AttemptRecord) -> str:
