@@ -189,10 +189,16 @@ class ChatResponse:
 
 @attrs.frozen
 class ChatChunk:
-    """One piece of a streamed completion."""
+    """One piece of a streamed completion: text, tool-call pieces, or both.
+
+    `tool_calls` holds OpenAI's stream deltas as they are: each names its call by
+    `index`; a call's first piece carries its `id`, `type` and function `name`, and
+    every piece some more of the function's `arguments` text, which a client joins.
+    """
 
     content: str = ""
     finish_reason: str | None = None
+    tool_calls: tuple[Mapping[str, Any], ...] = ()
 
 
 @attrs.frozen

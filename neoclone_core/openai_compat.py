@@ -53,6 +53,7 @@ from neoclone_core.errors import (
 
 __all__ = [
     "CHAT_PATH",
+    "as_tool_call_deltas",
     "chat_completion",
     "content_text",
     "error_from_response",
@@ -334,7 +335,21 @@ def _is_whole_body(response: httpx.Response) -> bool:
 
 
 def _as_chunk(response: ChatResponse) -> ChatChunk:
-    return ChatChunk(response.content, response.finish_reason or "stop")
+    return ChatChunk(
+        response.content, response.finish_reason or "stop", as_tool_call_deltas(response)
+    )
+
+
+def as_tool_call_deltas(response: ChatResponse) -> tuple[dict[str, Any], ...]:
+    """A whole response's tool calls as stream deltas: each call whole, with its index."""
+    return tuple({"index": i, **call} for i, call in enumerate(response.tool_calls))
+
+
+def _tool_call_deltas(value: object) -> tuple[dict[str, Any], ...]:
+    """The tool-call pieces of a stream delta, as sent (those that are objects)."""
+    if not isinstance(value, list):
+        return ()
+    return tuple(dict(call) for call in value if isinstance(call, Mapping))
 
 
 def _shape(document: object) -> str:
@@ -411,16 +426,18 @@ class _StreamReader:
         if choice is None:  # usage-only or keep-alive events
             return None
         delta = choice.get("delta")
-        content = content_text(delta.get("content")) if isinstance(delta, Mapping) else ""
+        delta = delta if isinstance(delta, Mapping) else {}
+        content = content_text(delta.get("content"))
+        tool_calls = _tool_call_deltas(delta.get("tool_calls"))
         finish_reason = _optional_str(choice.get("finish_reason"))
         if finish_reason == "error":
             why = "the provider ended the stream with finish_reason 'error'"
             raise self.interrupted(why)
         self.finished = self.finished or finish_reason is not None
-        if not content and finish_reason is None:
+        if not content and not tool_calls and finish_reason is None:
             return None
         self.delivered = True
-        return ChatChunk(content, finish_reason)
+        return ChatChunk(content, finish_reason, tool_calls)
 
     def _decode(self, data: str) -> Mapping[str, Any]:
         try:

@@ -8,14 +8,16 @@ breakers and cooldowns one test causes never meet another test.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import openai
 import pytest
 
-from neoclone_core.testing import RecordingServer
+from neoclone_core.testing import RecordingServer, Reply, completion_chunk
 from tests.gateway_support import (
     GATEWAY_KEY,
     PLANTED_KEY,
@@ -32,6 +34,13 @@ from tests.gateway_support import (
 
 pytestmark = pytest.mark.slow
 HELLO = [{"role": "user", "content": "hello"}]
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+    },
+}
 SEEN: list[str] = []  # every response body and header the tests received, checked last
 
 
@@ -118,6 +127,40 @@ def test_a_stream_arrives_token_by_token(client: openai.OpenAI, upstream: Upstre
     ]
     assert chunks[-1].choices[0].finish_reason == "stop"
     assert {c.model for c in chunks} == {model_id("epsilon")}
+
+
+def test_a_streamed_tool_call_reaches_the_library_piece_by_piece(
+    client: openai.OpenAI, upstream: Upstream
+) -> None:
+    # OpenAI's documented stream shape for a tool call: the first piece names the call,
+    # the next ones carry its arguments, the last chunk says why the model stopped.
+    def piece(**call: Any) -> dict[str, Any]:
+        chunk = completion_chunk("")
+        chunk["choices"][0]["delta"] = {"tool_calls": [{"index": 0, **call}]}
+        return chunk
+
+    upstream.script(
+        "theta",
+        Reply.sse(
+            [
+                piece(id="call_1", type="function", function={"name": "get_weather"}),
+                piece(function={"arguments": '{"city": '}),
+                piece(function={"arguments": '"Tokyo"}'}),
+                completion_chunk("", "tool_calls"),
+            ]
+        ),
+    )
+    stream = client.chat.completions.create(
+        model=model_id("theta"), messages=HELLO, stream=True, tools=[WEATHER_TOOL]
+    )
+    chunks = list(stream)
+    calls = [call for c in chunks for call in c.choices[0].delta.tool_calls or ()]
+    assert [call.id for call in calls if call.id] == ["call_1"]
+    assert [call.function.name for call in calls if call.function.name] == ["get_weather"]
+    arguments = "".join(call.function.arguments or "" for call in calls)
+    assert json.loads(arguments) == {"city": "Tokyo"}
+    assert chunks[-1].choices[0].finish_reason == "tool_calls"
+    assert upstream.server.requests[-1].json()["tools"] == [WEATHER_TOOL]
 
 
 def test_tokens_reach_the_client_while_the_upstream_is_still_sending(

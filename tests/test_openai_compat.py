@@ -82,6 +82,33 @@ TOKENS = ["Hel", "lo", ", ", "world"]
 STREAM = [delta(), *(delta(t) for t in TOKENS), delta("", "stop")]
 
 
+def tool_delta(*calls: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
+    """A streamed chunk with tool-call pieces, in the shape OpenAI's API reference gives
+    (`ChatCompletionChunk.choices[].delta.tool_calls[]`: index, then id, type, function)."""
+    body = {"role": "assistant", "content": None, "tool_calls": list(calls)}
+    return {
+        "id": "chatcmpl-123",
+        "object": "chat.completion.chunk",
+        "choices": [{"index": 0, "delta": body, "finish_reason": finish_reason}],
+    }
+
+
+def call_piece(index: int, arguments: str, name: str | None = None) -> dict[str, Any]:
+    """One piece of tool call `index`: its first piece names it, every one adds arguments."""
+    if name is None:
+        return {"index": index, "function": {"arguments": arguments}}
+    function = {"name": name, "arguments": arguments}
+    return {"index": index, "id": f"call_{name}", "type": "function", "function": function}
+
+
+TOOL_STREAM = [
+    tool_delta(call_piece(0, "", name="get_weather")),
+    tool_delta(call_piece(0, '{"city": ')),
+    tool_delta(call_piece(0, '"Tokyo"}'), call_piece(1, "{}", name="get_time")),
+    delta(None, "tool_calls"),
+]
+
+
 def context(
     http: httpx.AsyncClient,
     base_url: str,
@@ -346,6 +373,36 @@ async def test_a_null_error_field_in_chunks_is_not_an_error(
     chunks = await collect(ctx)
 
     assert "".join(c.content for c in chunks) == "Hello, world"
+
+
+async def test_streamed_tool_calls_pass_through_piece_by_piece(
+    server: RecordingServer, ctx: ProviderContext
+) -> None:
+    server.route("POST", CHAT, Reply.sse(TOOL_STREAM))
+
+    chunks = await collect(ctx)
+
+    pieces = [piece for chunk in chunks for piece in chunk.tool_calls]
+    assert pieces == [
+        p for event in TOOL_STREAM for p in event["choices"][0]["delta"].get("tool_calls", [])
+    ]
+    arguments = "".join(p["function"]["arguments"] for p in pieces if p["index"] == 0)
+    assert json.loads(arguments) == {"city": "Tokyo"}
+    assert chunks[-1].finish_reason == "tool_calls"
+    assert all(c.content == "" for c in chunks)
+
+
+async def test_a_stream_answered_with_a_tool_call_json_yields_its_calls_indexed(
+    server: RecordingServer, ctx: ProviderContext
+) -> None:
+    call = {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    message = {"role": "assistant", "content": None, "tool_calls": [call]}
+    body = {**COMPLETION, "choices": [{"message": message, "finish_reason": "tool_calls"}]}
+    server.route("POST", CHAT, Reply(body=body))
+
+    chunks = await collect(ctx)
+
+    assert chunks == [ChatChunk("", "tool_calls", ({"index": 0, **call},))]
 
 
 async def test_stream_answered_with_plain_json_yields_one_chunk(

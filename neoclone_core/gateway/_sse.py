@@ -4,7 +4,8 @@ The `ChatStream` arrives here already open: the engine has found a model and hol
 first chunk, so every failure before the first token became a fallback or an HTTP
 error status, never a broken stream. From here on:
 
-- each upstream chunk is sent as soon as it arrives (no buffering);
+- each upstream chunk (text, tool-call pieces) is sent as soon as it arrives (no
+  buffering);
 - a failure after the first token ends the stream with an error event, which the
   `openai` library raises as `APIError`, because two models' answers must not be
   spliced together;
@@ -17,11 +18,12 @@ Starlette's `StreamingResponse` is not used because it never closes its iterator
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import anyio
 import structlog
 
-from neoclone_core._models import Route
+from neoclone_core._models import ChatChunk, Route
 from neoclone_core._secrets import Secret, redact
 from neoclone_core._streaming import ChatStream
 from neoclone_core.errors import ProviderError
@@ -78,8 +80,8 @@ class SSEResponse:
         finished = False
         try:
             async for chunk in self._stream:
-                if chunk.content:
-                    await send(_body(writer.chunk({"content": chunk.content})))
+                if delta := _delta(chunk):
+                    await send(_body(writer.chunk(delta)))
                 if chunk.finish_reason and not finished:
                     await send(_body(writer.chunk({}, chunk.finish_reason)))
                     finished = True
@@ -97,6 +99,16 @@ class SSEResponse:
         if route is not None:
             await send(_body(writer.comment(f"neoclone route: {describe(route)}")))
         await send(_body(ChunkWriter.DONE, more=False))
+
+
+def _delta(chunk: ChatChunk) -> dict[str, Any]:
+    """The chunk's text and tool-call pieces as an OpenAI delta ({} for neither)."""
+    delta: dict[str, Any] = {}
+    if chunk.content:
+        delta["content"] = chunk.content
+    if chunk.tool_calls:
+        delta["tool_calls"] = [dict(call) for call in chunk.tool_calls]
+    return delta
 
 
 async def _cancel_on_disconnect(receive: Receive, scope: anyio.CancelScope) -> None:

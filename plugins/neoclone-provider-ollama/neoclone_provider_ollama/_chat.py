@@ -162,12 +162,13 @@ def chat_response(ctx: ProviderContext, model: ModelInfo, document: object) -> C
     )
 
 
-def openai_tool_calls(calls: object) -> tuple[dict[str, Any], ...]:
-    """Ollama's tool calls in OpenAI's shape: an id, a type, and arguments as JSON text."""
+def openai_tool_calls(calls: object, first: int = 0) -> tuple[dict[str, Any], ...]:
+    """Ollama's tool calls in OpenAI's shape: an id, a type, and arguments as JSON text;
+    `first` numbers the made-up ids of calls without one (a stream's earlier calls)."""
     if not isinstance(calls, list):
         return ()
     calls = [c for c in calls if isinstance(c, Mapping)]
-    return tuple(_openai_call(index, call) for index, call in enumerate(calls))
+    return tuple(_openai_call(first + index, call) for index, call in enumerate(calls))
 
 
 def _openai_call(index: int, call: Mapping[str, Any]) -> dict[str, Any]:
@@ -201,6 +202,7 @@ class _StreamReader:
     model: ModelInfo
     delivered: bool = False
     done: bool = False
+    calls: int = 0  # tool calls streamed so far: the next one's index
 
     def read(self, line: str) -> ChatChunk | None:
         if not line.strip():
@@ -210,14 +212,21 @@ class _StreamReader:
             raise self._error(str(event["error"]))
         message = mapping(event.get("message"))
         content = _text(message.get("content"))
+        tool_calls = self._tool_call_deltas(message.get("tool_calls"))
         self.done = event.get("done") is True
-        finish_reason = None
-        if self.done:
-            finish_reason = _finish_reason(event, bool(message.get("tool_calls")))
-        if not content and finish_reason is None:
+        finish_reason = _finish_reason(event, self.calls > 0) if self.done else None
+        if not content and not tool_calls and finish_reason is None:
             return None
         self.delivered = True
-        return ChatChunk(content, finish_reason)
+        return ChatChunk(content, finish_reason, tool_calls)
+
+    def _tool_call_deltas(self, calls: object) -> tuple[dict[str, Any], ...]:
+        """Ollama streams each tool call whole, in one line: in OpenAI's stream shape,
+        that is one delta per call, numbered across the stream."""
+        whole = openai_tool_calls(calls, first=self.calls)
+        deltas = tuple({"index": self.calls + i, **call} for i, call in enumerate(whole))
+        self.calls += len(deltas)
+        return deltas
 
     def _decode(self, line: str) -> Mapping[str, Any]:
         try:

@@ -222,6 +222,30 @@ async def test_the_documented_stream_shape_round_trips(
     assert server.requests[-1].json()["stream"] is True
 
 
+async def test_streamed_tool_calls_arrive_as_openai_deltas_numbered_across_the_stream(
+    server: RecordingServer, ctx: ProviderContext
+) -> None:
+    # The recorded tool-call answer, streamed as Ollama streams one: the call in a line
+    # of its own ("done": false), then a second call, then the closing line.
+    recorded = json.loads(TOOLS_FILE.read_text())
+    call_line = {**recorded, "done": False}
+    del call_line["done_reason"]
+    closing = {"model": "llama3.2", "message": {"role": "assistant", "content": ""}}
+    closing.update(done=True, done_reason="stop")
+    server.route("POST", "/api/chat", ndjson(call_line, call_line, closing))
+
+    chunks = await streamed(ctx)
+
+    deltas = [call for chunk in chunks for call in chunk.tool_calls]
+    assert [(d["index"], d["id"], d["type"]) for d in deltas] == [
+        (0, "call_0", "function"),
+        (1, "call_1", "function"),
+    ]
+    assert {d["function"]["name"] for d in deltas} == {"get_weather"}
+    assert json.loads(deltas[0]["function"]["arguments"]) == {"city": "Tokyo"}
+    assert chunks[-1].finish_reason == "tool_calls"  # though the closing line has no call
+
+
 async def test_line_separators_inside_json_text_do_not_split_a_line(
     server: RecordingServer, ctx: ProviderContext
 ) -> None:
