@@ -11,7 +11,8 @@ The tree::
     └── ProviderError                      a provider could not serve a call
         ├── TransientError                 worth trying again later or elsewhere now
         │   ├── RateLimitedError           429 and friends; `retry_after` in seconds if known
-        │   ├── ProviderUnavailableError   5xx, connection refused, DNS, reset
+        │   ├── ProviderUnavailableError   5xx, reset, broken connection
+        │   │   ├── ProviderUnreachableError  connection refused, name not resolved
         │   │   └── ProviderTimeoutError   no answer in time
         │   ├── MalformedResponseError     HTML page, broken JSON, empty choices, error in a 200
         │   └── StreamInterruptedError     a started stream broke or carried an error
@@ -118,6 +119,12 @@ class ProviderUnavailableError(TransientError):
     """The provider is down or unreachable (5xx, connection refused, reset)."""
 
     kind = "unavailable"
+
+
+class ProviderUnreachableError(ProviderUnavailableError):
+    """No connection could be made to the provider's host (refused, name not resolved):
+    unlike a 5xx or a reset, this holds for every model the provider serves, so the
+    default fallback strategy benches the whole provider for a short while."""
 
 
 class ProviderTimeoutError(ProviderUnavailableError):

@@ -48,6 +48,7 @@ from neoclone_core.errors import (
     ProviderError,
     ProviderTimeoutError,
     ProviderUnavailableError,
+    ProviderUnreachableError,
     StreamInterruptedError,
 )
 
@@ -484,7 +485,8 @@ def _transport_errors(ctx: ProviderContext, model: str) -> Iterator[None]:
 
 
 def _transport_error(ctx: ProviderContext, model: str, exc: httpx.RequestError) -> ProviderError:
-    """httpx's failure as the tree's class: no answer in time, bad encoding, or down."""
+    """httpx's failure as the tree's class: no answer in time, bad encoding, no
+    connection to the host, or a connection that broke."""
     kind = type(exc).__name__
     if isinstance(exc, httpx.TimeoutException):
         message = f"{ctx.provider}: no answer within {ctx.timeout:g}s ({kind})"
@@ -495,4 +497,6 @@ def _transport_error(ctx: ProviderContext, model: str, exc: httpx.RequestError) 
         return _malformed(ctx, model, f"undecodable body ({kind})")
     host = httpx.URL(ctx.base_url).host or ctx.base_url
     message = redact(f"{ctx.provider}: cannot reach {host}: {kind}: {exc}", [ctx.api_key])
+    if isinstance(exc, httpx.ConnectError):  # no connection at all: the host, not the model
+        return ProviderUnreachableError(message, provider=ctx.provider, model=model)
     return ProviderUnavailableError(message, provider=ctx.provider, model=model)

@@ -93,6 +93,27 @@ async def test_a_refused_connection_moves_on_to_the_backup(
     assert server.hits("POST", path("b")) == 1
 
 
+async def test_a_host_that_refuses_connections_benches_its_provider_briefly(
+    settings: Settings, clock: ManualClock, server: RecordingServer
+) -> None:
+    models = (("m1", 8192), ("m2", 8192))
+    refused = CompatProvider("p", f"http://127.0.0.1:{free_port()}/v1", models=models)
+    async with neoclone(settings, clock, refused, upstream(server, "b")) as nc:
+        _, route = await nc.chat("hi", models=["p/m1", "p/m2", "b/m"])
+        assert [(a.model_id, a.outcome) for a in route.attempts] == [
+            ("p/m1", "failed"),
+            ("p/m2", "skipped"),  # the same host: not called
+            ("b/m", "ok"),
+        ]
+        assert "cannot connect" in route.attempts[1].error
+        clock.advance(31)  # the bench is short: the host may be back
+        _, route = await nc.chat("hi", models=["p/m2", "b/m"])
+        assert [(a.model_id, a.outcome) for a in route.attempts] == [
+            ("p/m2", "failed"),
+            ("b/m", "ok"),
+        ]
+
+
 @pytest.mark.parametrize(
     ("retry_after", "bench_s"),
     [

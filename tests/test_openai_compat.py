@@ -27,6 +27,7 @@ from neoclone_core.errors import (
     ProviderError,
     ProviderTimeoutError,
     ProviderUnavailableError,
+    ProviderUnreachableError,
     RateLimitedError,
     StreamInterruptedError,
 )
@@ -869,12 +870,12 @@ async def test_an_error_with_a_status_inside_a_200_raises_that_status_class(
 # -- transport -------------------------------------------------------------------------
 
 
-async def test_connection_refused_is_unavailable(http: httpx.AsyncClient) -> None:
+async def test_connection_refused_is_unreachable(http: httpx.AsyncClient) -> None:
     ctx = context(http, f"http://127.0.0.1:{closed_port()}/v1", key=KEY)
 
-    with pytest.raises(ProviderUnavailableError, match=r"cannot reach 127\.0\.0\.1") as caught:
+    with pytest.raises(ProviderUnreachableError, match=r"cannot reach 127\.0\.0\.1") as caught:
         await chat_completion(ctx, MODEL, REQUEST)
-    assert type(caught.value) is ProviderUnavailableError
+    assert caught.value.kind == "unavailable"  # in statistics, as any outage
     assert isinstance(caught.value.__cause__, httpx.ConnectError)
 
     with pytest.raises(ProviderUnavailableError):

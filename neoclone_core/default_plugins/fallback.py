@@ -9,8 +9,11 @@ retry a model only when it is the last one left.
 - refused or missing key → NEXT, the whole provider benched for an hour (for that key:
   fixing the key lifts it);
 - model not found → NEXT, the model benched for a day;
-- outage, 5xx, timeout, refused connection, broken body → NEXT at once; RETRY (with
-  backoff, within the deadline) only when no other model of the plan can be called.
+- no connection to the provider's host (refused, name not resolved) → NEXT, the whole
+  provider benched for 30 s: its other models are out of reach too;
+- outage, 5xx, timeout, broken connection or body → NEXT at once; RETRY (with backoff,
+  within the deadline) only when no other model of the plan can be called (an
+  unreachable provider's last model included).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from neoclone_core.errors import (
     MissingAPIKeyError,
     ModelNotFoundError,
     ProviderError,
+    ProviderUnreachableError,
     RateLimitedError,
     TransientError,
 )
@@ -35,6 +39,7 @@ DEFAULT_RATE_LIMIT_BENCH_S = 60.0
 MAX_RATE_LIMIT_BENCH_S = 3600.0
 AUTH_BENCH_S = 3600.0
 NOT_FOUND_BENCH_S = 86400.0
+UNREACHABLE_BENCH_S = 30.0
 RETRIES_OF_THE_LAST_MODEL = 2
 
 
@@ -86,4 +91,10 @@ def _transient(
     last_hope = not remaining and isinstance(error, TransientError)
     if last_hope and attempt_number <= RETRIES_OF_THE_LAST_MODEL:
         return FallbackDecision(FallbackAction.RETRY, reason=f"{error.kind}, no other model left")
+    if isinstance(error, ProviderUnreachableError):
+        return FallbackDecision(
+            FallbackAction.NEXT,
+            bench_provider_s=UNREACHABLE_BENCH_S,
+            reason="cannot connect to the provider",
+        )
     return FallbackDecision(FallbackAction.NEXT, reason=error.kind)

@@ -21,6 +21,7 @@ from neoclone_core.errors import (
     ProviderError,
     ProviderTimeoutError,
     ProviderUnavailableError,
+    ProviderUnreachableError,
 )
 from neoclone_core.openai_compat import error_from_response
 from neoclone_core.provider_kit import malformed
@@ -101,7 +102,7 @@ def transport_error(ctx: ProviderContext, model: str, exc: httpx.RequestError) -
             f"{ctx.provider}: Ollama is not running at {native_base(ctx)}"
             " (start it with `ollama serve`, or set the provider's base_url)"
         )
-        return ProviderUnavailableError(message, provider=ctx.provider, model=model)
+        return ProviderUnreachableError(message, provider=ctx.provider, model=model)
     message = f"{ctx.provider}: connection to {native_base(ctx)} failed ({kind})"
     return ProviderUnavailableError(message, provider=ctx.provider, model=model)
 

@@ -23,6 +23,7 @@ from neoclone_core.errors import (
     ModelNotFoundError,
     ProviderTimeoutError,
     ProviderUnavailableError,
+    ProviderUnreachableError,
     StreamInterruptedError,
 )
 from neoclone_core.testing import RecordingServer, Reply, provider_context
@@ -194,7 +195,7 @@ async def test_chat_without_ollama_running_says_so(http: httpx.AsyncClient) -> N
         sock.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{sock.getsockname()[1]}"
 
-    with pytest.raises(ProviderUnavailableError, match=f"Ollama is not running at {url}"):
+    with pytest.raises(ProviderUnreachableError, match=f"Ollama is not running at {url}"):
         await OllamaProvider().chat(context(url, http), MODEL, REQUEST)
 
 
