@@ -88,6 +88,20 @@ def as_chat_request(request: str | ChatRequest | Mapping[str, Any]) -> ChatReque
     raise ValueError(msg)
 
 
+@attrs.frozen
+class CatalogIndex:
+    """The catalog as one discovery left it: every model by id (in id order), and the
+    first local model, which ends every plan unless the config opts out."""
+
+    by_id: dict[str, ModelInfo]
+    local: ModelInfo | None
+
+    @classmethod
+    def of(cls, models: Sequence[ModelInfo]) -> CatalogIndex:
+        local = next((m for m in models if m.provider == LOCAL_PROVIDER), None)
+        return cls({m.id: m for m in models}, local)
+
+
 class Neoclone:
     """Discovery, recommendation and execution over every installed plugin.
 
@@ -160,7 +174,7 @@ class Neoclone:
             rng,
         )
         self.sessions: dict[str, Session] = {}
-        self._by_id: dict[str, ModelInfo] | None = None
+        self._index: CatalogIndex | None = None
 
     @classmethod
     async def open(cls, settings: Settings | None = None, **kwargs: Any) -> Neoclone:
@@ -194,11 +208,11 @@ class Neoclone:
         self, *, refresh: bool = False, on_result: Callable[[ProviderScan], None] | None = None
     ) -> list[ProviderScan]:
         """Scan due providers (all of them with `refresh`), concurrently."""
-        self._by_id = None
+        self._index = None
         try:
             return await self.catalog.discover(refresh=refresh, on_result=on_result)
         finally:
-            self._by_id = None
+            self._index = None
 
     async def refresh_models(self) -> list[ProviderScan]:
         """Rescan every provider now, ignoring the cache."""
@@ -221,13 +235,18 @@ class Neoclone:
             and (provider is None or m.provider == provider)
         ]
 
+    def _catalog_index(self) -> CatalogIndex:
+        """The catalog read from the store once per discovery of this instance: decoding
+        every model costs milliseconds, and even a pass over them tens of microseconds,
+        which a request (naming its models, ranking them, adding the local model last)
+        must not pay each time."""
+        if self._index is None:
+            self._index = CatalogIndex.of(self.catalog.models())
+        return self._index
+
     def _catalog_by_id(self) -> dict[str, ModelInfo]:
-        """The catalog by id, in id order, read from the store once per discovery of this
-        instance: decoding every model costs milliseconds, which a request (naming its
-        models, ranking them, adding the local model last) must not pay each time."""
-        if self._by_id is None:
-            self._by_id = {m.id: m for m in self.catalog.models()}
-        return self._by_id
+        """The catalog by id, in id order (see `_catalog_index`)."""
+        return self._catalog_index().by_id
 
     def model(self, model_id: str) -> ModelInfo:
         """The catalog entry for `model_id`; UnknownModelError with close matches if none."""
@@ -355,11 +374,11 @@ class Neoclone:
             m.provider == LOCAL_PROVIDER for m in plan.models
         ):
             return plan
-        local = [m for m in self._catalog_by_id().values() if m.provider == LOCAL_PROVIDER]
-        if not local:
+        local = self._catalog_index().local
+        if local is None:
             return plan
-        reason = f"{local[0].id} added last: it runs on this machine, whatever the network"
-        return Plan(models=(*plan.models, local[0]), reasons=(*plan.reasons, reason))
+        reason = f"{local.id} added last: it runs on this machine, whatever the network"
+        return Plan(models=(*plan.models, local), reasons=(*plan.reasons, reason))
 
     async def chat(
         self,
