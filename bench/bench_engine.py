@@ -106,15 +106,12 @@ class Providers:
 
 
 async def opened(home: Path, *providers: object) -> Neoclone:
-    from neoclone_core.default_plugins import analyser, fallback, scoring, selection
+    from neoclone_core.default_plugins import default_policies
 
     plugins = build_plugins(
         entry_points=False,
         extra=[
-            ("default-analyser", analyser),
-            ("default-scoring", scoring),
-            ("default-selection", selection),
-            ("default-fallback", fallback),
+            *default_policies(),
             ("bench", Providers(*providers)),
         ],
     )

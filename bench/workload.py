@@ -241,17 +241,14 @@ class NeocloneEngine:
             Settings,
             build_plugins,
         )
-        from neoclone_core.default_plugins import analyser, fallback, scoring, selection
+        from neoclone_core.default_plugins import default_policies
 
         # Warnings only, as the CLI and gateway log (the library configures nothing).
         structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
         plugins = build_plugins(
             entry_points=False,
             extra=[
-                ("default-analyser", analyser),
-                ("default-scoring", scoring),
-                ("default-selection", selection),
-                ("default-fallback", fallback),
+                *default_policies(),
                 ("bench", bench_provider),
             ],
         )

@@ -515,18 +515,11 @@ def neoclone_with(
     policies. Its store lives in `home`; every provider the plugin registers calls
     `base_url` (its default when None) and reads its key from the variable `api_key_env`
     (its own when None), looked up in `env` only (default: no variable at all)."""
-    from neoclone_core.default_plugins import analyser, fallback, scoring, selection
+    from neoclone_core.default_plugins import default_policies
 
-    defaults = [
-        ("default-analyser", analyser),
-        ("default-scoring", scoring),
-        ("default-selection", selection),
-        ("default-fallback", fallback),
-    ]
+    defaults = default_policies() if default_plugins else []
     name = getattr(plugin, "__name__", type(plugin).__name__)
-    plugins = build_plugins(
-        entry_points=False, extra=[*(defaults if default_plugins else []), (name, plugin)]
-    )
+    plugins = build_plugins(entry_points=False, extra=[*defaults, (name, plugin)])
     overrides = ProviderSettings(base_url=base_url, api_key_env=api_key_env)
     settings = Settings(home=home, providers=dict.fromkeys(plugins.providers(), overrides))
     return Neoclone(settings, plugins=plugins, env={} if env is None else env)

@@ -130,15 +130,12 @@ def build(
     env: dict[str, str] | None = None,
 ) -> Neoclone:
     """A Neoclone with the default plugins, these providers, and hand-moved time."""
-    from neoclone_core.default_plugins import analyser, fallback, scoring, selection
+    from neoclone_core.default_plugins import default_policies
 
     plugins = build_plugins(
         entry_points=False,
         extra=[
-            ("default-analyser", analyser),
-            ("default-scoring", scoring),
-            ("default-selection", selection),
-            ("default-fallback", fallback),
+            *default_policies(),
             ("test-providers", ProvidersPlugin(*providers)),
             *((f"extra-{index}", plugin) for index, plugin in enumerate(extra)),
         ],

@@ -108,15 +108,12 @@ def make_neoclone(
 ) -> Neoclone:
     """A Neoclone with the default policies and exactly these providers (and `state`,
     when given, as its engine state)."""
-    from neoclone_core.default_plugins import analyser, fallback, scoring, selection
+    from neoclone_core.default_plugins import default_policies
 
     plugins = build_plugins(
         entry_points=False,
         extra=[
-            ("default-analyser", analyser),
-            ("default-scoring", scoring),
-            ("default-selection", selection),
-            ("default-fallback", fallback),
+            *default_policies(),
             ("test-providers", ProvidersPlugin(*providers)),
         ],
     )

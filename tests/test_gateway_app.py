@@ -47,15 +47,12 @@ HELLO = [{"role": "user", "content": "hello"}]
 
 
 def open_neoclone(home: Path, upstream: Upstream) -> Neoclone:
-    from neoclone_core.default_plugins import analyser, fallback, scoring, selection
+    from neoclone_core.default_plugins import default_policies
 
     plugins = build_plugins(
         entry_points=False,
         extra=[
-            ("default-analyser", analyser),
-            ("default-scoring", scoring),
-            ("default-selection", selection),
-            ("default-fallback", fallback),
+            *default_policies(),
             ("openrouter", neoclone_provider_openrouter),
         ],
     )

@@ -118,15 +118,12 @@ def test_a_store_that_does_not_answer_stops_neoclone_at_start(
 
 
 def open_neoclone(home: Path, upstream: Upstream, store: str) -> Neoclone:
-    from neoclone_core.default_plugins import analyser, fallback, scoring, selection
+    from neoclone_core.default_plugins import default_policies
 
     plugins = build_plugins(
         entry_points=False,
         extra=[
-            ("default-analyser", analyser),
-            ("default-scoring", scoring),
-            ("default-selection", selection),
-            ("default-fallback", fallback),
+            *default_policies(),
             ("openrouter", neoclone_provider_openrouter),
             ("store-redis", neoclone_store_redis),
         ],

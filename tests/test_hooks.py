@@ -342,15 +342,12 @@ class MemoryStores:
 def neoclone_with_store(
     settings: Settings, clock: ManualClock, stores: MemoryStores, url: str, *providers: object
 ) -> Neoclone:
-    from neoclone_core.default_plugins import analyser, fallback, scoring, selection
+    from neoclone_core.default_plugins import default_policies
 
     plugins = build_plugins(
         entry_points=False,
         extra=[
-            ("default-analyser", analyser),
-            ("default-scoring", scoring),
-            ("default-selection", selection),
-            ("default-fallback", fallback),
+            *default_policies(),
             ("test-providers", ProvidersPlugin(*providers)),
             ("memory-store", stores),
         ],

@@ -8,7 +8,7 @@ import neoclone_provider_local
 import pytest
 
 from neoclone_core import ChatRequest, Neoclone, ScanStatus, Settings, build_plugins
-from neoclone_core.default_plugins import analyser, fallback, scoring, selection
+from neoclone_core.default_plugins import default_policies
 
 pytestmark = pytest.mark.anyio
 
@@ -17,10 +17,7 @@ def local_neoclone(home: Path) -> Neoclone:
     plugins = build_plugins(
         entry_points=False,
         extra=[
-            ("default-analyser", analyser),
-            ("default-scoring", scoring),
-            ("default-selection", selection),
-            ("default-fallback", fallback),
+            *default_policies(),
             ("local", neoclone_provider_local),
         ],
     )
