@@ -29,6 +29,7 @@ A plugin for an OpenAI-compatible provider is then its rules and little else::
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, TypeVar
@@ -49,6 +50,8 @@ __all__ = [
     "OpenAICompatibleProvider",
     "UnreadableEntryError",
     "identify",
+    "is_code_model",
+    "is_reasoning_model",
     "left_out",
     "malformed",
     "mapping",
@@ -192,6 +195,30 @@ def mapping(value: object) -> Mapping[str, Any]:
     """`value` if it is an object, else an empty one, so that nested fields read as
     absent rather than failing: `mapping(entry.get("architecture")).get("modality")`."""
     return value if isinstance(value, Mapping) else {}
+
+
+# -- what a name says ------------------------------------------------------------------
+
+# Most catalogs do not say what a model is made for; its name does, the same way at
+# every provider (Qwen2.5-Coder, Codestral, Devstral, CodeLlama, StarCoder, DeepSeek-R1).
+_CODE_MODEL = re.compile(
+    r"(?<!de)(?<!en)coder|codestral|devstral|codex|codellama|codegemma|codeqwen|\bcode\b",
+    re.IGNORECASE,
+)
+_REASONING_MODEL = re.compile(r"(?:^|[-_/ ])r1(?:$|[-_ ])|qwq|thinking|reason", re.IGNORECASE)
+
+
+def is_code_model(*names: str) -> bool:
+    """Whether any of `names` (an id, a display name, a family) marks a model made for
+    code: `...-coder` (not a decoder or an encoder), codestral, devstral, codex,
+    codellama, codegemma, a word `code`."""
+    return any(_CODE_MODEL.search(name) for name in names)
+
+
+def is_reasoning_model(*names: str) -> bool:
+    """Whether any of `names` marks a reasoning model: an `r1` part, qwq, thinking,
+    reason(ing)."""
+    return any(_REASONING_MODEL.search(name) for name in names)
 
 
 def price_per_million(value: object, *, per_token: bool = False) -> float | None:

@@ -21,6 +21,8 @@ from neoclone_core.provider_kit import (
     OpenAICompatibleProvider,
     UnreadableEntryError,
     identify,
+    is_code_model,
+    is_reasoning_model,
     left_out,
     malformed,
     mapping,
@@ -385,3 +387,37 @@ async def test_a_subclass_must_say_how_to_read_its_list(
 
     with pytest.raises(NotImplementedError, match="Unfinished implements neither"):
         await Unfinished().discover(context(Unfinished(), server, http))
+
+
+@pytest.mark.parametrize(
+    ("names", "code"),
+    [
+        (("qwen/qwen-2.5-coder-32b-instruct:free",), True),
+        (("mistral/codestral-latest",), True),
+        (("mistralai/devstral-small:free",), True),
+        (("llama3.2", "codellama"), True),  # an Ollama family
+        (("google/codegemma-7b",), True),
+        (("bigcode/starcoder2-15b",), True),
+        (("Claude Code helper",), True),
+        (("meta-llama/llama-3.3-70b-instruct:free",), False),
+        (("vendor/barcode-reader", "decoder-only"), False),  # "code" inside a word
+    ],
+)
+def test_a_code_model_is_known_by_its_name(names: tuple[str, ...], code: bool) -> None:
+    assert is_code_model(*names) is code
+
+
+@pytest.mark.parametrize(
+    ("name", "reasoning"),
+    [
+        ("deepseek-ai/DeepSeek-R1", True),
+        ("deepseek/deepseek-r1-distill-llama-70b:free", True),
+        ("Qwen/QwQ-32B", True),
+        ("moonshotai/kimi-vl-a3b-thinking:free", True),
+        ("microsoft/phi-4-reasoning:free", True),
+        ("vendor/r10-large", False),
+        ("meta-llama/llama-3.3-70b-instruct:free", False),
+    ],
+)
+def test_a_reasoning_model_is_known_by_its_name(name: str, reasoning: bool) -> None:
+    assert is_reasoning_model(name) is reasoning

@@ -14,7 +14,12 @@ import re
 from collections.abc import Callable, Mapping
 
 from neoclone_core import Capability, ModelInfo, Provider, ProviderContext, RateLimit, hookimpl
-from neoclone_core.provider_kit import OpenAICompatibleProvider, identify, parse_model_list
+from neoclone_core.provider_kit import (
+    OpenAICompatibleProvider,
+    identify,
+    is_code_model,
+    parse_model_list,
+)
 
 __all__ = [
     "DEFAULT_FREE_RATE_LIMIT",
@@ -46,8 +51,6 @@ _REASONING = re.compile(r"gpt-oss|thinking|qwen-3-32b|glm|deepseek-r1|reasoning"
 """Reasoning models per Cerebras' model pages: gpt-oss (reasoning effort), the Qwen 3
 thinking variants and hybrid qwen-3-32b, GLM; `qwen-3-235b-a22b-instruct-2507` is the
 non-thinking variant and does not match."""
-
-_CODE = re.compile(r"coder|codestral|devstral|codex|\bcode\b", re.IGNORECASE)
 
 
 class CerebrasProvider(OpenAICompatibleProvider):
@@ -106,6 +109,6 @@ def _capabilities(model_id: str) -> set[Capability]:
     found = {Capability.TEXT, Capability.STREAMING, Capability.TOOLS}
     if _REASONING.search(model_id):
         found.add(Capability.REASONING)
-    if _CODE.search(model_id):
+    if is_code_model(model_id):
         found.add(Capability.CODE)
     return found

@@ -17,6 +17,7 @@ from neoclone_core.openai_compat import get_json
 from neoclone_core.provider_kit import (
     UnreadableEntryError,
     identify,
+    is_code_model,
     left_out,
     malformed,
     positive_int,
@@ -56,8 +57,6 @@ _NOT_CHAT = re.compile(r"tts|image|audio|live|embedding", re.IGNORECASE)
 """`generateContent` models that answer with speech or images, or only over the Live
 API's websocket, rather than with text (`gemini-2.5-flash-preview-tts`,
 `gemini-2.5-flash-image`, `gemini-2.5-flash-native-audio-...`)."""
-
-_CODE = re.compile(r"coder|codestral|devstral|codex|\bcode\b", re.IGNORECASE)
 
 
 async def fetch_models(ctx: ProviderContext, path: str) -> list[ModelInfo]:
@@ -158,7 +157,7 @@ def _capabilities(entry: Mapping[str, Any], name: str) -> set[Capability]:
         found |= {Capability.VISION, Capability.TOOLS}
     if entry.get("thinking") is True:
         found.add(Capability.REASONING)
-    if _CODE.search(name):
+    if is_code_model(name):
         found.add(Capability.CODE)
     return found
 

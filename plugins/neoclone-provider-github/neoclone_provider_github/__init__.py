@@ -14,7 +14,6 @@ rate_limit_tier, modalities, tags) and the newer one, which adds `capabilities`
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -22,6 +21,7 @@ from neoclone_core import Capability, ModelInfo, Pricing, Provider, ProviderCont
 from neoclone_core.provider_kit import (
     OpenAICompatibleProvider,
     identify,
+    is_code_model,
     left_out,
     mapping,
     parse_model_list,
@@ -48,7 +48,6 @@ CHAT_PATH = "/inference/chat/completions"
 API_HEADERS = {"X-GitHub-Api-Version": "2022-11-28"}
 """The REST API version GitHub's models documentation sends with every request."""
 
-_CODE_MODEL = re.compile(r"coder|codestral|devstral|codex|codellama", re.IGNORECASE)
 _NOT_CHAT_TIERS = frozenset({"embeddings"})
 
 
@@ -140,7 +139,7 @@ def _capabilities(entry: Mapping[str, Any], model_id: str) -> set[Capability]:
         found.add(Capability.TOOLS)
     if "reasoning" in capabilities | tags:
         found.add(Capability.REASONING)
-    if "coding" in tags or _CODE_MODEL.search(model_id):
+    if "coding" in tags or is_code_model(model_id):
         found.add(Capability.CODE)
     if "image" in _strings(entry.get("supported_input_modalities")):
         found.add(Capability.VISION)

@@ -18,6 +18,7 @@ from neoclone_core import Capability, ModelInfo, Provider, ProviderContext, Rate
 from neoclone_core.provider_kit import (
     OpenAICompatibleProvider,
     identify,
+    is_code_model,
     left_out,
     parse_model_list,
     positive_int,
@@ -74,7 +75,6 @@ _NO_TOOLS = re.compile(r"allam|compound", re.IGNORECASE)
 """Groq's tool-use docs list every other chat model; ALLaM has no tool use and the
 Compound systems run their own built-in tools and take no user-defined functions."""
 
-_CODE = re.compile(r"coder|codestral|devstral|codex|\bcode\b", re.IGNORECASE)
 """Code models by id only, as in the OpenRouter provider."""
 
 
@@ -149,6 +149,6 @@ def _capabilities(model_id: str) -> set[Capability]:
         found.add(Capability.VISION)
     if _REASONING.search(model_id):
         found.add(Capability.REASONING)
-    if _CODE.search(model_id):
+    if is_code_model(model_id):
         found.add(Capability.CODE)
     return found

@@ -19,7 +19,6 @@ Which entry a model becomes:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,6 +26,8 @@ from neoclone_core import Capability, ModelInfo, Pricing, RateLimit
 from neoclone_core.provider_kit import (
     UnreadableEntryError,
     identify,
+    is_code_model,
+    is_reasoning_model,
     left_out,
     mapping,
     parse_model_list,
@@ -37,8 +38,6 @@ from neoclone_core.provider_kit import (
 PROVIDER = "huggingface"
 LIVE = "live"
 
-_CODE_MODEL = re.compile(r"coder|codestral|devstral|codellama|\bcode\b", re.IGNORECASE)
-_REASONING_MODEL = re.compile(r"(?:^|[-_/ ])r1(?:$|[-_ ])|qwq|thinking|reason", re.IGNORECASE)
 """The list has no reasoning or code field; model ids do ("DeepSeek-R1", "QwQ-32B",
 "Qwen2.5-Coder-32B-Instruct")."""
 
@@ -162,9 +161,9 @@ def _capabilities(
         found.add(Capability.VISION)
     if tools:
         found.add(Capability.TOOLS)
-    if _CODE_MODEL.search(model_id):
+    if is_code_model(model_id):
         found.add(Capability.CODE)
-    if _REASONING_MODEL.search(model_id):
+    if is_reasoning_model(model_id):
         found.add(Capability.REASONING)
     return found
 

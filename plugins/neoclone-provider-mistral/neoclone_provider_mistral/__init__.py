@@ -19,6 +19,7 @@ from neoclone_core import Capability, ModelInfo, Provider, ProviderContext, Rate
 from neoclone_core.provider_kit import (
     OpenAICompatibleProvider,
     identify,
+    is_code_model,
     left_out,
     mapping,
     parse_model_list,
@@ -42,7 +43,6 @@ FREE_RATE_LIMIT = RateLimit(requests_per_minute=60, tokens_per_minute=500_000)
 500,000 tokens per minute per workspace (and 1 billion tokens a month, which RateLimit
 has no field for). Mistral now shows each workspace's own limits in its console."""
 
-_CODE = re.compile(r"codestral|devstral|coder|\bcode\b", re.IGNORECASE)
 _REASONING = re.compile(r"magistral", re.IGNORECASE)
 """Magistral is Mistral's reasoning family; newer lists may also say `reasoning`."""
 
@@ -139,7 +139,7 @@ def _capabilities(model_id: str, capabilities: Mapping[str, Any]) -> set[Capabil
         found.add(Capability.TOOLS)
     if capabilities.get("vision") is True:
         found.add(Capability.VISION)
-    if capabilities.get("completion_fim") is True or _CODE.search(model_id):
+    if capabilities.get("completion_fim") is True or is_code_model(model_id):
         found.add(Capability.CODE)
     if capabilities.get("reasoning") is True or _REASONING.search(model_id):
         found.add(Capability.REASONING)

@@ -22,6 +22,7 @@ from neoclone_core import Capability, ModelInfo, Pricing, ProviderContext
 from neoclone_core.errors import ModelNotFoundError, ProviderError
 from neoclone_core.provider_kit import (
     UnreadableEntryError,
+    is_code_model,
     left_out,
     mapping,
     model_list,
@@ -41,9 +42,6 @@ _CAPABILITIES = {
     "vision": Capability.VISION,
     "thinking": Capability.REASONING,
 }
-_CODE_MODEL = re.compile(
-    r"coder|codellama|codestral|devstral|codegemma|starcoder|codeqwen|\bcode\b", re.IGNORECASE
-)
 _NUM_CTX = re.compile(r"\bnum_ctx\s+(\d+)")
 
 
@@ -154,7 +152,7 @@ def _capabilities(
             return None
         found.update(_CAPABILITIES[c] for c in names if c in _CAPABILITIES)
     family = text(_details(entry, info).get("family"))
-    if _CODE_MODEL.search(name) or _CODE_MODEL.search(family):
+    if is_code_model(name, family):
         found.add(Capability.CODE)
     return found
 

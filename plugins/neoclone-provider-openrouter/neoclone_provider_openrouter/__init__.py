@@ -9,7 +9,6 @@ the public `GET /models` list (no key needed); chat and streaming go through
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -17,6 +16,7 @@ from neoclone_core import Capability, ModelInfo, Provider, ProviderContext, Rate
 from neoclone_core.provider_kit import (
     OpenAICompatibleProvider,
     identify,
+    is_code_model,
     left_out,
     mapping,
     parse_model_list,
@@ -43,7 +43,6 @@ APP_HEADERS = {"X-Title": "neoclone"}
 """OpenRouter's optional app attribution. `HTTP-Referer` is left out: neoclone has no
 site URL to give, and a made-up one would attribute traffic to someone else."""
 
-_CODE_MODEL = re.compile(r"coder|codestral|devstral|codex|codellama|\bcode\b", re.IGNORECASE)
 """Code models by id or name only. Descriptions are not read: general models' blurbs
 praise their coding too ("the world's best coding model"), which says nothing of a
 specialised code model."""
@@ -125,7 +124,7 @@ def _capabilities(
         found.add(Capability.TOOLS)
     if supported & {"reasoning", "include_reasoning"}:
         found.add(Capability.REASONING)
-    if _CODE_MODEL.search(model_id) or _CODE_MODEL.search(text(entry.get("name"))):
+    if is_code_model(model_id, text(entry.get("name"))):
         found.add(Capability.CODE)
     return found
 

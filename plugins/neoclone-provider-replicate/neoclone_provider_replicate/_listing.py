@@ -11,13 +11,13 @@ unknown and `free` is False for every entry.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from neoclone_core import Capability, ModelInfo, Pricing
 from neoclone_core.provider_kit import (
     UnreadableEntryError,
+    is_code_model,
     left_out,
     mapping,
     parse_model_list,
@@ -28,7 +28,6 @@ PROVIDER = "replicate"
 
 _VISION_INPUTS = frozenset({"image", "images", "image_input", "image_url"})
 _REASONING_INPUTS = frozenset({"reasoning_effort", "thinking_budget", "enable_thinking"})
-_CODE_MODEL = re.compile(r"coder|codellama|codestral|devstral|\bcode\b", re.IGNORECASE)
 
 
 def parse_collection(document: object) -> list[ModelInfo]:
@@ -73,7 +72,7 @@ def _capabilities(model_id: str, inputs: frozenset[str]) -> set[Capability]:
         found.add(Capability.VISION)
     if inputs & _REASONING_INPUTS:
         found.add(Capability.REASONING)
-    if _CODE_MODEL.search(model_id):
+    if is_code_model(model_id):
         found.add(Capability.CODE)
     return found
 

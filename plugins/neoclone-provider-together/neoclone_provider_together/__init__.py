@@ -22,6 +22,8 @@ from neoclone_core import Capability, ModelInfo, Provider, ProviderContext, Rate
 from neoclone_core.provider_kit import (
     OpenAICompatibleProvider,
     identify,
+    is_code_model,
+    is_reasoning_model,
     left_out,
     parse_model_list,
     positive_int,
@@ -47,8 +49,6 @@ are the last published ones."""
 
 CHAT_TYPES = frozenset({"chat"})
 _FREE_SUFFIX = "-free"
-_CODE_MODEL = re.compile(r"coder|codestral|devstral|codellama|\bcode\b", re.IGNORECASE)
-_REASONING_MODEL = re.compile(r"(?:^|[-_/ ])r1(?:$|[-_ ])|qwq|thinking|reason", re.IGNORECASE)
 _VISION_MODEL = re.compile(r"vision|(?:^|[-_/ ])vl(?:$|[-_ ])", re.IGNORECASE)
 """The list says nothing of capabilities; ids and names do ("DeepSeek-R1-...",
 "Llama-Vision-Free", "Qwen2.5-Coder"). Tools are never claimed: nothing says so."""
@@ -121,11 +121,10 @@ def _is_chat(entry: Mapping[str, Any]) -> bool:
 
 def _capabilities(names: str) -> set[Capability]:
     found = {Capability.TEXT, Capability.STREAMING}
-    for pattern, capability in (
-        (_CODE_MODEL, Capability.CODE),
-        (_REASONING_MODEL, Capability.REASONING),
-        (_VISION_MODEL, Capability.VISION),
-    ):
-        if pattern.search(names):
-            found.add(capability)
+    if is_code_model(names):
+        found.add(Capability.CODE)
+    if is_reasoning_model(names):
+        found.add(Capability.REASONING)
+    if _VISION_MODEL.search(names):
+        found.add(Capability.VISION)
     return found
