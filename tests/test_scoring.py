@@ -75,6 +75,31 @@ def test_a_task_needing_no_capability_gives_every_model_full_capability_points()
     assert capability_component(frozenset(), CHAT).points == 45
 
 
+def test_a_coder_keeps_four_fifths_of_the_capability_points_on_a_task_without_code() -> None:
+    code = frozenset({Capability.TEXT, Capability.CODE})
+    on_chat = capability_component(code, CHAT, made_for_code=True)
+    assert on_chat.points == pytest.approx(36.0)
+    assert (
+        on_chat.reason
+        == "no special capability needed; made for code, which the task does not need"
+    )
+    on_code = capability_component(code, CODE, made_for_code=True)
+    assert on_code == capability_component(code, CODE)  # code wanted: nothing taken
+
+
+def test_coders_are_told_apart_by_name_not_by_a_code_tag() -> None:
+    code = {Capability.TEXT, Capability.CODE}
+    coder = ModelInfo("openrouter", "qwen/qwen-2.5-coder-32b-instruct:free", capabilities=code)
+    tagged = ModelInfo("github", "deepseek/DeepSeek-V3-0324", capabilities=code)  # "coding" tag
+    general = ModelInfo("groq", "llama-3.3-70b-versatile")
+    named_code_but_no_claim = ModelInfo("p", "codestral-mamba")  # no CODE capability
+
+    parts = score([coder, tagged, general, named_code_but_no_claim], CHAT)
+
+    assert [p[0].points for p in parts] == [pytest.approx(36.0), 45.0, 45.0, 45.0]
+    assert [p[0].points for p in score([coder], CODE)] == [30.0]  # has code, lacks reasoning
+
+
 @pytest.mark.parametrize(
     ("length", "needed", "points"),
     [

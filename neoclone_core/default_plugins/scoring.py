@@ -27,6 +27,7 @@ from neoclone_core._config import Settings
 from neoclone_core._models import Capability, ModelInfo, ScoreComponent, TaskProfile
 from neoclone_core._observations import Observations
 from neoclone_core.hookspecs import hookimpl
+from neoclone_core.provider_kit import is_code_model
 
 CAPABILITY, CONTEXT, PREFERENCE, FREE, AVAILABILITY = 45.0, 15.0, 25.0, 10.0, 5.0
 RELIABILITY_SHARE, SPEED_SHARE = 0.6, 0.4  # of AVAILABILITY: 3 points and 2 points
@@ -34,29 +35,33 @@ AMPLE_CONTEXT = 32_768  # a context this large is ample for an ordinary request
 HEADROOM = 2  # ...and for a large one, twice what it needs
 SPEED_HALF_S = 5.0  # a median latency of 5 s earns half the speed share
 UNKNOWN_CONTEXT_SHARE = 0.5
+SPECIALIST_SHARE = 0.8  # of the capability points, for a code model on a task without code
 
 K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 # -- capability ------------------------------------------------------------------------------
 
 
 def capability_component(
-    capabilities: frozenset[Capability], profile: TaskProfile
+    capabilities: frozenset[Capability], profile: TaskProfile, *, made_for_code: bool = False
 ) -> ScoreComponent:
     """Required capabilities count twice as much as preferred ones; a task that needs
-    none gives every model full points."""
+    none gives every model full points. A model `made_for_code` (a coder, by its name)
+    keeps `SPECIALIST_SHARE` of them for a task that neither needs nor prefers code:
+    it can write a haiku, but a general model is the better pick."""
     required = profile.required - {Capability.TEXT}
     preferred = profile.preferred - required - {Capability.TEXT}
     if not required and not preferred:
-        return ScoreComponent("capability", CAPABILITY, CAPABILITY, "no special capability needed")
-    earned = 2 * len(required & capabilities) + len(preferred & capabilities)
-    possible = 2 * len(required) + len(preferred)
-    return ScoreComponent(
-        "capability",
-        CAPABILITY * earned / possible,
-        CAPABILITY,
-        _capability_reason(required, preferred, capabilities),
-    )
+        share, reason = 1.0, "no special capability needed"
+    else:
+        earned = 2 * len(required & capabilities) + len(preferred & capabilities)
+        share = earned / (2 * len(required) + len(preferred))
+        reason = _capability_reason(required, preferred, capabilities)
+    if made_for_code and Capability.CODE not in required | preferred:
+        share *= SPECIALIST_SHARE
+        reason = f"{reason}; made for code, which the task does not need"
+    return ScoreComponent("capability", CAPABILITY * share, CAPABILITY, reason)
 
 
 def _capability_reason(
@@ -168,19 +173,20 @@ def speed_factor(latency_s: float) -> float:
 # -- the hook --------------------------------------------------------------------------------
 
 
-class _Memo(dict[K, ScoreComponent]):
-    """A component per distinct input, built on first use; a hit is a plain dict lookup."""
+class _Memo(dict[K, V]):
+    """A value per distinct input, built on first use; a hit is a plain dict lookup."""
 
-    def __init__(self, build: Callable[[K], ScoreComponent]) -> None:
+    def __init__(self, build: Callable[[K], V]) -> None:
         super().__init__()
         self.build = build
 
-    def __missing__(self, key: K) -> ScoreComponent:
-        component = self[key] = self.build(key)
-        return component
+    def __missing__(self, key: K) -> V:
+        value = self[key] = self.build(key)
+        return value
 
 
 _FACTS = operator.attrgetter("capabilities", "context_length", "provider", "free")
+CODE = Capability.CODE
 
 
 @hookimpl
@@ -192,15 +198,28 @@ def neoclone_score(
 ) -> list[tuple[ScoreComponent, ...]]:
     """The five components for every model, in the order of `models`. Memoised per call:
     a catalog repeats the same capabilities, context lengths and providers thousands of
-    times."""
+    times. Coders are told apart by name (see `capability_component`)."""
     preference = settings.provider_preference
-    capability = _Memo[frozenset[Capability]](lambda c: capability_component(c, profile))
-    context = _Memo[int | None](lambda length: context_component(length, profile.min_context))
-    provider = _Memo[str](lambda name: preference_component(name, preference))
+    capability = _Memo[frozenset[Capability], ScoreComponent](
+        lambda c: capability_component(c, profile)
+    )
+    coder = _Memo[frozenset[Capability], ScoreComponent](
+        lambda c: capability_component(c, profile, made_for_code=True)
+    )
+    context = _Memo[int | None, ScoreComponent](
+        lambda length: context_component(length, profile.min_context)
+    )
+    provider = _Memo[str, ScoreComponent](lambda name: preference_component(name, preference))
     availability = _availability_of(observations)
+    # Coders lose points only on tasks without code, and only models that claim code
+    # can be coders: the name is read for those alone.
+    check = CODE not in profile.required | profile.preferred
+    claims_code = _Memo[frozenset[Capability], bool](lambda c: CODE in c)
     return [
         (
-            capability[capabilities],
+            coder[capabilities]
+            if check and claims_code[capabilities] and is_code_model(model.name)
+            else capability[capabilities],
             context[length],
             provider[name],
             _FREE if free else _PAID,
