@@ -346,13 +346,6 @@ def as_tool_call_deltas(response: ChatResponse) -> tuple[dict[str, Any], ...]:
     return tuple({"index": i, **call} for i, call in enumerate(response.tool_calls))
 
 
-def _tool_call_deltas(value: object) -> tuple[dict[str, Any], ...]:
-    """The tool-call pieces of a stream delta, as sent (those that are objects)."""
-    if not isinstance(value, list):
-        return ()
-    return tuple(dict(call) for call in value if isinstance(call, Mapping))
-
-
 def _shape(document: object) -> str:
     if isinstance(document, Mapping):
         return "an object with keys " + ", ".join(sorted(map(str, document))[:8])
@@ -415,6 +408,7 @@ class _StreamReader:
     delivered: bool = False
     finished: bool = False
     done: bool = False
+    calls: int = 0  # tool calls begun so far
 
     def read(self, data: str) -> ChatChunk | None:
         if data.strip() == "[DONE]":
@@ -429,8 +423,10 @@ class _StreamReader:
         delta = choice.get("delta")
         delta = delta if isinstance(delta, Mapping) else {}
         content = content_text(delta.get("content"))
-        tool_calls = _tool_call_deltas(delta.get("tool_calls"))
+        tool_calls = self._tool_call_deltas(delta.get("tool_calls"))
         finish_reason = _optional_str(choice.get("finish_reason"))
+        if finish_reason == "stop" and self.calls:
+            finish_reason = "tool_calls"  # Gemini ends a tool call with "stop"
         if finish_reason == "error":
             why = "the provider ended the stream with finish_reason 'error'"
             raise self.interrupted(why)
@@ -439,6 +435,27 @@ class _StreamReader:
             return None
         self.delivered = True
         return ChatChunk(content, finish_reason, tool_calls)
+
+    def _tool_call_deltas(self, value: object) -> tuple[dict[str, Any], ...]:
+        """The tool-call pieces of a delta, each with its `index`: Gemini sends none, so
+        a piece that names a call (an `id` or a function `name`) begins the next one,
+        and any other piece continues the last."""
+        if not isinstance(value, list):
+            return ()
+        pieces = []
+        for piece in value:
+            if not isinstance(piece, Mapping):
+                continue
+            if isinstance(piece.get("index"), int):
+                self.calls = max(self.calls, piece["index"] + 1)
+                pieces.append(dict(piece))
+                continue
+            function = piece.get("function")
+            named = piece.get("id") or (isinstance(function, Mapping) and function.get("name"))
+            if named or not self.calls:
+                self.calls += 1
+            pieces.append({"index": self.calls - 1, **piece})
+        return tuple(pieces)
 
     def _decode(self, data: str) -> Mapping[str, Any]:
         try:
@@ -498,5 +515,5 @@ def _transport_error(ctx: ProviderContext, model: str, exc: httpx.RequestError) 
     host = httpx.URL(ctx.base_url).host or ctx.base_url
     message = redact(f"{ctx.provider}: cannot reach {host}: {kind}: {exc}", [ctx.api_key])
     if isinstance(exc, httpx.ConnectError):  # no connection at all: the host, not the model
-        return ProviderUnreachableError(message, provider=ctx.provider, model=model)
+        return ProviderUnreachableError(message, provider=ctx.provider, model=model, host=host)
     return ProviderUnavailableError(message, provider=ctx.provider, model=model)

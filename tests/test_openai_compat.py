@@ -393,6 +393,50 @@ async def test_streamed_tool_calls_pass_through_piece_by_piece(
     assert all(c.content == "" for c in chunks)
 
 
+async def test_gemini_tool_calls_without_index_are_numbered_and_finish_as_tool_calls(
+    server: RecordingServer, ctx: ProviderContext
+) -> None:
+    # The chunk shape Gemini's OpenAI-compatible endpoint was measured sending
+    # (THU-MAIC/OpenMAIC#1556, openai/openai-python#2806): whole calls without an
+    # `index`, an `extra_content` to keep, and `finish_reason` "stop" at the end.
+    def gemini_call(call_id: str, name: str, arguments: str) -> dict[str, Any]:
+        function = {"arguments": arguments, "name": name}
+        extra = {"google": {"thought_signature": "c2ln"}}
+        call = {"extra_content": extra, "function": function, "id": call_id, "type": "function"}
+        return tool_delta(call)
+
+    server.route(
+        "POST",
+        CHAT,
+        Reply.sse(
+            [
+                gemini_call("call_1", "read", '{"path": "a.md"}'),
+                gemini_call("call_2", "read", '{"path": "b.md"}'),
+                delta("", "stop"),
+            ]
+        ),
+    )
+
+    chunks = await collect(ctx)
+
+    pieces = [piece for chunk in chunks for piece in chunk.tool_calls]
+    assert [(p["index"], p["id"]) for p in pieces] == [(0, "call_1"), (1, "call_2")]
+    assert pieces[0]["extra_content"] == {"google": {"thought_signature": "c2ln"}}
+    assert chunks[-1].finish_reason == "tool_calls"
+
+
+async def test_index_less_argument_pieces_continue_the_call_they_follow(
+    server: RecordingServer, ctx: ProviderContext
+) -> None:
+    first = {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": ""}}
+    more = {"function": {"arguments": '{"a": 1}'}}
+    server.route("POST", CHAT, Reply.sse([tool_delta(first), tool_delta(more), delta("", "stop")]))
+
+    chunks = await collect(ctx)
+
+    assert [p["index"] for chunk in chunks for p in chunk.tool_calls] == [0, 0]
+
+
 async def test_a_stream_answered_with_a_tool_call_json_yields_its_calls_indexed(
     server: RecordingServer, ctx: ProviderContext
 ) -> None:
