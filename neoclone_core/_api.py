@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 
 STORE_FILE = "neoclone.sqlite3"
 LOCAL_PROVIDER = "local"  # the provider whose models run in process (neoclone-provider-local)
+_INDEX_RECHECK_S = 1.0  # how stale another process's scans may look to a running instance
 _KEEPALIVE_CONNECTIONS = 100  # a gateway runs dozens of calls at once; reuse their connections
 
 
@@ -90,16 +91,18 @@ def as_chat_request(request: str | ChatRequest | Mapping[str, Any]) -> ChatReque
 
 @attrs.frozen
 class CatalogIndex:
-    """The catalog as one discovery left it: every model by id (in id order), and the
-    first local model, which ends every plan unless the config opts out."""
+    """The catalog as the store held it at `version`: every model by id (in id order),
+    and the first local model, which ends every plan unless the config opts out."""
 
     by_id: dict[str, ModelInfo]
     local: ModelInfo | None
+    version: int  # the store's `scans_version` when read
+    checked_at: float  # monotonic time the version was last compared with the store's
 
     @classmethod
-    def of(cls, models: Sequence[ModelInfo]) -> CatalogIndex:
+    def of(cls, models: Sequence[ModelInfo], version: int, now: float) -> CatalogIndex:
         local = next((m for m in models if m.provider == LOCAL_PROVIDER), None)
-        return cls({m.id: m for m in models}, local)
+        return cls({m.id: m for m in models}, local, version, now)
 
 
 class Neoclone:
@@ -144,6 +147,7 @@ class Neoclone:
         self._shared_state = shared
         state = state if shared is None else shared
         self.clock = clock
+        self._monotonic = monotonic
         self.store = Store(self.settings.home / STORE_FILE)
         limits = httpx.Limits(max_keepalive_connections=_KEEPALIVE_CONNECTIONS)
         self.http = httpx.AsyncClient(
@@ -236,12 +240,20 @@ class Neoclone:
         ]
 
     def _catalog_index(self) -> CatalogIndex:
-        """The catalog read from the store once per discovery of this instance: decoding
-        every model costs milliseconds, and even a pass over them tens of microseconds,
-        which a request (naming its models, ranking them, adding the local model last)
-        must not pay each time."""
-        if self._index is None:
-            self._index = CatalogIndex.of(self.catalog.models())
+        """The catalog as read from the store, read again only after a discovery or
+        when another process changed the scans (`neoclone discover` beside a running
+        gateway), which is looked at once per `_INDEX_RECHECK_S`: decoding every model
+        costs milliseconds, and even a pass over them tens of microseconds, which a
+        request (naming its models, ranking them, adding the local model last) must not
+        pay each time."""
+        index, now = self._index, self._monotonic()
+        if index is not None and now - index.checked_at < _INDEX_RECHECK_S:
+            return index
+        version = self.store.scans_version()
+        if index is not None and index.version == version:
+            self._index = attrs.evolve(index, checked_at=now)
+        else:
+            self._index = CatalogIndex.of(self.catalog.models(), version, now)
         return self._index
 
     def _catalog_by_id(self) -> dict[str, ModelInfo]:

@@ -177,6 +177,9 @@ class Catalog:
         except StoreError as exc:
             log.info("neoclone.shared_scans_skipped", provider=name, error=str(exc))
             return ours
+        if models == [] and merge.state.model_count:  # the list is gone or unreadable
+            log.warning("neoclone.shared_scans_skipped", provider=name, error="no models")
+            return ours
         self.store.adopt_scan(merge.state, models)
         return merge.state
 

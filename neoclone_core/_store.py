@@ -62,7 +62,7 @@ from neoclone_core.errors import StoreError
 __all__ = ["ModelStats", "ScanState", "Store"]  # ModelStats lives in _state; kept importable here
 
 APPLICATION_ID = 0x4E434C4E  # "NCLN" in the SQLite header: this file is a neoclone store
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MAX_ATTEMPTS_PER_MODEL = 1000
 MAX_REQUESTS_PER_SESSION = 1000
 _BUSY_TIMEOUT_MS = 5000
@@ -125,6 +125,14 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
             ttft_s REAL,
             error_kind TEXT NOT NULL DEFAULT '')""",
         "CREATE INDEX IF NOT EXISTS requests_by_session ON requests (session, seq)",
+    ),
+    (
+        # One row counting the writes to `scans`, so that a running instance can tell
+        # cheaply that another process changed the catalog.
+        """CREATE TABLE IF NOT EXISTS scans_version (
+            id INTEGER PRIMARY KEY CHECK (id = 0),
+            value INTEGER NOT NULL)""",
+        "INSERT OR IGNORE INTO scans_version (id, value) VALUES (0, 0)",
     ),
 )
 assert len(_MIGRATIONS) == SCHEMA_VERSION
@@ -205,6 +213,13 @@ class Store:
             rows = conn.execute(f"SELECT {_SCAN_COLUMNS} FROM scans ORDER BY provider")
             return {row[0]: _scan_from_row(row) for row in rows}
 
+    def scans_version(self) -> int:
+        """A number that grows whenever any process records, adopts or clears a scan,
+        so that a running instance can tell its copy of the catalog is out of date."""
+        with self._transaction("DEFERRED") as conn:
+            (value,) = conn.execute("SELECT value FROM scans_version").fetchone()
+        return int(value)
+
     def record_scan_success(
         self, provider: str, models: Sequence[ModelInfo], at: float
     ) -> ScanState:
@@ -269,6 +284,7 @@ class Store:
         with self._transaction("IMMEDIATE") as conn:
             conn.execute("DELETE FROM models")
             conn.execute("DELETE FROM scans")
+            _bump_scans_version(conn)
 
     # -- counters and attempts --------------------------------------------------------
 
@@ -469,6 +485,11 @@ def _put_scan(conn: sqlite3.Connection, state: ScanState) -> None:
         f"INSERT OR REPLACE INTO scans ({_SCAN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
         attrs.astuple(state),
     )
+    _bump_scans_version(conn)
+
+
+def _bump_scans_version(conn: sqlite3.Connection) -> None:
+    conn.execute("UPDATE scans_version SET value = value + 1")
 
 
 _REQUEST_COLUMNS = "session, at, ok, served_by, fallbacks, total_s, ttft_s, error_kind"

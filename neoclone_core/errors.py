@@ -124,7 +124,20 @@ class ProviderUnavailableError(TransientError):
 class ProviderUnreachableError(ProviderUnavailableError):
     """No connection could be made to the provider's host (refused, name not resolved):
     unlike a 5xx or a reset, this holds for every model the provider serves, so the
-    default fallback strategy benches the whole provider for a short while."""
+    default fallback strategy benches the whole provider for a short while. `host` is
+    the host that could not be reached ("" when unknown)."""
+
+    def __init__(
+        self, message: str, *, provider: str = "", model: str = "", host: str = ""
+    ) -> None:
+        super().__init__(message, provider=provider, model=model)
+        self.host = host
+
+    @property
+    def on_this_machine(self) -> bool:
+        """Whether the host is this machine's (a local Ollama, say): other instances
+        sharing state reach their own, so what this one saw is not theirs."""
+        return self.host in ("localhost", "::1") or self.host.startswith("127.")
 
 
 class ProviderTimeoutError(ProviderUnavailableError):

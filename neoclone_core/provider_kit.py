@@ -202,15 +202,15 @@ def mapping(value: object) -> Mapping[str, Any]:
 # Most catalogs do not say what a model is made for; its name does, the same way at
 # every provider (Qwen2.5-Coder, Codestral, Devstral, CodeLlama, StarCoder, DeepSeek-R1).
 _CODE_MODEL = re.compile(
-    r"(?<!de)(?<!en)coder|codestral|devstral|codex|codellama|codegemma|codeqwen|\bcode\b",
+    r"(?<!\bde)(?<!\ben)coder|codestral|devstral|codex|codellama|codegemma|codeqwen|\bcode\b",
     re.IGNORECASE,
 )
-_REASONING_MODEL = re.compile(r"(?:^|[-_/ ])r1(?:$|[-_ ])|qwq|thinking|reason", re.IGNORECASE)
+_REASONING_MODEL = re.compile(r"(?:^|[-_/ ])r1(?:$|[-_ :])|qwq|thinking|reason", re.IGNORECASE)
 
 
 def is_code_model(*names: str) -> bool:
     """Whether any of `names` (an id, a display name, a family) marks a model made for
-    code: `...-coder` (not a decoder or an encoder), codestral, devstral, codex,
+    code: `...-coder` (OpenCoder too; not a decoder or an encoder), codestral, devstral, codex,
     codellama, codegemma, a word `code`."""
     return any(_CODE_MODEL.search(name) for name in names)
 

@@ -215,3 +215,18 @@ async def test_requests_read_the_catalog_from_the_store_once_per_discovery(
         await neoclone.refresh_models()
         assert neoclone.model("p/m3:free").free  # a rediscovery is seen at once
         assert reads == 2
+
+
+async def test_a_running_instance_sees_another_processes_scan_within_a_second(
+    settings: Settings, clock: ManualClock
+) -> None:
+    provider = FakeProvider("p")
+    async with make_neoclone(settings, clock, provider) as serving:
+        await serving.initialize()
+        assert [m.id for m in serving.models()] == ["p/m1", "p/m2:free"]
+        provider.models = ("m1", "m3:free")
+        async with make_neoclone(settings, clock, provider) as other:  # same store file
+            await other.refresh_models()  # `neoclone discover --refresh` beside a gateway
+        assert "p/m3:free" not in serving._catalog_by_id()  # not looked at yet
+        clock.advance(1.0)
+        assert serving.model("p/m3:free").free

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import attrs
+import httpx
 import pytest
 
 from neoclone_core import EnginePolicy, RetryPolicy, Settings, hookimpl
@@ -93,12 +94,31 @@ async def test_a_refused_connection_moves_on_to_the_backup(
     assert server.hits("POST", path("b")) == 1
 
 
-async def test_a_host_that_refuses_connections_benches_its_provider_briefly(
+class RefusingHost(httpx.AsyncBaseTransport):
+    """Real HTTP to the loopback test server, and a refused connection for `host`: a
+    remote provider's host refusing, which loopback alone cannot show (a refused port
+    on 127.0.0.1 is this machine's, which the policy treats apart)."""
+
+    def __init__(self, host: str) -> None:
+        self.host = host
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.host == self.host:
+            raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_a_remote_host_that_refuses_connections_benches_its_provider_briefly(
     settings: Settings, clock: ManualClock, server: RecordingServer
 ) -> None:
     models = (("m1", 8192), ("m2", 8192))
-    refused = CompatProvider("p", f"http://127.0.0.1:{free_port()}/v1", models=models)
-    async with neoclone(settings, clock, refused, upstream(server, "b")) as nc:
+    refused = CompatProvider("p", "https://api.provider.test/v1", models=models)
+    transport = RefusingHost("api.provider.test")
+    async with neoclone(settings, clock, refused, upstream(server, "b"), transport=transport) as nc:
         _, route = await nc.chat("hi", models=["p/m1", "p/m2", "b/m"])
         assert [(a.model_id, a.outcome) for a in route.attempts] == [
             ("p/m1", "failed"),
@@ -111,6 +131,33 @@ async def test_a_host_that_refuses_connections_benches_its_provider_briefly(
         assert [(a.model_id, a.outcome) for a in route.attempts] == [
             ("p/m2", "failed"),
             ("b/m", "ok"),
+        ]
+
+
+async def test_a_refusing_host_on_this_machine_or_with_no_other_provider_left_is_not_benched(
+    settings: Settings, clock: ManualClock, server: RecordingServer
+) -> None:
+    models = (("m1", 8192), ("m2", 8192))
+    local = CompatProvider("p", f"http://127.0.0.1:{free_port()}/v1", models=models)
+    remote = CompatProvider("q", "https://api.provider.test/v1", models=models)
+    transport = RefusingHost("api.provider.test")
+    async with neoclone(
+        settings, clock, local, remote, upstream(server, "b"), transport=transport
+    ) as nc:
+        _, route = await nc.chat("hi", models=["p/m1", "p/m2", "b/m"])  # this machine's
+        assert [(a.model_id, a.outcome) for a in route.attempts] == [
+            ("p/m1", "failed"),
+            ("p/m2", "failed"),  # tried: another instance's Ollama is not this one's
+            ("b/m", "ok"),
+        ]
+        with pytest.raises(NoModelAvailableError) as failed:
+            await nc.chat("hi", models=["q/m1", "q/m2"])  # one provider, nothing else
+        tried = [(a.model_id, a.outcome, a.retry) for a in failed.value.route.attempts]
+        assert tried == [  # no bench: the last model kept its two retries
+            ("q/m1", "failed", 0),
+            ("q/m2", "failed", 0),
+            ("q/m2", "failed", 1),
+            ("q/m2", "failed", 2),
         ]
 
 

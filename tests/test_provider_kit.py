@@ -400,7 +400,10 @@ async def test_a_subclass_must_say_how_to_read_its_list(
         (("bigcode/starcoder2-15b",), True),
         (("Claude Code helper",), True),
         (("meta-llama/llama-3.3-70b-instruct:free",), False),
+        (("infly/OpenCoder-8B-Instruct",), True),
+        (("opencoder:8b",), True),
         (("vendor/barcode-reader", "decoder-only"), False),  # "code" inside a word
+        (("google/t5-encoder",), False),
     ],
 )
 def test_a_code_model_is_known_by_its_name(names: tuple[str, ...], code: bool) -> None:
@@ -412,6 +415,8 @@ def test_a_code_model_is_known_by_its_name(names: tuple[str, ...], code: bool) -
     [
         ("deepseek-ai/DeepSeek-R1", True),
         ("deepseek/deepseek-r1-distill-llama-70b:free", True),
+        ("deepseek-r1:8b", True),  # an Ollama tag
+        ("deepseek/deepseek-r1:free", True),
         ("Qwen/QwQ-32B", True),
         ("moonshotai/kimi-vl-a3b-thinking:free", True),
         ("microsoft/phi-4-reasoning:free", True),

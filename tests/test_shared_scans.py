@@ -8,6 +8,7 @@ same behaviour on a real redis-server).
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -136,3 +137,24 @@ async def test_a_shared_cache_that_fails_is_skipped_and_discovery_runs_locally(
         (again,) = await neoclone.discover()
         assert again.status is ScanStatus.FRESH
     assert provider.discover_calls == 1
+
+
+@pytest.mark.anyio
+async def test_a_shared_scan_whose_models_are_gone_does_not_empty_the_local_catalog(
+    settings: Settings, clock: ManualClock, shared: Store, tmp_path: Path
+) -> None:
+    provider = FakeProvider("alpha")
+    one = make_neoclone(at_home(settings, "one"), clock, provider, state=shared)
+    two = make_neoclone(at_home(settings, "two"), clock, provider, state=shared)
+    async with one, two:
+        await two.discover()  # two has its own scan
+        clock.advance(DAY)
+        await one.refresh_models()  # a newer one in the shared cache...
+        conn = sqlite3.connect(tmp_path / "shared" / "store.sqlite3")
+        with conn:
+            conn.execute("DELETE FROM models")  # ...whose models were then lost
+        conn.close()
+        clock.advance(1)
+        (result,) = await two.discover()
+        assert result.status is ScanStatus.FRESH  # its own scan, within the TTL
+        assert [m.id for m in two.models()] == ["alpha/m1", "alpha/m2:free"]

@@ -571,3 +571,22 @@ def test_a_directory_in_the_way_is_an_error_not_damage(path: Path) -> None:
     assert str(path) in str(caught.value)
     assert path.is_dir()
     assert corrupt_files(path) == []
+
+
+def test_every_write_to_the_scans_moves_the_scans_version_as_another_process_sees_it(
+    store: Store, path: Path
+) -> None:
+    with Store(path) as other:  # another process's connection to the same file
+        seen = [other.scans_version()]
+        store.record_scan_success("p", [ModelInfo("p", "m")], 1.0)
+        seen.append(other.scans_version())
+        store.record_scan_failure("p", "down", 2.0, lambda failures: 60.0)
+        seen.append(other.scans_version())
+        store.adopt_scan(ScanState("q", 3.0, 3.0, 0, None, "", 0), [])
+        seen.append(other.scans_version())
+        store.record_outcomes([], [])  # statistics are not the catalog
+        store.add_counter("rescans_avoided")
+        seen.append(other.scans_version())
+        store.clear_cache()
+        seen.append(other.scans_version())
+    assert seen == [0, 1, 2, 3, 3, 4]

@@ -10,10 +10,10 @@ retry a model only when it is the last one left.
   fixing the key lifts it);
 - model not found → NEXT, the model benched for a day;
 - no connection to the provider's host (refused, name not resolved) → NEXT, the whole
-  provider benched for 30 s: its other models are out of reach too;
+  provider benched for 30 s (its other models are out of reach too), unless the host
+  is this machine's or no other provider is left in the plan;
 - outage, 5xx, timeout, broken connection or body → NEXT at once; RETRY (with backoff,
-  within the deadline) only when no other model of the plan can be called (an
-  unreachable provider's last model included).
+  within the deadline) only when no other model of the plan can be called.
 """
 
 from __future__ import annotations
@@ -91,10 +91,18 @@ def _transient(
     last_hope = not remaining and isinstance(error, TransientError)
     if last_hope and attempt_number <= RETRIES_OF_THE_LAST_MODEL:
         return FallbackDecision(FallbackAction.RETRY, reason=f"{error.kind}, no other model left")
-    if isinstance(error, ProviderUnreachableError):
+    if isinstance(error, ProviderUnreachableError) and _bench_unreachable(error, remaining):
         return FallbackDecision(
             FallbackAction.NEXT,
             bench_provider_s=UNREACHABLE_BENCH_S,
             reason="cannot connect to the provider",
         )
     return FallbackDecision(FallbackAction.NEXT, reason=error.kind)
+
+
+def _bench_unreachable(error: ProviderUnreachableError, remaining: Sequence[ModelInfo]) -> bool:
+    """Bench a provider whose host refused us only if another provider is left to try
+    (benched, its last models would lose their retries), and not for a host on this
+    machine: instances sharing state each reach their own."""
+    others = any(m.provider != error.provider for m in remaining)
+    return others and not error.on_this_machine

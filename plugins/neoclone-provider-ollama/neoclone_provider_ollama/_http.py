@@ -102,7 +102,8 @@ def transport_error(ctx: ProviderContext, model: str, exc: httpx.RequestError) -
             f"{ctx.provider}: Ollama is not running at {native_base(ctx)}"
             " (start it with `ollama serve`, or set the provider's base_url)"
         )
-        return ProviderUnreachableError(message, provider=ctx.provider, model=model)
+        host = httpx.URL(ctx.base_url).host
+        return ProviderUnreachableError(message, provider=ctx.provider, model=model, host=host)
     message = f"{ctx.provider}: connection to {native_base(ctx)} failed ({kind})"
     return ProviderUnavailableError(message, provider=ctx.provider, model=model)
 
