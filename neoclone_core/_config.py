@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 from typing import NoReturn, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 import platformdirs
@@ -372,7 +372,10 @@ def _store_url(value: object) -> str:
         parts = urlsplit(value) if isinstance(value, str) else None
     except ValueError:  # an unbalanced "[" in the host
         parts = None
-    if parts is not None and parts.password is not None:
+    secret_query = parts is not None and any(
+        name.lower() in ("password", "passwd", "pass") for name, _ in parse_qsl(parts.query)
+    )
+    if parts is not None and (parts.password is not None or secret_query):
         msg = (
             "must not hold a password: set it in the environment variable the store "
             "plugin reads (neoclone-store-redis: NEOCLONE_REDIS_PASSWORD)"

@@ -38,7 +38,8 @@ def open_shared_state(plugins: Plugins, settings: Settings) -> EngineState | Non
     except NeocloneError:
         raise
     except Exception as exc:  # a plugin bug: still a clear, one-line reason to stop
-        msg = redact(f"the store plugin failed to open {url}: {type(exc).__name__}: {exc}")
+        where = _without_credentials(url)
+        msg = redact(f"the store plugin failed to open {where}: {type(exc).__name__}: {exc}")
         raise StoreError(msg) from exc
     if state is None:
         raise ConfigError(_no_plugin_message(settings, url))
@@ -50,3 +51,10 @@ def _no_plugin_message(settings: Settings, url: str) -> str:
     where = f"{settings.config_path}: " if settings.config_path else ""
     hint = f"; install {_KNOWN_PLUGINS[scheme]}" if scheme in _KNOWN_PLUGINS else ""
     return f"{where}store: no installed plugin opens {scheme}:// stores{hint}"
+
+
+def _without_credentials(url: str) -> str:
+    """`url` without its user, password and query, for messages."""
+    parts = urlsplit(url)
+    netloc = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=netloc, query="", fragment="").geturl()

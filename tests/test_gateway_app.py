@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from neoclone_core import (
     build_plugins,
     redact,
 )
-from neoclone_core.errors import ConfigError
+from neoclone_core.errors import ConfigError, StoreError
 from neoclone_core.gateway import GatewayOptions, check_bind, create_app, is_loopback
 from neoclone_core.testing import RecordingServer, Reply
 from tests.gateway_support import (
@@ -69,7 +69,10 @@ async def gateway(
         await neoclone.discover()
         app = create_app(neoclone, GatewayOptions(**options))
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+        json_body = {"Content-Type": "application/json"}  # what OpenAI clients send
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://127.0.0.1:8000", headers=json_body
+        ) as client:
             yield client, neoclone
 
 
@@ -260,6 +263,7 @@ async def test_an_unknown_model_is_a_404_suggesting_close_ids(
         (b"[]", None),
         (json.dumps({"model": "x"}).encode(), "messages"),
         (json.dumps({"messages": HELLO}).encode(), "model"),
+        (b"[" * 100_000 + b"]" * 100_000, None),  # nested past Python's recursion limit
         (json.dumps(chat("x", n=2)).encode(), "n"),
         (json.dumps(chat("x", stream="yes")).encode(), "stream"),
         (json.dumps(chat("x", max_tokens=0)).encode(), "max_tokens"),
@@ -434,6 +438,36 @@ async def test_a_body_over_the_limit_is_refused_unread_or_as_it_arrives(
     assert small.status_code == 200 and upstream.calls("alpha") == 1
 
 
+async def test_without_a_key_only_json_addressed_to_this_machine_is_served(
+    tmp_path: Path, upstream: Upstream
+) -> None:
+    # What a web page can make a browser send without asking first: a text body (no
+    # CORS preflight), or any body to a name it rebinds to 127.0.0.1 (DNS rebinding).
+    body = json.dumps(chat(model_id("alpha"))).encode()
+    async with gateway(tmp_path, upstream) as (client, _):
+        text = await client.post(
+            "/v1/chat/completions", content=body, headers={"Content-Type": "text/plain"}
+        )
+        rebound = await client.post(
+            "/v1/chat/completions", content=body, headers={"Host": "attacker.example:8000"}
+        )
+        listing = await client.get("/v1/models", headers={"Host": "attacker.example"})
+        for host in ("localhost:8000", "127.0.0.1", "[::1]:8000"):
+            local = await client.get("/v1/models", headers={"Host": host})
+            assert local.status_code == 200, host
+    assert (text.status_code, text.json()["error"]["code"]) == (415, "unsupported_media_type")
+    assert (rebound.status_code, rebound.json()["error"]["code"]) == (403, "host_not_allowed")
+    assert listing.status_code == 403
+    assert upstream.calls("alpha") == 0
+
+
+async def test_with_a_key_any_host_name_is_served(tmp_path: Path, upstream: Upstream) -> None:
+    headers = {"Authorization": f"Bearer {GATEWAY_KEY}", "Host": "gateway.internal"}
+    async with gateway(tmp_path, upstream, key=Secret(GATEWAY_KEY)) as (client, _):
+        response = await client.get("/v1/models", headers=headers)
+    assert response.status_code == 200
+
+
 async def test_no_cors_headers_are_sent_by_default(tmp_path: Path, upstream: Upstream) -> None:
     origin = {"Origin": "http://elsewhere.example"}
     preflight = {**origin, "Access-Control-Request-Method": "POST"}
@@ -544,3 +578,26 @@ async def test_the_key_is_compared_in_constant_time(
     async with gateway(tmp_path, upstream, key=Secret(GATEWAY_KEY)) as (client, _):
         await client.get("/v1/models", headers={"Authorization": "Bearer guess"})
     assert compared == [(b"guess", GATEWAY_KEY.encode())]
+
+
+async def test_a_rescan_that_fails_is_logged_and_the_gateway_keeps_refreshing(
+    captured: list[MutableMapping[str, Any]],
+) -> None:
+    from neoclone_core.gateway._serve import _refresh
+
+    calls: list[int] = []
+    second = anyio.Event()
+
+    class LockedOnce:
+        async def discover(self) -> None:
+            calls.append(1)
+            if len(calls) == 1:
+                raise StoreError("database is locked")
+            second.set()
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(_refresh, LockedOnce(), 0.001)
+        await second.wait()
+        group.cancel_scope.cancel()
+    failed = [e for e in captured if e["event"] == "neoclone.gateway_refresh_failed"]
+    assert [e["error"] for e in failed] == ["StoreError: database is locked"]

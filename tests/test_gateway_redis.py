@@ -81,6 +81,7 @@ def post(url: str, model: str, *fallbacks: str) -> httpx.Response:
         ('"not a url"', "must be a store URL"),
         ("6379", "must be a store URL"),
         ('"redis://:hunter2-secret@127.0.0.1:6379/0"', "must not hold a password"),
+        ('"redis://127.0.0.1:6379/0?password=hunter2-secret"', "must not hold a password"),
     ],
 )
 def test_a_store_that_is_not_a_url_without_password_is_refused_naming_file_and_key(

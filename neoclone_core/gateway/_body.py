@@ -79,6 +79,8 @@ def parse_chat_body(raw: bytes) -> ChatBody:
         body = json.loads(raw)
     except ValueError:
         raise GatewayError(400, "the request body is not valid JSON") from None
+    except RecursionError:  # thousands of nested brackets: valid JSON, but no request
+        raise GatewayError(400, "the request body is nested too deeply") from None
     if not isinstance(body, dict):
         raise GatewayError(400, "the request body must be a JSON object")
     for name in body:

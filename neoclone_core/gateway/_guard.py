@@ -6,6 +6,11 @@ body over the limit, costs the gateway a header lookup: the body is never read. 
 key is compared in constant time (`hmac.compare_digest`), so response timing does not
 tell how much of a guess was right. A body sent without `Content-Length` (chunked) is
 counted as it arrives and refused once it passes the limit.
+
+Without a key, web pages are kept out too: a request must name this machine in its
+`Host` header (a page that rebinds a name of its own to 127.0.0.1 sends that name) and
+send JSON (which a browser sends to another origin only after asking, and no CORS
+header of ours lets it).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any
 
 from neoclone_core.gateway._errors import RATE_LIMIT, GatewayError
 from neoclone_core.gateway._metrics import Metrics
-from neoclone_core.gateway._options import GatewayOptions
+from neoclone_core.gateway._options import GatewayOptions, is_loopback
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -98,12 +103,43 @@ class Guard:
                 return GatewayError(
                     401, "invalid API key", code="invalid_api_key", headers=_CHALLENGE
                 )
+        if self.key is None and not _names_this_machine(headers.get(b"host")):
+            msg = (
+                "a gateway without a key answers only requests addressed to this machine"
+                " (Host: localhost or 127.0.0.1); set NEOCLONE_GATEWAY_KEY to serve others"
+            )
+            return GatewayError(403, msg, code="host_not_allowed")
+        if scope["method"] == "POST" and not _is_json(headers.get(b"content-type", b"")):
+            msg = "send the request body as JSON, with `Content-Type: application/json`"
+            return GatewayError(415, msg, code="unsupported_media_type")
         length = headers.get(b"content-length")
         if length is not None and (
             not length.isdigit() or int(length) > self.options.max_body_bytes
         ):
             return too_large(self.options.max_body_bytes)
         return None
+
+
+def _names_this_machine(host: bytes | None) -> bool:
+    """Whether a `Host` header names a loopback address (or is absent, as only non-browser
+    clients send it): a web page that points a name of its own at 127.0.0.1 (DNS
+    rebinding) sends that name, and is refused."""
+    if host is None:
+        return True
+    name = host.decode("latin-1").strip()
+    if name.startswith("["):
+        name = name[1 : name.find("]")]
+    elif name.count(":") == 1:
+        name = name.partition(":")[0]
+    return is_loopback(name)
+
+
+def _is_json(content_type: bytes) -> bool:
+    """Whether a `Content-Type` is JSON. A browser sends a form or text body to any
+    address without asking first, but asks before sending JSON, and no CORS header of
+    ours lets it: so other web pages cannot spend the gateway's quotas."""
+    media = content_type.partition(b";")[0].strip().lower()
+    return media == b"application/json" or media.endswith(b"+json")
 
 
 def _endpoint(path: str) -> str:

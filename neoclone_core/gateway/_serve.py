@@ -28,6 +28,7 @@ from neoclone_core.gateway._options import GatewayOptions
 
 _GRACEFUL_SHUTDOWN_S = 5  # streams still open then are cancelled (and closed upstream)
 _BACKLOG = 2048  # uvicorn's default
+log = structlog.get_logger("neoclone")
 
 
 def serve(
@@ -121,10 +122,15 @@ def _announce(sock: socket.socket, host: str, models: int, options: GatewayOptio
 
 
 async def _refresh(neoclone: Neoclone, every_s: float) -> None:
-    """Rescan the providers whose scan is due, every `every_s` seconds."""
+    """Rescan the providers whose scan is due, every `every_s` seconds. A rescan that
+    fails (the store locked by another process past its timeout, say) is logged and
+    tried again next time: the gateway keeps serving from the catalog it has."""
     while True:
         await anyio.sleep(every_s)
-        await neoclone.discover()
+        try:
+            await neoclone.discover()
+        except Exception as exc:  # anything: it must not stop the server
+            log.warning("neoclone.gateway_refresh_failed", error=f"{type(exc).__name__}: {exc}")
 
 
 def redact_logs(secrets: Sequence[Secret | None]) -> None:

@@ -60,6 +60,17 @@ MAX_REQUESTS_PER_SESSION = 1000
 
 log = structlog.get_logger("neoclone")
 
+# KEYS[1]: a hash; ARGV: field, value, field, value, ...: HDEL each field still holding
+# its value, atomically (Redis runs a script without interleaving other commands).
+_DELETE_IF_UNCHANGED = """
+for i = 1, #ARGV, 2 do
+  if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then
+    redis.call('HDEL', KEYS[1], ARGV[i])
+  end
+end
+return 0
+"""
+
 
 def public_url(url: str) -> str:
     """`url` without its user and password, for messages and logs."""
@@ -155,10 +166,18 @@ class RedisState:
         """The cooldowns still running at `now`, by key; expired ones are deleted."""
         rows: dict[str, str] = self._call(lambda r: r.hgetall(self._key("cooldowns")))
         stored = _decoded(rows, _records.decode_cooldown)
-        expired = [key for key, cooldown in stored.items() if cooldown.until <= now]
+        expired = {key: rows[key] for key, cooldown in stored.items() if cooldown.until <= now}
         if expired:
-            self._call(lambda r: r.hdel(self._key("cooldowns"), *expired))
+            self.forget_unchanged(expired)
         return {key: c for key, c in sorted(stored.items()) if c.until > now}
+
+    def forget_unchanged(self, cooldowns: Mapping[str, str]) -> None:
+        """Delete each cooldown still stored as read (`cooldowns`: key -> the value read),
+        in one script, so that a cooldown another instance set meanwhile (a new 429 for
+        the same model) is never deleted with the expired one it replaced."""
+        args = [item for pair in cooldowns.items() for item in pair]
+        key = self._key("cooldowns")
+        self._call(lambda r: r.eval(_DELETE_IF_UNCHANGED, 1, key, *args))
 
     def set_cooldown(self, cooldown: Cooldown) -> None:
         """Store a cooldown, replacing the key's earlier one."""

@@ -79,6 +79,20 @@ def test_running_cooldowns_are_read_back_and_expired_ones_deleted(
         assert client.hkeys(state.prefix + "cooldowns") == ["p/a"]
 
 
+def test_an_expired_cooldown_replaced_meanwhile_by_another_instance_is_not_deleted(
+    state: RedisState, redis_server: RedisServer
+) -> None:
+    state.set_cooldown(Cooldown("p/a", T0 + 5, "rate limited for 5s", T0))
+    with redis_server.client() as client:
+        read = client.hget(state.prefix + "cooldowns", "p/a")  # what cooldowns() saw expire
+    other = RedisState.connect(redis_server.url, prefix=state.prefix)
+    fresh = Cooldown("p/a", T0 + 120, "rate limited for 120s", T0 + 10)
+    other.set_cooldown(fresh)  # a new 429, between the read and the delete
+    other.close()
+    state.forget_unchanged({"p/a": read})
+    assert state.cooldowns(T0 + 11) == {"p/a": fresh}
+
+
 def test_two_states_on_one_redis_see_each_others_writes(
     state: RedisState, redis_server: RedisServer
 ) -> None:
