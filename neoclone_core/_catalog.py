@@ -177,8 +177,11 @@ class Catalog:
         except StoreError as exc:
             log.info("neoclone.shared_scans_skipped", provider=name, error=str(exc))
             return ours
-        if models == [] and merge.state.model_count:  # the list is gone or unreadable
-            log.warning("neoclone.shared_scans_skipped", provider=name, error="no models")
+        if models is not None and len(models) < merge.state.model_count:
+            # Gone, or partly unreadable (written by a newer version?): keep our own
+            # rather than lose models for a whole TTL.
+            why = f"{len(models)} of {merge.state.model_count} models readable"
+            log.warning("neoclone.shared_scans_skipped", provider=name, error=why)
             return ours
         self.store.adopt_scan(merge.state, models)
         return merge.state

@@ -601,3 +601,23 @@ async def test_a_rescan_that_fails_is_logged_and_the_gateway_keeps_refreshing(
         group.cancel_scope.cancel()
     failed = [e for e in captured if e["event"] == "neoclone.gateway_refresh_failed"]
     assert [e["error"] for e in failed] == ["StoreError: database is locked"]
+
+
+async def test_mounted_under_a_prefix_its_key_and_limits_still_apply(
+    tmp_path: Path, upstream: Upstream
+) -> None:
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    async with open_neoclone(tmp_path / "home", upstream) as neoclone:
+        await neoclone.discover()
+        inner = create_app(neoclone, GatewayOptions(key=Secret(GATEWAY_KEY), max_concurrency=1))
+        host = Starlette(routes=[Mount("/ai", app=inner)])
+        transport = httpx.ASGITransport(app=host)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            health = await client.get("/ai/health")  # public, as at the root
+            refused = await client.get("/ai/v1/models")  # no key
+            allowed = await client.get(
+                "/ai/v1/models", headers={"Authorization": f"Bearer {GATEWAY_KEY}"}
+            )
+    assert (health.status_code, refused.status_code, allowed.status_code) == (200, 401, 200)

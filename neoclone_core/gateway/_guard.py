@@ -55,7 +55,7 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path: str = scope["path"]
+        path = _route_path(scope)
         endpoint = _endpoint(path)
         started = time.perf_counter()
         status = [500]
@@ -140,6 +140,14 @@ def _is_json(content_type: bytes) -> bool:
     ours lets it: so other web pages cannot spend the gateway's quotas."""
     media = content_type.partition(b";")[0].strip().lower()
     return media == b"application/json" or media.endswith(b"+json")
+
+
+def _route_path(scope: Scope) -> str:
+    """The path below the point the app is mounted at: ASGI servers and Starlette's
+    `Mount` keep the mount's prefix (`root_path`) in `path`."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
 
 
 def _endpoint(path: str) -> str:

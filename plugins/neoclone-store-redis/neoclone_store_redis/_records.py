@@ -170,16 +170,13 @@ def _decode_list(
     key: str, texts: Sequence[str], build: Callable[[str, list[Any]], T], length: int
 ) -> tuple[list[T], list[str]]:
     """Every item of a list decoded by one `json.loads` of them all (statistics read
-    thousands), item by item only when one of them is not JSON."""
+    thousands), item by item only when one of them is not a JSON value of its own."""
     try:
         rows = json.loads("[" + ",".join(texts) + "]")
     except ValueError:
         rows = []
-        for text in texts:
-            try:
-                rows.append(json.loads(text))
-            except ValueError:
-                rows.append(None)
+    if len(rows) != len(texts):  # not JSON, or an item such as "1,2" that splits in two
+        rows = [_loads_or_none(text) for text in texts]
     decoded: list[T] = []
     foreign: list[str] = []
     for text, row in zip(texts, rows, strict=True):
@@ -189,6 +186,13 @@ def _decode_list(
         else:
             decoded.append(item)
     return decoded, foreign
+
+
+def _loads_or_none(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
 
 
 def _built(build: Callable[[str, list[Any]], T], key: str, row: object, length: int) -> T | None:

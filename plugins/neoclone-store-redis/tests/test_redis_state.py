@@ -224,8 +224,19 @@ def test_list_items_that_are_not_records_are_skipped_and_the_rest_counted(
     attempts, _ = outcomes()
     state.record_outcomes(attempts[:2], [])
     with redis_server.client() as client:
-        client.rpush(state.prefix + "attempts:p/a", "{oops", "[1, 2]")
+        client.rpush(state.prefix + "attempts:p/a", "{oops", "[1, 2]", "1,2")
     stats = state.model_stats()["p/a"]
     assert (stats.successes, stats.failures) == (1, 1)
     skipped = [e for e in captured if e["event"] == "neoclone.store_entry_skipped"]
     assert [e["key"] for e in skipped] == ["p/a"]
+
+
+def test_an_item_that_is_two_json_values_is_skipped_not_a_crash(
+    state: RedisState, redis_server: RedisServer
+) -> None:
+    attempts, _ = outcomes()
+    state.record_outcomes(attempts[:2], [])
+    with redis_server.client() as client:  # joined with the others it is still JSON
+        client.rpush(state.prefix + "attempts:p/a", "1,2")
+    stats = state.model_stats()["p/a"]
+    assert (stats.successes, stats.failures) == (1, 1)
