@@ -78,8 +78,14 @@ def configure_logging(verbosity: int) -> None:
         processors=[
             _drop_muted,
             structlog.processors.add_log_level,
+            # A traceback becomes plain text here, before redaction: rendered later, as
+            # structlog's rich tracebacks are, it would show each frame's local
+            # variables (a request's headers, a key) unredacted.
+            structlog.processors.format_exc_info,
             _redact_event,
-            structlog.dev.ConsoleRenderer(colors=colours_on(sys.stderr)),
+            structlog.dev.ConsoleRenderer(
+                colors=colours_on(sys.stderr), exception_formatter=structlog.dev.plain_traceback
+            ),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),

@@ -398,3 +398,25 @@ def test_ctrl_c_during_discovery_exits_130_in_one_line(
 
     assert process.returncode == 130
     assert stderr == "interrupted\n"
+
+
+def test_a_logged_traceback_shows_no_local_variable_and_no_key(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import structlog
+
+    from neoclone_core.cli import configure_logging
+
+    key = "sk-or-v1-" + "0123456789abcdef" * 4  # shaped as OpenRouter's keys are
+    configure_logging(1)
+    try:
+        headers = {"Authorization": f"Bearer {key}"}
+        raise RuntimeError(f"upstream refused {headers['Authorization']}")
+    except RuntimeError:
+        structlog.get_logger("neoclone").exception("neoclone.gateway_stream_failed")
+    finally:
+        structlog.reset_defaults()
+    logged = capsys.readouterr().err
+    assert "neoclone.gateway_stream_failed" in logged and "RuntimeError" in logged
+    assert "Traceback" in logged
+    assert key not in logged and "0123456789abcdef" not in logged
