@@ -39,6 +39,7 @@ from neoclone_core._observations import Observations
 from neoclone_core._plugins import ENTRY_POINT_GROUP, PluginInfo, Plugins, build_plugins
 from neoclone_core._policy import EnginePolicy
 from neoclone_core._provider import Provider, ProviderContext
+from neoclone_core._ranking import Ranking
 from neoclone_core._retry import RetryPolicy
 from neoclone_core._secrets import Secret, redact
 from neoclone_core._serialize import model_from_dict, model_to_dict
@@ -91,6 +92,7 @@ __all__ = [
     "ProviderContext",
     "ProviderScan",
     "ProviderSettings",
+    "Ranking",
     "RateLimit",
     "Recommendation",
     "RequestRecord",

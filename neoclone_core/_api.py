@@ -36,6 +36,7 @@ from neoclone_core._models import (
 )
 from neoclone_core._plugins import Plugins, build_plugins
 from neoclone_core._policy import EnginePolicy
+from neoclone_core._ranking import Ranking
 from neoclone_core._shared_scans import ScanCache
 from neoclone_core._shared_state import open_shared_state
 from neoclone_core._state import EngineState, SessionStats
@@ -279,9 +280,7 @@ class Neoclone:
         profile = self.plugins.first_result("neoclone_analyse_task", {"text": text})
         return profile if isinstance(profile, TaskProfile) else TaskProfile(text=text)
 
-    def rank(
-        self, profile: TaskProfile, models: Sequence[ModelInfo] | None = None
-    ) -> list[ScoredModel]:
+    def rank(self, profile: TaskProfile, models: Sequence[ModelInfo] | None = None) -> Ranking:
         """Every model scored by every scoring plugin, best first (ties by id)."""
         candidates = list(self._catalog_by_id().values() if models is None else models)
         components: list[tuple[ScoreComponent, ...]] = [()] * len(candidates)
@@ -310,7 +309,7 @@ class Neoclone:
         totals = [sum(map(points, parts)) for parts in components]
         order = sorted(range(len(candidates)), key=ids.__getitem__)  # ties: by id
         order.sort(key=totals.__getitem__, reverse=True)  # stable, also when reversed
-        return [ScoredModel(candidates[i], Score(ids[i], components[i])) for i in order]
+        return Ranking(candidates, ids, components, order)
 
     def plan(
         self,
@@ -542,11 +541,18 @@ def recommendations(
 ) -> list[Recommendation]:
     """The plan's models as recommendations, each with the score it was ranked by (the
     catalog is scored once: a plugin scoring relative to the others sees them all)."""
-    scores = {s.model.id: s.score for s in ranked}
     return [
-        Recommendation(rank, model, scores.get(model.id, Score(model.id)), profile)
+        Recommendation(rank, model, _score_of(ranked, model) or Score(model.id), profile)
         for rank, model in enumerate(plan.models, start=1)
     ]
+
+
+def _score_of(ranked: Sequence[ScoredModel], model: ModelInfo) -> Score | None:
+    """The score `model` was ranked by: looked up in a `Ranking` without building the
+    others; in any other sequence, found by id."""
+    if isinstance(ranked, Ranking):
+        return ranked.score_of(model)
+    return next((s.score for s in ranked if s.model.id == model.id), None)
 
 
 def route_stats(session_name: str, route: Route) -> dict[str, Any]:

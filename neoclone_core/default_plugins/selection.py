@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from neoclone_core._models import Capability, ModelInfo, Plan, ScoredModel, TaskProfile
+from neoclone_core._ranking import Ranking
 from neoclone_core.hookspecs import hookimpl
 
 SOFT_CAPABILITIES = frozenset({Capability.CODE, Capability.REASONING})
@@ -71,7 +72,8 @@ def _usable(
     verdicts: dict[tuple[bool, frozenset[Capability], int | None], str] = {}
     usable: list[ModelInfo] = []
     dropped: Counter[str] = Counter()
-    for model in map(_MODEL, ranked):
+    models = ranked.models if isinstance(ranked, Ranking) else map(_MODEL, ranked)
+    for model in models:  # a Ranking's, without building a ScoredModel for each
         facts = _FACTS(model)
         if (reason := verdicts.get(facts)) is None:
             reason = verdicts[facts] = unfit_reason(model, required, min_context) or ""

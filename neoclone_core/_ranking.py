@@ -1,0 +1,73 @@
+"""`Ranking`: the catalog scored for one task, best first, as `Neoclone.rank` returns it.
+
+Ranking runs on every request that lets neoclone plan, over the whole catalog
+(thousands of models), yet what reads it needs little of it: selection walks every
+model but no score, and a recommendation shows the scores of five. So a `Ranking` holds
+the models in rank order, and builds each model's `ScoredModel` (and its `Score`) only
+when it is read. Building them all would be half the time of a plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import overload
+
+from neoclone_core._models import ModelInfo, Score, ScoreComponent, ScoredModel
+
+
+class Ranking(Sequence[ScoredModel]):
+    """Scored models, highest total first (ties by id); a read-only sequence.
+
+    `models` lists the models in that order without building any `ScoredModel`;
+    `score_of(model)` gives one model's score.
+    """
+
+    __slots__ = ("_built", "_components", "_ids", "_order", "models")
+
+    def __init__(
+        self,
+        models: Sequence[ModelInfo],
+        ids: Sequence[str],
+        components: Sequence[tuple[ScoreComponent, ...]],
+        order: Sequence[int],
+    ) -> None:
+        """`models`, their `ids` and score `components` as scored; `order` their
+        positions, best first."""
+        self.models: list[ModelInfo] = [models[i] for i in order]
+        self._ids = ids
+        self._components = components
+        self._order = order
+        self._built: list[ScoredModel | None] = [None] * len(order)
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    @overload
+    def __getitem__(self, index: int) -> ScoredModel: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[ScoredModel]: ...
+
+    def __getitem__(self, index: int | slice) -> ScoredModel | list[ScoredModel]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        built = self._built[index]  # IndexError past the end, as a list
+        if built is None:
+            at = self._order[index]
+            built = ScoredModel(self.models[index], Score(self._ids[at], self._components[at]))
+            self._built[index] = built
+        return built
+
+    def __iter__(self) -> Iterator[ScoredModel]:
+        return (self[i] for i in range(len(self)))
+
+    def __repr__(self) -> str:
+        return f"Ranking({len(self)} models)"
+
+    def score_of(self, model: ModelInfo) -> Score | None:
+        """The score `model` was ranked by, or None if it was not ranked here."""
+        try:
+            position = self.models.index(model)  # plans name models near the top
+        except ValueError:
+            return None
+        return self[position].score
