@@ -156,6 +156,23 @@ class ScanState:
     last_error: str  # "" when the last attempt succeeded
     model_count: int  # models kept from the last successful scan
 
+    @classmethod
+    def never_scanned(cls, provider: str) -> ScanState:
+        """The state of a provider no scan has been recorded for."""
+        return cls(provider, None, None, 0, None, "", 0)
+
+    def after_failure(self, error: str, at: float, backoff: Callable[[int], float]) -> ScanState:
+        """This state after a scan failed at `at`: one more consecutive failure, and no
+        retry before `backoff(failures)` seconds have passed; the models stay."""
+        failures = self.failures + 1
+        return attrs.evolve(
+            self,
+            last_attempt_at=at,
+            failures=failures,
+            next_retry_at=at + backoff(failures),
+            last_error=error,
+        )
+
 
 class _DamagedError(Exception):
     """The file is not a usable neoclone store and may be moved aside; args[0] says why."""
@@ -252,15 +269,8 @@ class Store:
         recorded by several processes at once are all counted.
         """
         with self._transaction("IMMEDIATE") as conn:
-            old = _get_scan(conn, provider) or ScanState(provider, None, None, 0, None, "", 0)
-            failures = old.failures + 1
-            state = attrs.evolve(
-                old,
-                last_attempt_at=at,
-                failures=failures,
-                next_retry_at=at + backoff(failures),
-                last_error=error,
-            )
+            old = _get_scan(conn, provider) or ScanState.never_scanned(provider)
+            state = old.after_failure(error, at, backoff)
             _put_scan(conn, state)
         return state
 

@@ -281,15 +281,7 @@ class RedisState:
         def count(pipe: redis.client.Pipeline) -> ScanState:
             text = cast("str | None", pipe.hget(key, provider))  # WATCHed: run, not queued
             old = None if text is None else _decode_one(_records.decode_scan, provider, text)
-            old = old or ScanState(provider, None, None, 0, None, "", 0)
-            failures = old.failures + 1
-            state = attrs.evolve(
-                old,
-                last_attempt_at=at,
-                failures=failures,
-                next_retry_at=at + backoff(failures),
-                last_error=error,
-            )
+            state = (old or ScanState.never_scanned(provider)).after_failure(error, at, backoff)
             pipe.multi()
             pipe.hset(key, provider, _records.encode_scan(state))
             return state
