@@ -117,10 +117,10 @@ class Neoclone:
     cooldowns and statistics in `state`: the given `EngineState`, else the shared
     store the config's `store` URL names (opened by its store plugin; StoreError when
     it cannot be reached), else the embedded store. A `state` that is also a
-    `ScanCache` shares the catalog's scans too (see `_shared_scans`). Time comes from `clock` (POSIX
-    time, for what is stored), `monotonic` (deadlines and intervals) and `sleep`
-    (backoff waits); tests replace all three with a hand-moved clock. `rng` draws the
-    backoff jitter.
+    `ScanCache` shares the catalog's scans too (see `_shared_scans`). Time comes from
+    `clock` (POSIX time, for what is stored), `monotonic` (deadlines and intervals) and
+    `sleep` (backoff waits); tests replace all three with a hand-moved clock. `rng`
+    draws the backoff jitter.
     """
 
     def __init__(
