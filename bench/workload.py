@@ -29,7 +29,7 @@ import resource
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -62,6 +62,38 @@ def _check(content: str | None) -> None:
     if not content or "bench upstream" not in content:
         msg = f"unexpected answer: {content!r}"
         raise BadAnswerError(msg)
+
+
+async def _first_text_at(texts: AsyncIterator[str | None]) -> float | None:
+    """Read a stream's texts to the end, check what they say, and return when the first
+    text arrived (None if none did)."""
+    first = None
+    parts = []
+    async for text in texts:
+        if text:
+            first = first or time.perf_counter()
+            parts.append(text)
+    _check("".join(parts))
+    return first
+
+
+def _stream_times(started: float, first: float | None) -> tuple[float, float]:
+    """Time to the first text and to the end of the stream (now), from `started`."""
+    end = time.perf_counter()
+    return (first or end) - started, end - started
+
+
+def _sse_text(line: str) -> str | None:
+    """The text of one server-sent event line of a chat stream (None for other lines)."""
+    line = line.strip()
+    if not line.startswith("data:"):
+        return None
+    data = line[5:].strip()
+    if data == "[DONE]":
+        return None
+    choices = json.loads(data).get("choices") or [{}]
+    text: str | None = (choices[0].get("delta") or {}).get("content")
+    return text
 
 
 # -- the floor: raw HTTP clients --------------------------------------------------------
@@ -135,26 +167,14 @@ class Httpx:
 
     async def stream(self) -> tuple[float, float]:
         started = time.perf_counter()
-        first = None
-        parts = []
         body = self._body(self.chat_model, stream=True)
         async with self.client.stream("POST", self.url, json=body, headers=self.headers) as r:
             if r.status_code != 200:
                 msg = f"status {r.status_code}"
                 raise BadAnswerError(msg)
-            async for line in r.aiter_lines():  # to the end: the connection is reused
-                if not line.startswith("data:"):
-                    continue
-                data = line[5:].strip()
-                if data == "[DONE]":
-                    continue
-                choices = json.loads(data).get("choices") or [{}]
-                text = (choices[0].get("delta") or {}).get("content")
-                if text:
-                    first = first or time.perf_counter()
-                    parts.append(text)
-        _check("".join(parts))
-        return (first or time.perf_counter()) - started, time.perf_counter() - started
+            # Read to the end: the connection is reused.
+            first = await _first_text_at(_sse_text(line) async for line in r.aiter_lines())
+        return _stream_times(started, first)
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -185,24 +205,10 @@ class Aiohttp(Httpx):
 
     async def stream(self) -> tuple[float, float]:
         started = time.perf_counter()
-        first = None
-        parts = []
         body = self._body("primary", stream=True)
         async with self.session.post(self.url, json=body, headers=self.headers) as r:
-            async for raw in r.content:
-                line = raw.decode().strip()
-                if not line.startswith("data:"):
-                    continue
-                data = line[5:].strip()
-                if data == "[DONE]":
-                    continue
-                choices = json.loads(data).get("choices") or [{}]
-                text = (choices[0].get("delta") or {}).get("content")
-                if text:
-                    first = first or time.perf_counter()
-                    parts.append(text)
-        _check("".join(parts))
-        return (first or time.perf_counter()) - started, time.perf_counter() - started
+            first = await _first_text_at(_sse_text(raw.decode()) async for raw in r.content)
+        return _stream_times(started, first)
 
     async def close(self) -> None:
         await self.session.close()
@@ -283,13 +289,9 @@ class NeocloneEngine:
 
     async def stream(self) -> tuple[float, float]:
         started = time.perf_counter()
-        first = None
         async with self.neoclone.stream(self.request, models=["bench/primary"]) as stream:
-            async for chunk in stream:
-                if chunk.content:
-                    first = first or time.perf_counter()
-        _check(stream.content)
-        return (first or time.perf_counter()) - started, time.perf_counter() - started
+            first = await _first_text_at(chunk.content async for chunk in stream)
+        return _stream_times(started, first)
 
     async def close(self) -> None:
         await self.neoclone.aclose()
@@ -343,18 +345,13 @@ class LiteLLMRouter:
 
     async def stream(self) -> tuple[float, float]:
         started = time.perf_counter()
-        first = None
-        parts = []
         response = await self.router.acompletion(
             model="primary", messages=MESSAGES, max_tokens=MAX_TOKENS, stream=True
         )
-        async for chunk in response:
-            text = chunk.choices[0].delta.content if chunk.choices else None
-            if text:
-                first = first or time.perf_counter()
-                parts.append(text)
-        _check("".join(parts))
-        return (first or time.perf_counter()) - started, time.perf_counter() - started
+        first = await _first_text_at(
+            chunk.choices[0].delta.content if chunk.choices else None async for chunk in response
+        )
+        return _stream_times(started, first)
 
     async def close(self) -> None:
         pass
