@@ -22,11 +22,10 @@ from neoclone_core import (
     Neoclone,
     ProviderContext,
     Settings,
-    build_plugins,
 )
 from neoclone_core.openai_compat import chat_completion, stream_chat_completion
 from neoclone_core.testing import RecordingServer, Reply
-from tests.support import ManualClock, ProvidersPlugin
+from tests.support import ManualClock, make_neoclone
 
 CHAT = "/chat/completions"
 
@@ -129,24 +128,14 @@ def build(
     transport: httpx.AsyncBaseTransport | None = None,
     env: dict[str, str] | None = None,
 ) -> Neoclone:
-    """A Neoclone with the default plugins, these providers, and hand-moved time."""
-    from neoclone_core.default_plugins import default_policies
-
-    plugins = build_plugins(
-        entry_points=False,
-        extra=[
-            *default_policies(),
-            ("test-providers", ProvidersPlugin(*providers)),
-            *((f"extra-{index}", plugin) for index, plugin in enumerate(extra)),
-        ],
-    )
-    return Neoclone(
+    """A Neoclone with the default plugins, these providers, and hand-moved time; its
+    backoff jitter is a fixed draw unless `rng` says otherwise."""
+    return make_neoclone(
         settings,
-        plugins=plugins,
-        clock=clock,
-        env=env or {},
-        monotonic=clock,
-        sleep=clock.sleep,
+        clock,
+        *providers,
+        env=env,
+        extra=extra,
         policy=policy,
         rng=rng,
         transport=transport,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any
 
 import anyio
 import anyio.lowlevel
@@ -12,7 +13,6 @@ from neoclone_core import (
     ChatChunk,
     ChatRequest,
     ChatResponse,
-    EngineState,
     ModelInfo,
     Neoclone,
     ProviderContext,
@@ -104,10 +104,12 @@ def make_neoclone(
     clock: ManualClock,
     *providers: object,
     env: dict[str, str] | None = None,
-    state: EngineState | None = None,
+    extra: Sequence[object] = (),
+    **options: Any,
 ) -> Neoclone:
-    """A Neoclone with the default policies and exactly these providers (and `state`,
-    when given, as its engine state)."""
+    """A Neoclone with the default policies, exactly these providers and the `extra`
+    plugins, on hand-moved time; `options` go to `Neoclone` (state, policy, rng,
+    transport)."""
     from neoclone_core.default_plugins import default_policies
 
     plugins = build_plugins(
@@ -115,6 +117,7 @@ def make_neoclone(
         extra=[
             *default_policies(),
             ("test-providers", ProvidersPlugin(*providers)),
+            *((f"extra-{index}", plugin) for index, plugin in enumerate(extra)),
         ],
     )
     return Neoclone(
@@ -124,5 +127,5 @@ def make_neoclone(
         env=env or {},
         monotonic=clock,
         sleep=clock.sleep,
-        state=state,
+        **options,
     )

@@ -68,6 +68,18 @@ COMPLETION = {
     "usage": {"prompt_tokens": 9, "completion_tokens": 3, "total_tokens": 12},
 }
 
+# The same, answering with a tool call and no text (OpenAI's reference shape).
+TOOL_CALL = {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+TOOL_CALL_COMPLETION = {
+    **COMPLETION,
+    "choices": [
+        {
+            "message": {"role": "assistant", "content": None, "tool_calls": [TOOL_CALL]},
+            "finish_reason": "tool_calls",
+        }
+    ],
+}
+
 
 def delta(content: str | None = None, finish_reason: str | None = None) -> dict[str, Any]:
     """One streamed chunk in OpenAI's shape."""
@@ -198,16 +210,13 @@ async def test_params_pass_through_but_never_override_model_messages_or_stream(
 async def test_tool_calls_are_returned_when_the_content_is_null(
     server: RecordingServer, ctx: ProviderContext
 ) -> None:
-    call = {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
-    message = {"role": "assistant", "content": None, "tool_calls": [call]}
-    body = {**COMPLETION, "choices": [{"message": message, "finish_reason": "tool_calls"}]}
-    server.route("POST", CHAT, Reply(body=body))
+    server.route("POST", CHAT, Reply(body=TOOL_CALL_COMPLETION))
 
     response = await chat_completion(ctx, MODEL, REQUEST)
 
     assert response.content == ""
     assert response.finish_reason == "tool_calls"
-    assert response.tool_calls == (call,)
+    assert response.tool_calls == (TOOL_CALL,)
 
 
 async def test_the_key_goes_in_a_bearer_header(
@@ -440,14 +449,11 @@ async def test_index_less_argument_pieces_continue_the_call_they_follow(
 async def test_a_stream_answered_with_a_tool_call_json_yields_its_calls_indexed(
     server: RecordingServer, ctx: ProviderContext
 ) -> None:
-    call = {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
-    message = {"role": "assistant", "content": None, "tool_calls": [call]}
-    body = {**COMPLETION, "choices": [{"message": message, "finish_reason": "tool_calls"}]}
-    server.route("POST", CHAT, Reply(body=body))
+    server.route("POST", CHAT, Reply(body=TOOL_CALL_COMPLETION))
 
     chunks = await collect(ctx)
 
-    assert chunks == [ChatChunk("", "tool_calls", ({"index": 0, **call},))]
+    assert chunks == [ChatChunk("", "tool_calls", ({"index": 0, **TOOL_CALL},))]
 
 
 async def test_stream_answered_with_plain_json_yields_one_chunk(
