@@ -41,7 +41,7 @@ from neoclone_core._policy import EnginePolicy
 from neoclone_core._provider import Provider, ProviderContext
 from neoclone_core._ranking import Ranking
 from neoclone_core._retry import RetryPolicy
-from neoclone_core._secrets import Secret, redact
+from neoclone_core._secrets import Secret, public_url, redact
 from neoclone_core._serialize import model_from_dict, model_to_dict
 from neoclone_core._shared_scans import ScanCache
 from neoclone_core._state import (
@@ -117,5 +117,6 @@ __all__ = [
     "load_settings",
     "model_from_dict",
     "model_to_dict",
+    "public_url",
     "redact",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from urllib.parse import urlsplit, urlunsplit
 
 import attrs
 
@@ -52,3 +53,14 @@ def scrub_exception(exc: BaseException, secrets: Iterable[Secret | None] = ()) -
     """`exc` with every string argument redacted in place (so its str() is safe), returned."""
     exc.args = tuple(redact(a, secrets) if isinstance(a, str) else a for a in exc.args)
     return exc
+
+
+def public_url(url: str) -> str:
+    """`url` without its user, password, query and fragment, for messages and logs (a
+    store's URL may carry credentials in any of them)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from neoclone_core._config import Settings
 from neoclone_core._plugins import Plugins
-from neoclone_core._secrets import redact
+from neoclone_core._secrets import public_url, redact
 from neoclone_core._state import EngineState
 from neoclone_core.errors import ConfigError, NeocloneError, StoreError
 
@@ -38,7 +38,7 @@ def open_shared_state(plugins: Plugins, settings: Settings) -> EngineState | Non
     except NeocloneError:
         raise
     except Exception as exc:  # a plugin bug: still a clear, one-line reason to stop
-        where = _without_credentials(url)
+        where = public_url(url)
         msg = redact(f"the store plugin failed to open {where}: {type(exc).__name__}: {exc}")
         raise StoreError(msg) from exc
     if state is None:
@@ -51,10 +51,3 @@ def _no_plugin_message(settings: Settings, url: str) -> str:
     where = f"{settings.config_path}: " if settings.config_path else ""
     hint = f"; install {_KNOWN_PLUGINS[scheme]}" if scheme in _KNOWN_PLUGINS else ""
     return f"{where}store: no installed plugin opens {scheme}:// stores{hint}"
-
-
-def _without_credentials(url: str) -> str:
-    """`url` without its user, password and query, for messages."""
-    parts = urlsplit(url)
-    netloc = parts.netloc.rpartition("@")[2]
-    return parts._replace(netloc=netloc, query="", fragment="").geturl()

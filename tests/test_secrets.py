@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from structlog.testing import capture_logs
 
-from neoclone_core import Secret, Settings, redact
+from neoclone_core import Secret, Settings, public_url, redact
 from neoclone_core.errors import (
     AuthenticationError,
     NoModelAvailableError,
@@ -83,3 +83,15 @@ async def test_a_planted_key_appears_in_no_log_error_stat_or_store_file(
     for path in Path(store_dir).iterdir():
         assert PLANTED.encode() not in path.read_bytes(), path
     assert "[REDACTED]" in repr(scans)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("redis://user:pw@127.0.0.1:6379/2", "redis://127.0.0.1:6379/2"),
+        ("redis://127.0.0.1:6379/0?password=pw#x", "redis://127.0.0.1:6379/0"),
+        ("rediss://:pw@[::1]:6380/1", "rediss://[::1]:6380/1"),
+    ],
+)
+def test_a_public_url_keeps_no_credential(url: str, shown: str) -> None:
+    assert public_url(url) == shown

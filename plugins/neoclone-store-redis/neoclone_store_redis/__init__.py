@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from neoclone_core import hookimpl
-from neoclone_store_redis._store import PASSWORD_ENV, RedisState, public_url
+from neoclone_core import hookimpl, public_url
+from neoclone_store_redis._store import PASSWORD_ENV, RedisState
 
 __all__ = ["PASSWORD_ENV", "SCHEMES", "RedisState", "neoclone_open_state", "public_url"]
 

@@ -28,7 +28,6 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar, cast
-from urllib.parse import urlsplit, urlunsplit
 
 import attrs
 import redis
@@ -45,6 +44,7 @@ from neoclone_core import (
     RequestRecord,
     ScanState,
     SessionStats,
+    public_url,
 )
 from neoclone_core.errors import StoreError
 from neoclone_store_redis import _records
@@ -70,16 +70,6 @@ for i = 1, #ARGV, 2 do
 end
 return 0
 """
-
-
-def public_url(url: str) -> str:
-    """`url` without its user and password, for messages and logs."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"[{host}]" if ":" in host else host
-    if parts.port is not None:
-        netloc += f":{parts.port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 @attrs.define(eq=False)
