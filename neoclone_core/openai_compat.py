@@ -30,7 +30,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any
 
 import anyio
@@ -337,13 +337,16 @@ def _is_whole_body(response: httpx.Response) -> bool:
 
 def _as_chunk(response: ChatResponse) -> ChatChunk:
     return ChatChunk(
-        response.content, response.finish_reason or "stop", as_tool_call_deltas(response)
+        response.content, response.finish_reason or "stop", as_tool_call_deltas(response.tool_calls)
     )
 
 
-def as_tool_call_deltas(response: ChatResponse) -> tuple[dict[str, Any], ...]:
-    """A whole response's tool calls as stream deltas: each call whole, with its index."""
-    return tuple({"index": i, **call} for i, call in enumerate(response.tool_calls))
+def as_tool_call_deltas(
+    calls: Sequence[Mapping[str, Any]], first: int = 0
+) -> tuple[dict[str, Any], ...]:
+    """Whole tool calls as stream deltas: each call in one piece, with its index, the
+    first numbered `first` (the calls a stream already carried)."""
+    return tuple({"index": first + i, **call} for i, call in enumerate(calls))
 
 
 def _shape(document: object) -> str:

@@ -21,6 +21,7 @@ import structlog
 
 from neoclone_core import ChatChunk, ChatRequest, ChatResponse, ModelInfo, ProviderContext, Usage
 from neoclone_core.errors import ProviderError, ProviderUnavailableError, StreamInterruptedError
+from neoclone_core.openai_compat import as_tool_call_deltas
 from neoclone_core.provider_kit import malformed, mapping
 from neoclone_provider_ollama._http import post_json, snippet, stream_lines, transport_error
 
@@ -223,8 +224,7 @@ class _StreamReader:
     def _tool_call_deltas(self, calls: object) -> tuple[dict[str, Any], ...]:
         """Ollama streams each tool call whole, in one line: in OpenAI's stream shape,
         that is one delta per call, numbered across the stream."""
-        whole = openai_tool_calls(calls, first=self.calls)
-        deltas = tuple({"index": self.calls + i, **call} for i, call in enumerate(whole))
+        deltas = as_tool_call_deltas(openai_tool_calls(calls, first=self.calls), self.calls)
         self.calls += len(deltas)
         return deltas
 
