@@ -2,7 +2,7 @@
 127.0.0.1 with a delay each: concurrent discovery takes about as long as the slowest
 provider, not the sum of them.
 
-Run: python bench/bench_discovery.py [delay_seconds]. It runs the real `neoclone discover
+RequestRun: python bench/bench_discovery.py [delay_seconds]. It runs the real `neoclone discover
 --refresh --json` command in a subprocess, pointed at the recording server, and prints
 each provider's outcome, the total time, and the sum a sequential scan would take.
 """

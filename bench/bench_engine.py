@@ -1,7 +1,7 @@
 """What neoclone adds to each request, in microseconds: routing overhead, and what a
 fallback costs beyond the failed call itself.
 
-Run: python bench/bench_engine.py [requests]. Each figure is the same work done twice,
+RequestRun: python bench/bench_engine.py [requests]. Each figure is the same work done twice,
 once straight through the provider and once through `Neoclone.chat` (or `stream`), in
 rounds of sequential requests; the best round counts (the least disturbed by the rest
 of the machine). Two upstreams:
@@ -42,7 +42,7 @@ from neoclone_core import (
     hookimpl,
 )
 from neoclone_core.errors import ProviderUnavailableError
-from neoclone_core.openai_compat import chat_completion, stream_chat_completion
+from neoclone_core.openai.compat import chat_completion, stream_chat_completion
 from neoclone_core.testing import RecordingServer, Reply
 
 ROUNDS = 7
@@ -153,8 +153,8 @@ def line(label: str, seconds: float, baseline: float | None = None) -> None:
 async def in_process(home: Path, requests: int) -> None:
     fast, down = InProcess("fast"), InProcess("down", fails=True)
     neoclone = await opened(home, fast, down)
-    ctx, model = neoclone.catalog.context("fast"), neoclone.model("fast/m")
-    down_ctx, down_model = neoclone.catalog.context("down"), neoclone.model("down/m")
+    ctx, model = neoclone._catalog.context("fast"), neoclone.model("fast/m")
+    down_ctx, down_model = neoclone._catalog.context("down"), neoclone.model("down/m")
     async with neoclone:
         direct = await per_call(lambda: fast.chat(ctx, model, REQUEST), requests)
         routed = await per_call(lambda: neoclone.chat(REQUEST, models=["fast/m"]), requests)
@@ -191,7 +191,7 @@ async def over_http(home: Path, requests: int) -> None:
         down = OverHTTP("down", f"{server.url}/down/v1")
         neoclone = await opened(home, fast, down)
         async with neoclone, httpx.AsyncClient() as client:
-            ctx = neoclone.catalog.context("fast")
+            ctx = neoclone._catalog.context("fast")
             ctx_own = ProviderContext(
                 "fast", ctx.base_url, None, None, ctx.timeout, client, ctx.clock
             )

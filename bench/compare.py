@@ -1,6 +1,6 @@
 """neoclone against LiteLLM, side by side on this machine: one command, one report.
 
-Run: python bench/compare.py [--quick]    (the bench extra installs LiteLLM:
+RequestRun: python bench/compare.py [--quick]    (the bench extra installs LiteLLM:
                                             pip install -e ".[bench]")
 
 It starts a fake OpenAI-compatible upstream in its own process on 127.0.0.1

@@ -1,6 +1,6 @@
 """How long `import neoclone_core` and `neoclone --help` take, in fresh processes.
 
-Run: python bench/import_time.py [repetitions]. Prints the median and best of each;
+RequestRun: python bench/import_time.py [repetitions]. Prints the median and best of each;
 the aim is well under half a second for both (docs/benchmarks.md keeps the figures).
 """
 

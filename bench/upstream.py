@@ -1,6 +1,6 @@
 """A fake OpenAI-compatible upstream for the benchmarks, in its own process.
 
-Run: python bench/upstream.py [--port N]. It listens on 127.0.0.1 (an ephemeral port
+RequestRun: python bench/upstream.py [--port N]. It listens on 127.0.0.1 (an ephemeral port
 unless given), prints "READY <port>" once it accepts connections, and serves until it
 is sent SIGTERM or SIGINT:
 

@@ -2,7 +2,7 @@
 per contender and repetition, so imports, memory and warm caches never leak between
 contenders.
 
-Run: python bench/workload.py CONTENDER --upstream URL [--target URL] --sizes JSON
+RequestRun: python bench/workload.py CONTENDER --upstream URL [--target URL] --sizes JSON
 --out FILE. CONTENDER is one of `CONTENDERS`; `--target` is the gateway or proxy
 for the contenders called over HTTP. The results (JSON) go to FILE.
 

@@ -2,22 +2,25 @@
 and run it with automatic fallback.
 
 Importing this package does no I/O and loads no plugin: `Neoclone(...)` does, when
-built. Everything public is re-exported here; modules starting with `_` are private.
+built. Everything public is re-exported here. The subpackages hold the four stages
+(`discover`, `score`, `select`, `execute`) and what they share (`state`, `openai`); their
+modules are the implementation, free to change between releases, except where a plugin
+guide names one (`provider_kit`, `openai.compat`, `testing`).
 """
 
-from neoclone_core._api import (
-    BlockingNeoclone,
-    Neoclone,
-    Recommendation,
-    Session,
-    create_enhanced_model_discovery_module,
-)
-from neoclone_core._breaker import BreakerPolicy
-from neoclone_core._catalog import CacheStats, ProviderScan, ScanStatus
-from neoclone_core._config import CacheSettings, ProviderSettings, Settings, load_settings
-from neoclone_core._fallback import FallbackAction, FallbackDecision
-from neoclone_core._health import HealthChecker, HealthReport
-from neoclone_core._models import (
+from neoclone_core.blocking import BlockingNeoclone
+from neoclone_core.config import CacheSettings, ProviderSettings, Settings, load_settings
+from neoclone_core.discover.catalog import CacheStats, ProviderScan, ScanStatus
+from neoclone_core.discover.serialize import model_from_dict, model_to_dict
+from neoclone_core.execute.breaker import BreakerPolicy
+from neoclone_core.execute.fallback import FallbackAction, FallbackDecision
+from neoclone_core.execute.health import HealthChecker, HealthReport
+from neoclone_core.execute.policy import EnginePolicy
+from neoclone_core.execute.retry import RetryPolicy
+from neoclone_core.execute.streaming import ChatStream
+from neoclone_core.facade import Neoclone
+from neoclone_core.hookspecs import hookimpl
+from neoclone_core.models import (
     Attempt,
     Capability,
     ChatChunk,
@@ -34,17 +37,17 @@ from neoclone_core._models import (
     Source,
     TaskProfile,
     Usage,
+    content_text,
 )
-from neoclone_core._observations import Observations
-from neoclone_core._plugins import ENTRY_POINT_GROUP, PluginInfo, Plugins, build_plugins
-from neoclone_core._policy import EnginePolicy
-from neoclone_core._provider import Provider, ProviderContext
-from neoclone_core._ranking import Ranking
-from neoclone_core._retry import RetryPolicy
-from neoclone_core._secrets import Secret, public_url, redact
-from neoclone_core._serialize import model_from_dict, model_to_dict
-from neoclone_core._shared_scans import ScanCache
-from neoclone_core._state import (
+from neoclone_core.plugins import ENTRY_POINT_GROUP, PluginInfo, Plugins, build_plugins
+from neoclone_core.provider import Provider, ProviderContext
+from neoclone_core.redaction import Secret, public_url, redact
+from neoclone_core.score.observations import Observations
+from neoclone_core.score.ranking import Ranking
+from neoclone_core.seed_names import create_enhanced_model_discovery_module
+from neoclone_core.select.plan import Recommendation
+from neoclone_core.select.sessions import Session
+from neoclone_core.state.engine_state import (
     AttemptRecord,
     BreakerState,
     BreakerStatus,
@@ -54,9 +57,8 @@ from neoclone_core._state import (
     RequestRecord,
     SessionStats,
 )
-from neoclone_core._store import ScanState
-from neoclone_core._streaming import ChatStream
-from neoclone_core.hookspecs import hookimpl
+from neoclone_core.state.scan_cache import ScanCache
+from neoclone_core.state.store import ScanState
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -112,6 +114,7 @@ __all__ = [
     "TaskProfile",
     "Usage",
     "build_plugins",
+    "content_text",
     "create_enhanced_model_discovery_module",
     "hookimpl",
     "load_settings",

@@ -1,5 +1,5 @@
 """`python -m neoclone_core` runs the `neoclone` command."""
 
-from neoclone_core.cli import main
+from neoclone_core.cli.main import main
 
 main()

@@ -7,6 +7,7 @@ The tree::
     ├── PluginError (TypeError)            a plugin registered or returned something invalid
     ├── StoreError                         the embedded or shared store cannot be used
     ├── UnknownModelError (LookupError)    no model in the catalog has that id
+    ├── UnknownSessionError (LookupError)  no session has that name
     ├── NoModelAvailableError              every model of a plan failed; carries the route
     └── ProviderError                      a provider could not serve a call
         ├── TransientError                 worth trying again later or elsewhere now
@@ -33,7 +34,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from neoclone_core._models import Route
+    from neoclone_core.models import Route
 
 
 class NeocloneError(Exception):
@@ -57,6 +58,13 @@ class UnknownModelError(NeocloneError, LookupError):
 
     def __str__(self) -> str:
         # LookupError would quote the message like a dict key; print it plainly instead.
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownSessionError(NeocloneError, LookupError):
+    """No session has the requested name."""
+
+    def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
 
 
@@ -124,7 +132,7 @@ class ProviderUnavailableError(TransientError):
 class ProviderUnreachableError(ProviderUnavailableError):
     """No connection could be made to the provider's host (refused, name not resolved):
     unlike a 5xx or a reset, this holds for every model the provider serves, so the
-    default fallback strategy benches the whole provider for a short while. `host` is
+    default fallback strategy cools the whole provider down for a short while. `host` is
     the host that could not be reached ("" when unknown)."""
 
     def __init__(

@@ -11,7 +11,9 @@ The four stages of a request each have their hooks:
   ``neoclone_fallback_decision`` decides what a failed attempt leads to.
 
 Beside the stages, ``neoclone_open_state`` lets a store plugin keep the engine's state
-(breakers, cooldowns, statistics) where several instances share it.
+(breakers, cooldowns, statistics) where several instances share it, and
+``neoclone_register_commands`` lets a plugin add commands to ``neoclone`` (the gateway
+adds ``neoclone serve``).
 
 Hooks are synchronous (pluggy awaits nothing); I/O lives in the registered objects,
 which the core awaits. Implementations may accept any subset of a hook's arguments.
@@ -27,9 +29,12 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from neoclone_core._config import Settings
-    from neoclone_core._fallback import FallbackDecision
-    from neoclone_core._models import (
+    import click
+
+    from neoclone_core.config import Settings
+    from neoclone_core.errors import ProviderError
+    from neoclone_core.execute.fallback import FallbackDecision
+    from neoclone_core.models import (
         Attempt,
         ModelInfo,
         Plan,
@@ -38,10 +43,9 @@ if TYPE_CHECKING:
         ScoredModel,
         TaskProfile,
     )
-    from neoclone_core._observations import Observations
-    from neoclone_core._provider import Provider
-    from neoclone_core._state import EngineState
-    from neoclone_core.errors import ProviderError
+    from neoclone_core.provider import Provider
+    from neoclone_core.score.observations import Observations
+    from neoclone_core.state.engine_state import EngineState
 
 PROJECT = "neoclone"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -158,6 +162,20 @@ def neoclone_open_state(url: str, settings: Settings) -> EngineState | None:
     """
 
 
+@hookspec
+def neoclone_register_commands(cli: click.Group) -> None:
+    """Add commands to the ``neoclone`` command line.
+
+    :param cli: the ``neoclone`` click group; call ``cli.add_command(command)`` (or
+        decorate with ``@cli.command()``). A command receives the group's options as
+        ``neoclone_core.cli.support.State`` through ``@click.pass_obj``, and reports
+        errors the way the core's commands do with ``reported_errors(state)``.
+
+    Called only when the command line needs plugin commands (help, or a command the core
+    does not have), never by ``Neoclone``.
+    """
+
+
 # -- events -----------------------------------------------------------------------------
 
 
@@ -206,7 +224,7 @@ def neoclone_breaker_closed(key: str) -> None:
 
 @hookspec
 def neoclone_cooldown_started(key: str, until: float, reason: str) -> None:
-    """``key`` (a model id, or ``provider:<name>``) was benched until ``until`` because
+    """``key`` (a model id, or ``provider:<name>``) was cooling down until ``until`` because
     the fallback strategy said so (a rate limit, a refused key, a model gone)."""
 
 

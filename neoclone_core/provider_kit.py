@@ -17,7 +17,7 @@ A plugin for an OpenAI-compatible provider is then its rules and little else::
         api_key_env: str | None = "ACME_API_KEY"
 
         def model_from_entry(self, entry: object) -> ModelInfo | None:
-            fields, model_id = identify(entry)
+            fields, model_id = entry_and_id(entry)
             return ModelInfo(
                 self.name,
                 model_id,
@@ -34,38 +34,37 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, TypeVar
 
-import structlog
-
-from neoclone_core._models import ChatChunk, ChatRequest, ChatResponse, ModelInfo, Pricing
-from neoclone_core._provider import ProviderContext
 from neoclone_core.errors import AuthenticationError, MalformedResponseError
-from neoclone_core.openai_compat import (
+from neoclone_core.log import log
+from neoclone_core.models import ChatChunk, ChatRequest, ChatResponse, ModelInfo, Pricing
+from neoclone_core.openai.compat import (
     CHAT_PATH,
     chat_completion,
     get_json,
     stream_chat_completion,
 )
+from neoclone_core.openai.stream import NO_QUIRKS, StreamQuirks
+from neoclone_core.provider import ProviderContext
 
 __all__ = [
     "OpenAICompatibleProvider",
     "UnreadableEntryError",
-    "identify",
+    "as_mapping",
+    "entry_and_id",
     "is_code_model",
     "is_reasoning_model",
-    "left_out",
+    "log_left_out",
     "malformed",
-    "mapping",
     "model_list",
     "parse_model_list",
     "positive_int",
     "price_per_million",
     "read_entries",
     "read_pricing",
-    "text",
+    "stripped_str",
 ]
 
 _T = TypeVar("_T")
-log = structlog.get_logger("neoclone")
 _PER_MILLION = Decimal(1_000_000)
 
 
@@ -140,7 +139,7 @@ def parse_model_list(
     return read_entries(entries, provider, model_from_entry, name_key=name_key)
 
 
-def identify(entry: object, key: str = "id") -> tuple[Mapping[str, Any], str]:
+def entry_and_id(entry: object, key: str = "id") -> tuple[Mapping[str, Any], str]:
     """An entry as an object, and its id: its `key` field as written.
 
     Raises UnreadableEntryError ("not an object but list", "no id") for an entry that is
@@ -156,7 +155,7 @@ def identify(entry: object, key: str = "id") -> tuple[Mapping[str, Any], str]:
     return entry, model_id
 
 
-def left_out(provider: str, entry: str, reason: str) -> None:
+def log_left_out(provider: str, entry: str, reason: str) -> None:
     """Log that `entry` is left out on purpose (not a chat model, retired, ...): the
     `neoclone.model_skipped` event, at debug level since nothing is wrong."""
     log.debug("neoclone.model_skipped", provider=provider, entry=entry, reason=reason)
@@ -186,14 +185,14 @@ def positive_int(value: object) -> int | None:
     return None
 
 
-def text(value: object) -> str:
+def stripped_str(value: object) -> str:
     """`value` stripped if it is a string, else "" (a name that is absent or not text)."""
     return value.strip() if isinstance(value, str) else ""
 
 
-def mapping(value: object) -> Mapping[str, Any]:
+def as_mapping(value: object) -> Mapping[str, Any]:
     """`value` if it is an object, else an empty one, so that nested fields read as
-    absent rather than failing: `mapping(entry.get("architecture")).get("modality")`."""
+    absent rather than failing: `as_mapping(entry.get("architecture")).get("modality")`."""
     return value if isinstance(value, Mapping) else {}
 
 
@@ -272,7 +271,7 @@ def read_pricing(
 
 
 class OpenAICompatibleProvider:
-    """A provider whose chat is OpenAI's `/chat/completions`, run through `openai_compat`.
+    """A provider whose chat is OpenAI's `/chat/completions`, run through `openai.compat`.
 
     Subclasses set `name`, `default_base_url` and `api_key_env` (annotated `str | None`,
     as the `Provider` protocol declares it, or mypy infers `str` and refuses the
@@ -292,6 +291,8 @@ class OpenAICompatibleProvider:
     chat_path: str = CHAT_PATH
     headers: ClassVar[Mapping[str, str]] = {}
     key_header: str | None = None
+    stream_quirks: StreamQuirks = NO_QUIRKS
+    """How the provider's stream departs from OpenAI's (see `StreamQuirks`)."""
     discovery_needs_key: bool = True
     """The list is refused without a key: discovery then raises MissingAPIKeyError
     before any request. When False the list is public and the key is sent when set."""
@@ -329,14 +330,7 @@ class OpenAICompatibleProvider:
     ) -> ChatResponse:
         """One completion; MissingAPIKeyError before any request when no key is set."""
         ctx.require_api_key()
-        return await chat_completion(
-            ctx,
-            model,
-            request,
-            path=self.chat_path,
-            headers=self.headers,
-            key_header=self.key_header,
-        )
+        return await chat_completion(ctx, model, request, **self._chat_options())
 
     async def stream(
         self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
@@ -344,12 +338,32 @@ class OpenAICompatibleProvider:
         """The completion's chunks as they arrive; see `stream_chat_completion` for which
         error a broken stream raises."""
         ctx.require_api_key()
-        async for chunk in stream_chat_completion(
-            ctx,
-            model,
-            request,
-            path=self.chat_path,
-            headers=self.headers,
-            key_header=self.key_header,
-        ):
+        options = self._chat_options()
+        quirks = self.stream_quirks
+        async for chunk in stream_chat_completion(ctx, model, request, quirks=quirks, **options):
             yield chunk
+
+    def _chat_options(self) -> dict[str, Any]:
+        """Where chat requests go and what they carry besides the request."""
+        return {"path": self.chat_path, "headers": self.headers, "key_header": self.key_header}
+
+
+_RENAMED = {
+    "identify": "entry_and_id",
+    "left_out": "log_left_out",
+    "mapping": "as_mapping",
+    "text": "stripped_str",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The names these functions had before 0.2, kept one release with a warning."""
+    if name in _RENAMED:
+        import warnings
+
+        new = _RENAMED[name]
+        msg = f"neoclone_core.provider_kit.{name} is deprecated: use {new}"
+        warnings.warn(msg, DeprecationWarning, stacklevel=2)
+        return globals()[new]
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)

@@ -27,7 +27,7 @@ from neoclone_core import (
     build_plugins,
     model_to_dict,
 )
-from neoclone_core.cli import configure_logging
+from neoclone_core.cli.main import configure_logging
 from neoclone_core.testing import RecordingServer, Reply
 
 ROOT = Path(__file__).resolve().parent.parent

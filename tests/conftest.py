@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from neoclone_core import Settings
-from neoclone_core._config import CacheSettings
+from neoclone_core.config import CacheSettings
 from neoclone_core.pytest_plugin import anyio_backend, captured, http, server  # noqa: F401
 from tests.support import ManualClock
 

@@ -23,7 +23,7 @@ from neoclone_core import (
     ProviderContext,
     Settings,
 )
-from neoclone_core.openai_compat import chat_completion, stream_chat_completion
+from neoclone_core.openai.compat import chat_completion, stream_chat_completion
 from neoclone_core.testing import RecordingServer, Reply
 from tests.support import ManualClock, make_neoclone
 
@@ -144,7 +144,7 @@ def build(
 
 def active_connections(neoclone: Neoclone) -> int:
     """Connections of the shared HTTP client still busy with a request."""
-    transport = neoclone.http._transport
+    transport = neoclone._http._transport
     assert isinstance(transport, httpx.AsyncHTTPTransport)
     return sum(not c.is_idle() and not c.is_closed() for c in transport._pool.connections)
 

@@ -54,6 +54,7 @@ class FakeProvider:
     answer: str = "hello"
     default_base_url: str = "http://127.0.0.1:9"
     api_key_env: str | None = None
+    last_resort: bool = False  # a model on this machine: ends every plan
     discover_calls: int = 0
     chat_calls: int = 0
     seen_keys: list[str] = attrs.field(factory=list)

@@ -12,13 +12,14 @@ from neoclone_core import (
     Settings,
     create_enhanced_model_discovery_module,
 )
-from neoclone_core._catalog import Catalog
+from neoclone_core.discover.catalog import Catalog
 from neoclone_core.errors import (
     BadRequestError,
     NoModelAvailableError,
     ProviderUnavailableError,
     RateLimitedError,
     UnknownModelError,
+    UnknownSessionError,
 )
 from tests.support import FakeProvider, ManualClock, make_neoclone
 
@@ -69,7 +70,7 @@ async def test_the_seed_api_works_as_documented(settings: Settings, clock: Manua
         result, stats = await discovery.execute_with_orchestration("s", {"prompt": "hello"})
         assert result.content == "hello"
         assert stats["served_by"] == "up/m2:free"
-        assert [a["model_id"] for a in stats["attempts"]] == ["down/m2:free", "up/m2:free"]
+        assert [a["model"] for a in stats["attempts"]] == ["down/m2:free", "up/m2:free"]
         assert stats["attempts"][0]["error_kind"] == "unavailable"
         enhanced = discovery.get_enhanced_stats()
         assert enhanced["total_models"] == 4 and enhanced["free_models"] == 2
@@ -90,7 +91,8 @@ async def test_recommendations_put_capable_free_models_first(
         recommendations = await neoclone.recommend("Generate Python code for neural networks")
     assert recommendations[0].model.id == "p/coder:free"
     assert Capability.CODE in recommendations[0].profile.required
-    assert [r.rank for r in recommendations] == [1]  # the chat-only model lacks code; paid excluded
+    # the general model may back it up (every chat model can write code); paid is excluded
+    assert [r.model.id for r in recommendations] == ["p/coder:free", "p/chatter:free"]
     names = [c.name for c in recommendations[0].score.components]
     assert names == ["capability", "context", "preference", "free", "availability"]
     assert sum(c.weight for c in recommendations[0].score.components) == 100
@@ -103,7 +105,7 @@ async def test_an_unknown_model_is_refused_with_close_matches(
         await neoclone.initialize()
         with pytest.raises(UnknownModelError, match=r"unknown model 'p/m3'; did you mean p/m1"):
             await neoclone.create_session("s", primary_model="p/m3")
-        with pytest.raises(UnknownModelError, match="unknown session 'nope'"):
+        with pytest.raises(UnknownSessionError, match="unknown session 'nope'"):
             await neoclone.execute("nope", "hi")
 
 
@@ -121,7 +123,7 @@ async def test_a_bad_request_goes_back_to_the_caller_without_fallback(
     assert spare.chat_calls == 0
 
 
-async def test_a_rate_limited_model_is_benched_for_the_wait_the_provider_gave(
+async def test_a_rate_limited_model_cools_down_for_the_wait_the_provider_gave(
     settings: Settings, clock: ManualClock
 ) -> None:
     limited = FakeProvider("limited", chat_error=RateLimitedError("429", retry_after=30))
@@ -131,7 +133,7 @@ async def test_a_rate_limited_model_is_benched_for_the_wait_the_provider_gave(
         plan = ["limited/m1", "spare/m1"]
         await neoclone.chat("hi", models=plan)
         _, route = await neoclone.chat("hi", models=plan)
-        assert route.attempts[0].skipped and "benched" in route.attempts[0].error
+        assert route.attempts[0].skipped and "cooling down" in route.attempts[0].error
         assert limited.chat_calls == 1
         clock.advance(31)
         await neoclone.chat("hi", models=plan)
@@ -176,7 +178,7 @@ async def test_every_plan_ends_with_the_local_model_unless_the_config_opts_out(
     import attrs
 
     remote = FakeProvider("remote", chat_error=ProviderUnavailableError("down"))
-    local = FakeProvider("local", models=("tiny",), answer="from this machine")
+    local = FakeProvider("local", models=("tiny",), answer="from this machine", last_resort=True)
     async with make_neoclone(settings, clock, remote, local) as neoclone:
         await neoclone.initialize()
         response, route = await neoclone.chat("hi", models=["remote/m1"])
@@ -195,7 +197,7 @@ async def test_requests_read_the_catalog_from_the_store_once_per_discovery(
     settings: Settings, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     provider = FakeProvider("p")
-    local = FakeProvider("local", models=("tiny",))
+    local = FakeProvider("local", models=("tiny",), last_resort=True)
     async with make_neoclone(settings, clock, provider, local) as neoclone:
         await neoclone.initialize()
         reads = 0
@@ -227,6 +229,40 @@ async def test_a_running_instance_sees_another_processes_scan_within_a_second(
         provider.models = ("m1", "m3:free")
         async with make_neoclone(settings, clock, provider) as other:  # same store file
             await other.refresh_models()  # `neoclone discover --refresh` beside a gateway
-        assert "p/m3:free" not in serving._catalog_by_id()  # not looked at yet
+        assert "p/m3:free" not in serving._reader.index().by_id  # not looked at yet
         clock.advance(1.0)
         assert serving.model("p/m3:free").free
+
+
+async def test_plans_hold_only_models_this_machine_can_call_and_say_what_was_left_out(
+    settings: Settings, clock: ManualClock
+) -> None:
+    keyed = FakeProvider("keyed", models=("strong:free",), api_key_env="KEYED_API_KEY")
+    open_ = FakeProvider("open", models=("plain:free",))
+    async with make_neoclone(settings, clock, keyed, open_) as neoclone:
+        await neoclone.initialize()
+        profile = neoclone.analyse("What is the capital of Australia?")
+
+        ranked = {s.model.provider for s in neoclone.rank(profile)}
+        plan = neoclone.plan(profile)
+        everything = {s.model.provider for s in neoclone.rank(profile, all_providers=True)}
+        recommended = await neoclone.recommend("hi", all_providers=True)
+
+    assert ranked == {"open"}
+    assert {m.provider for m in plan.models} == {"open"}
+    assert "left out, no key set: keyed (set KEYED_API_KEY to add them)" in plan.reasons
+    assert everything == {"keyed", "open"}
+    assert "keyed" in {r.model.provider for r in recommended}
+
+
+async def test_a_provider_whose_key_is_set_is_planned(
+    settings: Settings, clock: ManualClock
+) -> None:
+    keyed = FakeProvider("keyed", models=("strong:free",), api_key_env="KEYED_API_KEY")
+    env = {"KEYED_API_KEY": "k-" + "1" * 30}
+    async with make_neoclone(settings, clock, keyed, env=env) as neoclone:
+        await neoclone.initialize()
+        plan = neoclone.plan(neoclone.analyse("hi"))
+
+    assert [m.id for m in plan.models] == ["keyed/strong:free"]
+    assert not any("left out" in reason for reason in plan.reasons)

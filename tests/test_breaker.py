@@ -1,4 +1,4 @@
-"""The circuit breaker and the gate: when they open, what they let through, how they
+"""The circuit breaker and the admission: when they open, what they let through, how they
 recover, and how their state reaches other processes. Time is a hand-moved clock."""
 
 from __future__ import annotations
@@ -10,10 +10,6 @@ from typing import Any
 import pytest
 
 from neoclone_core import BreakerPolicy, BreakerState, BreakerStatus, ModelInfo, build_plugins
-from neoclone_core._breaker import Breaker
-from neoclone_core._gate import Gate, Ticket
-from neoclone_core._state import Cooldown
-from neoclone_core._store import Store
 from neoclone_core.errors import (
     AuthenticationError,
     BadRequestError,
@@ -24,6 +20,10 @@ from neoclone_core.errors import (
     StoreError,
     StreamInterruptedError,
 )
+from neoclone_core.execute.admission import Admission, CallPermit
+from neoclone_core.execute.breaker import Breaker
+from neoclone_core.state.engine_state import Cooldown
+from neoclone_core.state.store import Store
 from tests.support import ManualClock
 
 MODEL = ModelInfo("p", "m")
@@ -73,7 +73,7 @@ def test_an_open_breaker_refuses_until_its_wait_is_over_then_lets_one_probe_thro
     assert b.refusal(129.9).startswith("breaker open for 0s more")
     assert b.refusal(130.0) == ""
     assert b.take_probe(130.0)
-    assert b.refusal(130.0) == "breaker half-open, its probe call is in flight"
+    assert b.refusal(130.0) == "breaker half-open, its probe call is under way"
 
 
 def test_a_failed_probe_reopens_it_for_longer_each_time_up_to_the_cap() -> None:
@@ -149,16 +149,16 @@ def store(tmp_path: Path) -> Iterator[Store]:
         yield opened
 
 
-def gate(state: Any, clock: ManualClock, sync_s: float = 1.0) -> Gate:
+def gate(state: Any, clock: ManualClock, sync_s: float = 1.0) -> Admission:
     plugins = build_plugins(entry_points=False)
-    return Gate(state, BreakerPolicy(), plugins, clock, clock, sync_s)
+    return Admission(state, BreakerPolicy(), plugins, clock, clock, sync_s)
 
 
-def trip(g: Gate, times: int = 5) -> None:
+def trip(g: Admission, times: int = 5) -> None:
     for _ in range(times):
-        ticket = g.admit(MODEL, "")
-        assert isinstance(ticket, Ticket)
-        g.failed(ticket, DOWN)
+        permit = g.admit(MODEL, "")
+        assert isinstance(permit, CallPermit)
+        g.failed(permit, DOWN)
 
 
 @pytest.mark.parametrize(
@@ -170,9 +170,9 @@ def test_outages_timeouts_and_broken_bodies_count_against_health(
 ) -> None:
     g = gate(store, clock)
     for _ in range(5):
-        ticket = g.admit(MODEL, "")
-        assert isinstance(ticket, Ticket)
-        g.failed(ticket, error)  # type: ignore[arg-type]
+        permit = g.admit(MODEL, "")
+        assert isinstance(permit, CallPermit)
+        g.failed(permit, error)  # type: ignore[arg-type]
     assert "breaker open" in str(g.admit(MODEL, ""))
 
 
@@ -184,10 +184,10 @@ def test_rate_limits_and_permanent_errors_do_not_count(
 ) -> None:
     g = gate(store, clock)
     for _ in range(10):
-        ticket = g.admit(MODEL, "")
-        assert isinstance(ticket, Ticket)
-        g.failed(ticket, error)  # type: ignore[arg-type]
-    assert isinstance(g.admit(MODEL, ""), Ticket)
+        permit = g.admit(MODEL, "")
+        assert isinstance(permit, CallPermit)
+        g.failed(permit, error)  # type: ignore[arg-type]
+    assert isinstance(g.admit(MODEL, ""), CallPermit)
 
 
 def test_an_open_provider_breaker_closes_the_gate_to_all_its_models(
@@ -195,9 +195,9 @@ def test_an_open_provider_breaker_closes_the_gate_to_all_its_models(
 ) -> None:
     g = gate(store, clock)
     for name in ("a", "b", "c", "d", "e"):  # five models of one provider fail once each
-        ticket = g.admit(ModelInfo("p", name), "")
-        assert isinstance(ticket, Ticket)
-        g.failed(ticket, DOWN)
+        permit = g.admit(ModelInfo("p", name), "")
+        assert isinstance(permit, CallPermit)
+        g.failed(permit, DOWN)
     assert "[provider:p]" in str(g.admit(ModelInfo("p", "f"), ""))
 
 
@@ -213,9 +213,9 @@ def test_cooldowns_hold_only_for_the_credential_that_was_told_to_wait(
     store: Store, clock: ManualClock
 ) -> None:
     g = gate(store, clock)
-    g.bench("p/m", 60, "rate limited", "key-a")
+    g.cool_down("p/m", 60, "rate limited", "key-a")
     assert "rate limited" in str(g.admit(MODEL, "key-a"))
-    assert isinstance(g.admit(MODEL, "key-b"), Ticket)
+    assert isinstance(g.admit(MODEL, "key-b"), CallPermit)
     assert store.cooldowns(clock.now) == {
         "p/m": Cooldown("p/m", clock.now + 60, "rate limited", clock.now, "key-a")
     }
@@ -223,8 +223,8 @@ def test_cooldowns_hold_only_for_the_credential_that_was_told_to_wait(
 
 def test_a_shorter_bench_does_not_shorten_a_longer_one(store: Store, clock: ManualClock) -> None:
     g = gate(store, clock)
-    g.bench("p/m", 600, "long", "")
-    g.bench("p/m", 5, "short", "")
+    g.cool_down("p/m", 600, "long", "")
+    g.cool_down("p/m", 5, "short", "")
     assert g.cooldowns()["p/m"].reason == "long"
 
 
@@ -232,9 +232,9 @@ def test_another_process_state_arrives_within_the_sync_interval(
     store: Store, clock: ManualClock
 ) -> None:
     reader = gate(store, clock, sync_s=1.0)
-    assert isinstance(reader.admit(MODEL, ""), Ticket)  # reads the store once
-    gate(store, clock).bench("p/m", 60, "rate limited", "")
-    assert isinstance(reader.admit(MODEL, ""), Ticket)  # not yet: synced a moment ago
+    assert isinstance(reader.admit(MODEL, ""), CallPermit)  # reads the store once
+    gate(store, clock).cool_down("p/m", 60, "rate limited", "")
+    assert isinstance(reader.admit(MODEL, ""), CallPermit)  # not yet: synced a moment ago
     clock.advance(1)
     assert "rate limited" in str(reader.admit(MODEL, ""))
 
@@ -244,7 +244,7 @@ def test_a_store_that_fails_leaves_the_gate_deciding_from_memory(
 ) -> None:
     g = gate(FailingState(), clock)
     trip(g)
-    g.bench("q/x", 60, "rate limited", "")
+    g.cool_down("q/x", 60, "rate limited", "")
     assert "breaker open" in str(g.admit(MODEL, ""))
     assert "rate limited" in str(g.admit(ModelInfo("q", "x"), ""))
     failed = {e["operation"] for e in capture_logs if e["event"] == "neoclone.state_unavailable"}

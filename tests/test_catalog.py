@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from neoclone_core import ScanStatus, Settings, Source
-from neoclone_core._catalog import backoff_delay
+from neoclone_core.discover.catalog import backoff_delay
 from neoclone_core.errors import ProviderUnavailableError
 from tests.support import FakeProvider, ManualClock, make_neoclone
 
@@ -98,7 +98,7 @@ async def test_a_failing_provider_is_not_retried_before_its_backoff_ends(
         for _ in range(4):
             (scan,) = await neoclone.discover()
             assert scan.status is ScanStatus.FAILED
-            state = neoclone.store.scan_state("flaky")
+            state = neoclone._store.scan_state("flaky")
             assert state is not None and state.next_retry_at is not None
             schedule.append(state.next_retry_at - clock.now)
             clock.advance(schedule[-1] - 1)
@@ -111,7 +111,7 @@ async def test_a_failing_provider_is_not_retried_before_its_backoff_ends(
         provider.fail_with = None
         (scan,) = await neoclone.discover()
         assert scan.status is ScanStatus.SCANNED
-        state = neoclone.store.scan_state("flaky")
+        state = neoclone._store.scan_state("flaky")
         assert state is not None and state.failures == 0 and state.next_retry_at is None
 
 
@@ -142,7 +142,7 @@ async def test_a_provider_without_its_key_is_skipped_with_the_variable_to_set(
         assert scan.status is ScanStatus.SKIPPED
         assert scan.message == "keyed: no API key (set KEYED_API_KEY)"
         # skipping is not a failure: no backoff is recorded
-        assert neoclone.store.scan_state("keyed") is None
+        assert neoclone._store.scan_state("keyed") is None
     async with make_neoclone(
         settings, clock, provider, env={"KEYED_API_KEY": "sk-test-000000000000"}
     ) as neoclone:
@@ -181,7 +181,8 @@ async def test_a_provider_returning_the_wrong_shape_is_a_failed_scan(
 async def test_a_never_scanned_provider_is_represented_by_the_bundled_snapshot(
     settings: Settings, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from neoclone_core import ModelInfo, _catalog
+    from neoclone_core import ModelInfo
+    from neoclone_core.discover import catalog as _catalog
 
     snapshot = [ModelInfo("offline", "snap:free", free=True, source=Source.SNAPSHOT)]
     monkeypatch.setattr(_catalog, "snapshot_models", lambda: snapshot)

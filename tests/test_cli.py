@@ -405,7 +405,7 @@ def test_a_logged_traceback_shows_no_local_variable_and_no_key(
 ) -> None:
     import structlog
 
-    from neoclone_core.cli import configure_logging
+    from neoclone_core.cli.main import configure_logging
 
     key = "sk-or-v1-" + "0123456789abcdef" * 4  # shaped as OpenRouter's keys are
     configure_logging(1)

@@ -17,7 +17,7 @@ import structlog
 from click.testing import CliRunner, Result
 
 from neoclone_core import Settings, cli
-from neoclone_core._snapshot import snapshot_models
+from neoclone_core.discover.snapshot import snapshot_models
 from neoclone_core.testing import RecordingServer
 from tests.engine_support import answer, build, error, path, sse, upstream
 from tests.support import ManualClock

@@ -8,7 +8,7 @@ from pathlib import Path
 import platformdirs
 import pytest
 
-from neoclone_core._config import CacheSettings, ProviderSettings, Settings, load_settings
+from neoclone_core.config import CacheSettings, ProviderSettings, Settings, load_settings
 from neoclone_core.errors import ConfigError
 
 FULL_CONFIG = """

@@ -29,7 +29,7 @@ import structlog
 from click.testing import CliRunner
 
 from neoclone_core import cli
-from neoclone_core._config import (
+from neoclone_core.config import (
     _CACHE_KEYS,
     _PROVIDER_KEYS,
     _TOP_KEYS,
@@ -40,7 +40,7 @@ from neoclone_core.testing import RecordedRequest, RecordingServer, Reply, compl
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-GUIDES = ["user-guide.md", "plugin-guide.md", "embedding.md"]
+GUIDES = ["user-guide.md", "plugin-guide.md", "embedding.md", "hooks.md"]
 OPENROUTER_MODELS = (
     ROOT / "plugins/neoclone-provider-openrouter/tests/fixtures/openrouter-models-2025-05.json"
 )

@@ -95,7 +95,7 @@ async def test_scoring_sees_success_rates_cooldowns_and_open_breakers(
         for _ in range(5):
             await nc.chat("hi", models=["flaky/m1", "limited/m1", "up/m1"])
         clock.advance(1)  # observations refresh once per state sync interval
-        seen = nc.engine.observations()
+        seen = nc._engine.observations()
         assert seen.cooling_down("flaky/m1") and seen.cooling_down("flaky/anything")
         assert seen.breaker("flaky/m1") is BreakerStatus.OPEN
         assert seen.cooling_down("limited/m1") and not seen.cooling_down("limited/m2:free")
@@ -106,7 +106,7 @@ async def test_scoring_sees_success_rates_cooldowns_and_open_breakers(
         clock.advance(30)
         _, route = await nc.chat("hi", models=["flaky/m1", "up/m1"])  # the probe
         clock.advance(1)
-        recovered = nc.engine.observations()
+        recovered = nc._engine.observations()
     assert route.served_by == "flaky/m1"
     assert not recovered.cooling_down("flaky/m1")
     assert recovered.breaker("flaky/m1") is BreakerStatus.CLOSED
@@ -156,10 +156,10 @@ async def test_a_bench_longer_than_the_policy_allows_is_capped(
     class Forever:
         @hookimpl(tryfirst=True)
         def neoclone_fallback_decision(self) -> FallbackDecision:
-            return FallbackDecision(FallbackAction.NEXT, bench_model_s=1e12, reason="forever")
+            return FallbackDecision(FallbackAction.NEXT, cooldown_model_s=1e12, reason="forever")
 
     down = FakeProvider("down", chat_error=ProviderUnavailableError("503"))
-    policy = EnginePolicy(max_bench_s=7200)
+    policy = EnginePolicy(max_cooldown_s=7200)
     async with with_plugins(
         settings, clock, down, FakeProvider("up"), Forever(), policy=policy
     ) as nc:
@@ -168,7 +168,7 @@ async def test_a_bench_longer_than_the_policy_allows_is_capped(
         assert nc.stats()["cooldowns"]["down/m1"]["until"] == clock.now + 7200
 
 
-async def test_a_model_that_is_gone_is_benched_for_a_day(
+async def test_a_model_that_is_gone_cools_down_for_a_day(
     settings: Settings, clock: ManualClock
 ) -> None:
     gone = FakeProvider("gone", chat_error=ModelNotFoundError("404"))
@@ -193,7 +193,7 @@ async def test_a_refused_key_bench_is_lifted_by_setting_another_key(
             await nc.chat("hi", models=["keyed/m1"])
     keyed.chat_error = None
     async with with_plugins(settings, clock, keyed, env={"KEYED_API_KEY": "old-key"}) as same:
-        with pytest.raises(NoModelAvailableError, match="benched"):
+        with pytest.raises(NoModelAvailableError, match="cooling down"):
             await same.chat("hi", models=["keyed/m1"])
     async with with_plugins(settings, clock, keyed, env={"KEYED_API_KEY": "new-key"}) as fixed:
         response, _ = await fixed.chat("hi", models=["keyed/m1"])
@@ -268,7 +268,7 @@ async def test_health_checks_stay_within_a_fraction_of_the_free_tier(
     from neoclone_core import HealthChecker
 
     async with with_plugins(settings, clock, FakeProvider("p")) as nc:
-        checker = HealthChecker(nc.engine, interval_s=60)
+        checker = HealthChecker(nc._engine, interval_s=60)
         fifty_a_day = ModelInfo("p", "m1", rate_limit=RateLimit(requests_per_day=50))
         assert checker.probe_interval(fifty_a_day) == 86400 / 5  # 10% of 50 a day
         assert checker.probe_interval(ModelInfo("p", "m1")) == 60
@@ -308,7 +308,7 @@ async def test_no_probe_reaches_a_model_cooling_down(
     limited = FakeProvider("limited", chat_error=RateLimitedError("429", retry_after=900))
     async with with_plugins(settings, clock, limited, FakeProvider("up")) as nc:
         await nc.initialize()
-        await nc.check_health(["limited/m1"])  # the probe says 429: benched for 900 s
+        await nc.check_health(["limited/m1"])  # the probe says 429: cooling down for 900 s
         clock.advance(300)
         reports = await nc.check_health(["limited/m1"])
     assert reports[0].ok is None and "rate limited" in reports[0].detail

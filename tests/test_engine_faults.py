@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from neoclone_core import EnginePolicy, RetryPolicy, Settings, hookimpl
-from neoclone_core._config import ProviderSettings
+from neoclone_core.config import ProviderSettings
 from neoclone_core.errors import BadRequestError, NoModelAvailableError
 from neoclone_core.testing import RecordingServer, Reply
 from tests.engine_support import (
@@ -112,7 +112,7 @@ class RefusingHost(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
-async def test_a_remote_host_that_refuses_connections_benches_its_provider_briefly(
+async def test_a_remote_host_that_refuses_connections_cools_its_provider_down_briefly(
     settings: Settings, clock: ManualClock, server: RecordingServer
 ) -> None:
     models = (("m1", 8192), ("m2", 8192))
@@ -126,7 +126,7 @@ async def test_a_remote_host_that_refuses_connections_benches_its_provider_brief
             ("b/m", "ok"),
         ]
         assert "cannot connect" in route.attempts[1].error
-        clock.advance(31)  # the bench is short: the host may be back
+        clock.advance(31)  # the cooldown is short: the host may be back
         _, route = await nc.chat("hi", models=["p/m2", "b/m"])
         assert [(a.model_id, a.outcome) for a in route.attempts] == [
             ("p/m2", "failed"),
@@ -134,7 +134,7 @@ async def test_a_remote_host_that_refuses_connections_benches_its_provider_brief
         ]
 
 
-async def test_a_refusing_host_on_this_machine_or_with_no_other_provider_left_is_not_benched(
+async def test_a_refusing_host_on_this_machine_or_with_no_other_provider_left_does_not_cool_down(
     settings: Settings, clock: ManualClock, server: RecordingServer
 ) -> None:
     models = (("m1", 8192), ("m2", 8192))
@@ -153,7 +153,7 @@ async def test_a_refusing_host_on_this_machine_or_with_no_other_provider_left_is
         with pytest.raises(NoModelAvailableError) as failed:
             await nc.chat("hi", models=["q/m1", "q/m2"])  # one provider, nothing else
         tried = [(a.model_id, a.outcome, a.retry) for a in failed.value.route.attempts]
-        assert tried == [  # no bench: the last model kept its two retries
+        assert tried == [  # no cooldown: the last model kept its two retries
             ("q/m1", "failed", 0),
             ("q/m2", "failed", 0),
             ("q/m2", "failed", 1),
@@ -162,7 +162,7 @@ async def test_a_refusing_host_on_this_machine_or_with_no_other_provider_left_is
 
 
 @pytest.mark.parametrize(
-    ("retry_after", "bench_s"),
+    ("retry_after", "cooldown_s"),
     [
         pytest.param("30", 30, id="seconds"),
         pytest.param("date:120", 120, id="http-date"),
@@ -170,12 +170,12 @@ async def test_a_refusing_host_on_this_machine_or_with_no_other_provider_left_is
         pytest.param("99999999", 3600, id="absurdly-large"),
     ],
 )
-async def test_a_rate_limited_model_is_benched_for_the_wait_it_gave_capped(
+async def test_a_rate_limited_model_cools_down_for_the_wait_it_gave_capped(
     settings: Settings,
     clock: ManualClock,
     server: RecordingServer,
     retry_after: str | None,
-    bench_s: float,
+    cooldown_s: float,
 ) -> None:
     if retry_after is None:
         headers = {}
@@ -187,13 +187,13 @@ async def test_a_rate_limited_model_is_benched_for_the_wait_it_gave_capped(
     server.route("POST", path("p"), error(429, "slow down", headers=headers), answer("primary"))
     async with neoclone(settings, clock, *providers(server)) as nc:
         _, first = await nc.chat("hi", models=PLAN)
-        assert nc.stats()["cooldowns"]["p/m"]["until"] == clock.now + bench_s
-        clock.advance(bench_s - 1)
-        _, benched = await nc.chat("hi", models=PLAN)
+        assert nc.stats()["cooldowns"]["p/m"]["until"] == clock.now + cooldown_s
+        clock.advance(cooldown_s - 1)
+        _, cooling = await nc.chat("hi", models=PLAN)
         clock.advance(1)
         _, back = await nc.chat("hi", models=PLAN)
     assert [a.error_kind for a in first.attempts] == ["rate_limited", ""]
-    assert benched.attempts[0].skipped and "rate limited" in benched.attempts[0].error
+    assert cooling.attempts[0].skipped and "rate limited" in cooling.attempts[0].error
     assert back.served_by == "p/m"
     assert server.hits("POST", path("p")) == 2  # the 429, then the call after the wait
 
@@ -370,7 +370,8 @@ OPENROUTER_FIXTURES = ROOT / "plugins" / "neoclone-provider-openrouter" / "tests
 async def test_openrouters_daily_quota_benches_the_model_until_the_reset_it_names(
     settings: Settings, clock: ManualClock, server: RecordingServer
 ) -> None:
-    from neoclone_provider_openrouter import OpenRouterProvider
+    openrouter = pytest.importorskip("neoclone_provider_openrouter", reason="a plugin's")
+    OpenRouterProvider = openrouter.OpenRouterProvider  # noqa: N806
 
     quota = ROOT / "tests" / "fixtures" / "errors" / "openrouter-429-free-models-per-day.json"
     reset_at = 1777420800  # the recorded X-RateLimit-Reset, in seconds

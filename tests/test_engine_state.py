@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from neoclone_core import Attempt, BreakerState, BreakerStatus, Cooldown, EngineState, Route
-from neoclone_core._state import AttemptRecord, RequestRecord
-from neoclone_core._store import _MIGRATIONS, APPLICATION_ID, SCHEMA_VERSION, Store
+from neoclone_core.state.engine_state import AttemptRecord, RequestRecord
+from neoclone_core.state.sqlite_file import _MIGRATIONS, APPLICATION_ID, SCHEMA_VERSION
+from neoclone_core.state.store import Store
 
 
 @pytest.fixture

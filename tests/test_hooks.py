@@ -16,6 +16,7 @@ from neoclone_core import (
     ModelInfo,
     Neoclone,
     Plan,
+    Plugins,
     Route,
     ScoreComponent,
     ScoredModel,
@@ -24,7 +25,6 @@ from neoclone_core import (
     build_plugins,
     hookimpl,
 )
-from neoclone_core._store import Store
 from neoclone_core.errors import (
     NoModelAvailableError,
     ProviderError,
@@ -32,6 +32,7 @@ from neoclone_core.errors import (
     RateLimitedError,
     StoreError,
 )
+from neoclone_core.state.store import Store
 from tests.support import FakeProvider, ManualClock, ProvidersPlugin, make_neoclone
 
 pytestmark = pytest.mark.anyio
@@ -84,7 +85,7 @@ async def test_neoclone_register_providers_makes_the_provider_scannable(
     settings: Settings, clock: ManualClock
 ) -> None:
     async with make_neoclone(settings, clock, FakeProvider("registered")) as neoclone:
-        assert list(neoclone.catalog.providers) == ["registered"]
+        assert list(neoclone._catalog.providers) == ["registered"]
         await neoclone.discover()
         assert [m.provider for m in neoclone.models()] == ["registered", "registered"]
 
@@ -366,7 +367,7 @@ async def test_neoclone_open_state_from_a_plugin_keeps_the_engines_state(
     async with neoclone_with_store(
         settings, clock, stores, "memory://shared", limited, FakeProvider("up")
     ) as neoclone:
-        assert neoclone.state is stores.opened["memory://shared"]
+        assert neoclone._state is stores.opened["memory://shared"]
         await neoclone.initialize()
         await neoclone.chat("hi", models=["limited/m1", "up/m1"])
         assert set(stores.opened["memory://shared"].cooldowns(clock.now)) == {"limited/m1"}
@@ -377,3 +378,69 @@ async def test_neoclone_open_state_raising_store_error_stops_neoclone_at_start(
 ) -> None:
     with pytest.raises(StoreError, match="cannot reach the memory store"):
         neoclone_with_store(settings, clock, MemoryStores(tmp_path), "memory://unreachable")
+
+
+# -- the command line -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def command_line(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The `neoclone` group as a fresh process has it, whose plugins are `plugins` (a list
+    the test fills), restored afterwards."""
+    import neoclone_core.plugins
+    from neoclone_core.cli.main import main
+
+    plugins: list[tuple[str, object]] = []
+
+    def build(**_: object) -> Plugins:
+        return build_plugins(entry_points=False, extra=plugins)
+
+    monkeypatch.setattr(neoclone_core.plugins, "build_plugins", build)
+    core = {
+        name: command
+        for name, command in main.commands.items()
+        if command.callback is not None and command.callback.__module__.startswith("neoclone_core")
+    }
+    monkeypatch.setattr(main, "commands", core)
+    monkeypatch.setattr(main, "_plugins_loaded", False, raising=False)
+    return main, plugins
+
+
+def test_neoclone_register_commands_adds_a_command_with_the_core_exit_codes(
+    command_line,  # type: ignore[no-untyped-def]
+) -> None:
+    import click
+    from click.testing import CliRunner
+
+    main, plugins = command_line
+
+    @click.command()
+    @click.argument("name")
+    def greet(name: str) -> None:
+        """Say hello."""
+        click.echo(f"hello {name}")
+
+    class Commands:
+        @hookimpl
+        def neoclone_register_commands(self, cli: click.Group) -> None:
+            cli.add_command(greet)
+
+    plugins.append(("greeter", Commands()))
+    runner = CliRunner()
+
+    assert runner.invoke(main, ["greet", "ada"]).output == "hello ada\n"
+    assert "Exit codes: 0 done" in runner.invoke(main, ["greet", "--help"]).output
+    assert "greet" in runner.invoke(main, ["--help"]).output
+
+
+def test_neoclone_register_commands_missing_serve_names_the_package_to_install(
+    command_line,  # type: ignore[no-untyped-def]
+) -> None:
+    from click.testing import CliRunner
+
+    main, _ = command_line
+
+    result = CliRunner().invoke(main, ["serve"])
+
+    assert result.exit_code == 2
+    assert "pip install neoclone-gateway" in result.output

@@ -31,7 +31,7 @@ from neoclone_core.errors import (
     RateLimitedError,
     StreamInterruptedError,
 )
-from neoclone_core.openai_compat import (
+from neoclone_core.openai.compat import (
     chat_completion,
     content_text,
     error_from_response,
@@ -40,6 +40,7 @@ from neoclone_core.openai_compat import (
     post_json,
     stream_chat_completion,
 )
+from neoclone_core.openai.stream import NO_QUIRKS, StreamQuirks
 from neoclone_core.testing import RecordingServer, Reply
 
 pytestmark = pytest.mark.anyio
@@ -145,10 +146,12 @@ def ctx(server: RecordingServer, http: httpx.AsyncClient) -> ProviderContext:
     return context(http, server.url + "/v1", key=KEY)
 
 
-async def collect(ctx: ProviderContext, chunks: list[ChatChunk] | None = None) -> list[ChatChunk]:
+async def collect(
+    ctx: ProviderContext, chunks: list[ChatChunk] | None = None, quirks: StreamQuirks = NO_QUIRKS
+) -> list[ChatChunk]:
     """Stream REQUEST into `chunks` (kept when the stream fails part way)."""
     chunks = [] if chunks is None else chunks
-    async for chunk in stream_chat_completion(ctx, MODEL, REQUEST):
+    async for chunk in stream_chat_completion(ctx, MODEL, REQUEST, quirks=quirks):
         chunks.append(chunk)
     return chunks
 
@@ -402,7 +405,10 @@ async def test_streamed_tool_calls_pass_through_piece_by_piece(
     assert all(c.content == "" for c in chunks)
 
 
-async def test_gemini_tool_calls_without_index_are_numbered_and_finish_as_tool_calls(
+UNINDEXED = StreamQuirks(unindexed_tool_calls=True)
+
+
+async def test_with_the_unindexed_quirk_gemini_tool_calls_are_numbered_and_end_as_tool_calls(
     server: RecordingServer, ctx: ProviderContext
 ) -> None:
     # The chunk shape Gemini's OpenAI-compatible endpoint was measured sending
@@ -426,7 +432,7 @@ async def test_gemini_tool_calls_without_index_are_numbered_and_finish_as_tool_c
         ),
     )
 
-    chunks = await collect(ctx)
+    chunks = await collect(ctx, quirks=UNINDEXED)
 
     pieces = [piece for chunk in chunks for piece in chunk.tool_calls]
     assert [(p["index"], p["id"]) for p in pieces] == [(0, "call_1"), (1, "call_2")]
@@ -434,16 +440,27 @@ async def test_gemini_tool_calls_without_index_are_numbered_and_finish_as_tool_c
     assert chunks[-1].finish_reason == "tool_calls"
 
 
-async def test_index_less_argument_pieces_continue_the_call_they_follow(
+async def test_with_the_unindexed_quirk_argument_pieces_continue_the_call_they_follow(
     server: RecordingServer, ctx: ProviderContext
 ) -> None:
     first = {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": ""}}
     more = {"function": {"arguments": '{"a": 1}'}}
     server.route("POST", CHAT, Reply.sse([tool_delta(first), tool_delta(more), delta("", "stop")]))
 
-    chunks = await collect(ctx)
+    chunks = await collect(ctx, quirks=UNINDEXED)
 
     assert [p["index"] for chunk in chunks for p in chunk.tool_calls] == [0, 0]
+
+
+async def test_without_the_quirk_a_stop_after_tool_calls_stays_stop(
+    server: RecordingServer, ctx: ProviderContext
+) -> None:
+    call = {"index": 0, "id": "call_1", "type": "function", "function": {"name": "f"}}
+    server.route("POST", CHAT, Reply.sse([tool_delta(call), delta("", "stop")]))
+
+    chunks = await collect(ctx)
+
+    assert chunks[-1].finish_reason == "stop"
 
 
 async def test_a_stream_answered_with_a_tool_call_json_yields_its_calls_indexed(

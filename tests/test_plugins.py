@@ -92,7 +92,7 @@ def test_registering_a_non_provider_is_refused_naming_the_plugin_and_others_stil
 
 
 def test_provider_names_with_a_slash_are_refused() -> None:
-    from neoclone_core._plugins import _check_provider
+    from neoclone_core.plugins import _check_provider
 
     with pytest.raises(PluginError, match="invalid name"):
         _check_provider(FakeProvider("a/b"), "p")

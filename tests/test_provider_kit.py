@@ -20,19 +20,19 @@ from neoclone_core.errors import (
 from neoclone_core.provider_kit import (
     OpenAICompatibleProvider,
     UnreadableEntryError,
-    identify,
+    as_mapping,
+    entry_and_id,
     is_code_model,
     is_reasoning_model,
-    left_out,
+    log_left_out,
     malformed,
-    mapping,
     model_list,
     parse_model_list,
     positive_int,
     price_per_million,
     read_entries,
     read_pricing,
-    text,
+    stripped_str,
 )
 from neoclone_core.testing import RecordingServer, Reply, completion_chunk, provider_context
 
@@ -43,9 +43,9 @@ COMPLETION = {"choices": [{"message": {"content": "Hi!"}, "finish_reason": "stop
 
 
 def free_model(entry: object) -> ModelInfo | None:
-    fields, model_id = identify(entry)
+    fields, model_id = entry_and_id(entry)
     if fields.get("type") == "embedding":
-        left_out("acme", model_id, "not chat")
+        log_left_out("acme", model_id, "not chat")
         return None
     return ModelInfo("acme", model_id, context_length=positive_int(fields.get("ctx")), free=True)
 
@@ -145,18 +145,18 @@ def test_a_constructor_refusing_a_value_skips_the_entry_but_other_errors_propaga
 def test_identify_returns_the_entry_and_its_id_as_written() -> None:
     entry = {"id": " spaced ", "name": "models/gemini"}
 
-    assert identify(entry) == (entry, " spaced ")
-    assert identify(entry, "name")[1] == "models/gemini"
+    assert entry_and_id(entry) == (entry, " spaced ")
+    assert entry_and_id(entry, "name")[1] == "models/gemini"
     with pytest.raises(UnreadableEntryError, match="not an object but list"):
-        identify([])
+        entry_and_id([])
     with pytest.raises(UnreadableEntryError, match="no name"):
-        identify({"name": 3}, "name")
+        entry_and_id({"name": 3}, "name")
 
 
 def test_left_out_and_malformed_say_who_and_why(
     captured: list[MutableMapping[str, Any]],
 ) -> None:
-    left_out("acme", "m1", "retired")
+    log_left_out("acme", "m1", "retired")
     error = malformed("acme", "no 'message'", model="m1")
 
     assert captured == [
@@ -184,10 +184,10 @@ def test_positive_int(value: object, expected: int | None) -> None:
 
 
 def test_text_and_mapping_read_absent_or_odd_values_as_empty() -> None:
-    assert (text("  Llama  "), text(None), text(3)) == ("Llama", "", "")
-    assert mapping({"a": 1}) == {"a": 1}
-    assert mapping(["a"]) == {} == mapping(None)
-    assert mapping(mapping(None).get("nested")).get("deeper") is None
+    assert (stripped_str("  Llama  "), stripped_str(None), stripped_str(3)) == ("Llama", "", "")
+    assert as_mapping({"a": 1}) == {"a": 1}
+    assert as_mapping(["a"]) == {} == as_mapping(None)
+    assert as_mapping(as_mapping(None).get("nested")).get("deeper") is None
 
 
 @pytest.mark.parametrize(

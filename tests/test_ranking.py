@@ -30,7 +30,7 @@ def neoclone(tmp_path: Path) -> Iterator[Neoclone]:
     plugins = build_plugins(entry_points=False, extra=default_policies())
     made = Neoclone(Settings(home=tmp_path), plugins=plugins, env={})
     yield made
-    made.store.close()
+    made._store.close()
 
 
 def test_a_ranking_reads_as_the_list_of_its_scored_models(neoclone: Neoclone) -> None:
@@ -60,7 +60,7 @@ def test_planning_and_recommending_build_only_the_scores_they_show(
             super().__init__(model, score)
             built.append(model.id)
 
-    monkeypatch.setattr("neoclone_core._ranking.ScoredModel", Counted)
+    monkeypatch.setattr("neoclone_core.score.ranking.ScoredModel", Counted)
     catalog = [ModelInfo(f"p{i % 7}", f"m{i}", free=True) for i in range(500)]
     profile = neoclone.analyse("Write a haiku about the sea")
 

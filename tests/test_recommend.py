@@ -26,6 +26,8 @@ from neoclone_core import (
     hookimpl,
 )
 from neoclone_core import cli as cli_module
+from neoclone_core.default_plugins.selection import can_serve
+from neoclone_core.discover.knowledge import lookup
 from tests.support import FakeProvider, ManualClock, make_neoclone
 
 pytestmark = pytest.mark.anyio
@@ -107,17 +109,31 @@ def recorded_neoclone(settings: Settings, clock: ManualClock) -> Neoclone:
 # -- over the recorded catalogs -----------------------------------------------------------------
 
 
-async def test_a_code_request_puts_code_capable_models_first(
+async def test_a_code_request_puts_the_best_coders_first_and_cites_their_figures(
     settings: Settings, clock: ManualClock
 ) -> None:
     async with recorded_neoclone(settings, clock) as neoclone:
         await neoclone.initialize()
         recommendations = await neoclone.recommend(CODE_REQUEST, max_results=5)
-        ranked = neoclone.rank(neoclone.analyse(CODE_REQUEST))
-    assert recommendations
-    assert all(r.model.supports(Capability.CODE) for r in recommendations)
-    coders = [s.model.supports(Capability.CODE) for s in ranked]
-    assert coders == sorted(coders, reverse=True)  # every code model ranks above the rest
+        servable = [m for m in neoclone.models() if can_serve(m, recommendations[0].profile)]
+    coding = [
+        lookup(r.model.id, r.model.display_name).figure("coding").score for r in recommendations
+    ]
+    best = max(lookup(m.id, m.display_name).figure("coding").score for m in servable)
+    assert coding[0] >= best - 60  # among the strongest coders the catalog can offer
+    assert "code: " in recommendations[0].score.components[0].reason
+    assert "snapshot 20" in recommendations[0].score.components[0].reason
+
+
+async def test_base_and_role_play_models_are_never_recommended_for_a_question(
+    settings: Settings, clock: ManualClock
+) -> None:
+    async with recorded_neoclone(settings, clock) as neoclone:
+        await neoclone.initialize()
+        recommendations = await neoclone.recommend("What is the capital of Australia?", 10)
+    assert len(recommendations) == 10
+    for r in recommendations:
+        assert lookup(r.model.id, r.model.display_name).suited_for_general_chat
 
 
 async def test_a_vision_request_recommends_only_vision_models(

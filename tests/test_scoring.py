@@ -1,4 +1,5 @@
-"""The default scoring policy: the seed's weights, every point explained, observations
+"""The default scoring policy: the seed's weights, capability graded by the model's quality
+for the need and spent by difficulty, every point explained with its figures, observations
 neutral until they exist, and several plugins' scores summed."""
 
 from __future__ import annotations
@@ -6,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import attrs
 import pytest
 
 from neoclone_core import (
@@ -13,20 +15,21 @@ from neoclone_core import (
     ModelInfo,
     Neoclone,
     Observations,
+    RateLimit,
     ScoreComponent,
     Settings,
     TaskProfile,
     build_plugins,
     hookimpl,
 )
-from neoclone_core._store import ModelStats
+from neoclone_core.default_plugins import _capability as grading
 from neoclone_core.default_plugins import scoring
 from neoclone_core.default_plugins.scoring import (
     availability_component,
-    capability_component,
     context_component,
     preference_component,
 )
+from neoclone_core.state.store import ModelStats
 
 CHAT = TaskProfile(text="hi", min_context=1_026)
 CODE = TaskProfile(text="...", required={Capability.CODE}, preferred={Capability.REASONING})
@@ -58,46 +61,125 @@ def test_the_five_components_weigh_the_seeds_45_15_25_10_5() -> None:
 
 
 def test_every_component_says_why_it_earned_its_points() -> None:
-    (parts,) = score([ModelInfo("p", "m", context_length=8_192)], CODE)
+    (parts,) = score([ModelInfo("p", "m", context_length=8_192, free=True)], CODE)
     assert all(c.reason for c in parts)
     assert min(c.points for c in parts) >= 0 and all(c.points <= c.weight for c in parts)
 
 
-def test_a_required_capability_counts_twice_as_much_as_a_preferred_one() -> None:
-    coder = capability_component(frozenset({Capability.CODE}), CODE)
-    thinker = capability_component(frozenset({Capability.REASONING}), CODE)
-    assert (coder.points, thinker.points) == (30.0, 15.0)
-    assert coder.reason == "has code; lacks preferred reasoning"
-    assert thinker.reason == "has reasoning; lacks required code"
+# -- capability: graded by quality for the need, spent by difficulty --------------------------
+
+HARD_MATHS = TaskProfile(
+    text="...", required={Capability.REASONING}, categories=("reasoning",), difficulty=0.9
+)
+EASY_CHAT = TaskProfile(text="What is the capital of Australia?", difficulty=0.1)
 
 
-def test_a_task_needing_no_capability_gives_every_model_full_capability_points() -> None:
-    assert capability_component(frozenset(), CHAT).points == 45
-
-
-def test_a_coder_keeps_four_fifths_of_the_capability_points_on_a_task_without_code() -> None:
-    code = frozenset({Capability.TEXT, Capability.CODE})
-    on_chat = capability_component(code, CHAT, made_for_code=True)
-    assert on_chat.points == pytest.approx(36.0)
-    assert (
-        on_chat.reason
-        == "no special capability needed; made for code, which the task does not need"
+def free(provider: str, name: str, per_day: int | None = 1_000, **kwargs: object) -> ModelInfo:
+    return ModelInfo(
+        provider,
+        name,
+        free=True,
+        context_length=131_072,
+        rate_limit=RateLimit(requests_per_day=per_day),
+        **kwargs,  # type: ignore[arg-type]
     )
-    on_code = capability_component(code, CODE, made_for_code=True)
-    assert on_code == capability_component(code, CODE)  # code wanted: nothing taken
 
 
-def test_coders_are_told_apart_by_name_not_by_a_code_tag() -> None:
-    code = {Capability.TEXT, Capability.CODE}
-    coder = ModelInfo("openrouter", "qwen/qwen-2.5-coder-32b-instruct:free", capabilities=code)
-    tagged = ModelInfo("github", "deepseek/DeepSeek-V3-0324", capabilities=code)  # "coding" tag
-    general = ModelInfo("groq", "llama-3.3-70b-versatile")
-    named_code_but_no_claim = ModelInfo("p", "codestral-mamba")  # no CODE capability
+PRO = free("openrouter", "google/gemini-2.5-pro-exp-03-25", 50)  # text 1464, math 1459
+FLASH = free("gemini", "gemini-2.5-flash", 250, capabilities={"text", "vision"})  # text 1415
+KIMI = free("groq", "moonshotai/kimi-k2-instruct-0905", 1_000)  # text 1380
+LLAMA = free("groq", "llama-3.3-70b-versatile", 1_000)  # text 1276, math 1271
 
-    parts = score([coder, tagged, general, named_code_but_no_claim], CHAT)
 
-    assert [p[0].points for p in parts] == [pytest.approx(36.0), 45.0, 45.0, 45.0]
-    assert [p[0].points for p in score([coder], CODE)] == [30.0]  # has code, lacks reasoning
+def capability(models: Sequence[ModelInfo], profile: TaskProfile) -> list[ScoreComponent]:
+    return [parts[0] for parts in score(models, profile)]
+
+
+def test_a_hard_request_grades_each_model_by_its_gap_to_the_best_that_can_serve() -> None:
+    pro, flash, llama = capability([PRO, FLASH, LLAMA], HARD_MATHS)
+    assert pro.points == pytest.approx(45 - 45 * 0.02 * 0.25 * grading.scarcity(50))
+    # 43 maths points below the best: 43/150 of the 45 lost, and a token quota cost.
+    assert flash.points == pytest.approx(45 * (1 - 43 / 150), abs=0.1)
+    assert llama.points == pytest.approx(0.0, abs=0.1)  # 188 below: more than 150
+    assert pro.points > flash.points > llama.points
+
+
+def test_the_figure_graded_follows_the_need() -> None:
+    code = TaskProfile(text="...", required={Capability.CODE}, categories=("code",))
+    image = TaskProfile(text="...", required={Capability.VISION}, categories=("vision",))
+    story = TaskProfile(text="...", categories=("creative_writing",))
+    reasons = [capability([FLASH], p)[0].reason for p in (code, HARD_MATHS, image, story, CHAT)]
+    assert [r.split(":")[0] for r in reasons] == [
+        "code",
+        "reasoning and maths",
+        "vision",
+        "creative writing",
+        "general quality",
+    ]
+    assert "LMArena coding" in reasons[0] and "LMArena vision" in reasons[2]
+
+
+def test_every_figure_used_is_cited_with_its_source_and_date() -> None:
+    (llama,) = capability([LLAMA], EASY_CHAT)
+    assert llama.reason.startswith("general quality: LMArena text 1276, snapshot 2025-12-11")
+    assert "best free 1276 (groq/llama-3.3-70b-versatile)" in llama.reason
+
+
+def test_a_prior_says_it_is_one_and_counts_less_than_its_estimate() -> None:
+    unplaced = free("openrouter", "meta-llama/llama-3.3-8b-instruct:free")
+    (prior,) = capability([unplaced], EASY_CHAT)
+    assert prior.reason.startswith("general quality: prior: 8B instruct model, no leaderboard")
+    assert "counted" in prior.reason
+
+
+def test_an_easy_request_gets_an_adequate_model_with_quota_to_spare() -> None:
+    pro, kimi = score([PRO, KIMI], EASY_CHAT)
+    assert sum(c.points for c in kimi) > sum(c.points for c in pro)
+    assert "50 requests/day" in pro[0].reason and "kept for harder requests" in pro[0].reason
+
+
+def test_a_hard_request_gets_the_strongest_model_even_with_little_quota() -> None:
+    hard = attrs.evolve(EASY_CHAT, difficulty=0.9)
+    pro, kimi = score([PRO, KIMI], hard)
+    assert sum(c.points for c in pro) > sum(c.points for c in kimi)
+
+
+def test_between_models_of_equal_quality_a_hard_request_prefers_the_one_with_quota_left() -> None:
+    scarce, plenty = capability(
+        [free("a", "qwen/qwen3-32b", 50), free("b", "qwen3-32b")], HARD_MATHS
+    )
+    assert plenty.points > scarce.points
+
+
+def test_a_model_that_cannot_serve_earns_no_capability_points() -> None:
+    base = free("openrouter", "deepseek/deepseek-v3-base:free")
+    blind = free("groq", "llama-3.3-70b-versatile")
+    role_play = free("openrouter", "arliai/qwq-32b-arliai-rpr-v1:free")
+    image = TaskProfile(text="...", required={Capability.VISION})
+    assert capability([base], CHAT)[0].reason == "cannot serve: not for chat"
+    assert capability([blind], image)[0].reason == "cannot serve: lack vision"
+    assert capability([role_play], CHAT)[0].points == 0
+    story = TaskProfile(text="...", categories=("creative_writing",))
+    assert capability([role_play], story)[0].points > 0  # role-play is fine for a story
+
+
+def test_without_a_difficulty_the_stand_in_estimate_decides_and_says_so() -> None:
+    (flash,) = capability([FLASH], CHAT)
+    assert "(estimated)" in flash.reason
+    assert grading.estimated_difficulty(CHAT) < grading.EASY
+    proof = TaskProfile(
+        text="Prove that there are infinitely many primes.", categories=("reasoning",)
+    )
+    assert grading.estimated_difficulty(proof) >= grading.HARD
+    assert "(from the analysis)" in capability([FLASH], EASY_CHAT)[0].reason
+
+
+def test_quality_share_is_the_150_point_rule_with_a_tenth_above_the_target() -> None:
+    assert grading.quality_share(1464, 1464, 1464) == 1.0
+    assert grading.quality_share(1314, 1464, 1464) == 0.0
+    assert grading.quality_share(1389, 1464, 1464) == pytest.approx(0.5)
+    assert grading.quality_share(1314, 1464, 1314) == pytest.approx(0.9)  # at target, 150 below
+    assert grading.quality_share(1164, 1464, 1314) == pytest.approx(0.0)
 
 
 @pytest.mark.parametrize(
@@ -135,10 +217,10 @@ def test_availability_is_neutral_before_any_call() -> None:
 
 
 @pytest.mark.parametrize("benched", ["p/m", "provider:p"])
-def test_a_benched_model_or_provider_earns_no_availability(benched: str) -> None:
+def test_a_model_or_provider_cooling_down_earns_no_availability(benched: str) -> None:
     observations = Observations(cooldown_until={benched: 2_000.0}, now=1_000.0)
     component = availability_component(ModelInfo("p", "m"), observations)
-    assert component.points == 0 and component.reason == "benched right now"
+    assert component.points == 0 and component.reason == "cooling down right now"
 
 
 def test_an_expired_bench_no_longer_counts() -> None:
@@ -181,7 +263,7 @@ def test_scores_from_several_plugins_are_summed(tmp_path: Path) -> None:
     try:
         ranked = neoclone.rank(CHAT, models)
     finally:
-        neoclone.store.close()
+        neoclone._store.close()
     assert [s.model.name for s in ranked] == ["b", "a"]
     assert "b-first" in {c.name for c in ranked[0].score.components}
     assert ranked[0].score.total == ranked[1].score.total + 2
@@ -192,10 +274,10 @@ def test_models_with_equal_scores_are_ranked_by_id(tmp_path: Path) -> None:
     neoclone = Neoclone(
         Settings(home=tmp_path), plugins=build_plugins(entry_points=False, extra=extra), env={}
     )
-    models = [ModelInfo("p", n, free=True) for n in ("c", "a", "b")]
-    models.append(ModelInfo("p", "z", free=True, capabilities={"code"}))
+    models = [free("p", n) for n in ("c", "a", "b")]  # three unknown models: equal priors
+    models.append(free("p", "z-llama-3.3-70b-instruct"))
     try:
-        ranked = neoclone.rank(CODE, models)
+        ranked = neoclone.rank(CHAT, [*models, LLAMA])
     finally:
-        neoclone.store.close()
-    assert [s.model.name for s in ranked] == ["z", "a", "b", "c"]
+        neoclone._store.close()
+    assert [s.model.name for s in ranked][-3:] == ["a", "b", "c"]

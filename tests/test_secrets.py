@@ -68,7 +68,7 @@ async def test_a_planted_key_appears_in_no_log_error_stat_or_store_file(
                 await neoclone.chat("hi", models=["echo/m1"])
             stats = neoclone.stats()
             cache = neoclone.get_cache_stats()
-            store_dir = neoclone.store.path.parent
+            store_dir = neoclone._store.path.parent
     assert healthy.seen_keys == [PLANTED, PLANTED]  # the key did reach the provider
     visible = [
         json.dumps(logs, default=str),

@@ -1,10 +1,12 @@
-"""The default selection: only models that can serve, the best first, backups spread
-over providers, and a plan that says what it left out."""
+"""The default selection: only models that can serve (free, chat models, holding the task,
+with every hard need), the best first, backups spread over providers, and a plan that says
+what it left out."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -95,17 +97,32 @@ def test_a_plan_from_a_single_provider_warns_about_its_outage() -> None:
     assert plan.reasons == ("every model is from a: its outage would stop the whole plan",)
 
 
-def test_without_any_code_model_the_plan_falls_back_to_general_models_and_says_so() -> None:
-    profile = TaskProfile(text="...", required={Capability.CODE})
-    plan = neoclone_select(profile, ranked(model("a", "general"), model("b", "general")), 5)
-    assert [m.id for m in plan.models] == ["a/general", "b/general"]
-    assert plan.reasons[-1] == "no free model is marked for code: planned with the best others"
-
-
-def test_with_a_code_model_the_general_ones_stay_out() -> None:
-    profile = TaskProfile(text="...", required={Capability.CODE})
+def test_code_and_reasoning_tags_never_drop_a_model() -> None:
+    profile = TaskProfile(text="...", required={Capability.CODE, Capability.REASONING})
     coder = model("b", "coder", capabilities={"text", "code"})
-    assert plan_ids(profile, model("a", "general"), coder) == ["b/coder"]
+    assert plan_ids(profile, model("a", "general"), coder) == ["a/general", "b/coder"]
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("deepseek/deepseek-v3-base:free", "not for chat"),
+        ("meta-llama/llama-3.1-405b:free", "not for chat"),  # OpenRouter's base checkpoint
+        ("whisper-large-v3", "not for chat"),
+        ("arliai/qwq-32b-arliai-rpr-v1:free", "made for role-play"),
+    ],
+)
+def test_models_that_answer_no_question_are_never_planned(name: str, reason: str) -> None:
+    plan = neoclone_select(CHAT, ranked(model("a", name), model("b", "llama-3.3-70b-instruct")), 5)
+    assert [m.id for m in plan.models] == ["b/llama-3.3-70b-instruct"]
+    assert plan.reasons[0] == f"1 of 2 models can serve the task (1 {reason})"
+
+
+def test_a_role_play_model_may_write_a_story() -> None:
+    story = TaskProfile(text="...", categories=("creative_writing",))
+    role_play = model("a", "arliai/qwq-32b-arliai-rpr-v1:free")
+    assert plan_ids(story, role_play) == ["a/arliai/qwq-32b-arliai-rpr-v1:free"]
+    assert not can_serve(role_play, CHAT)
 
 
 def test_vision_is_never_relaxed() -> None:
@@ -113,6 +130,8 @@ def test_vision_is_never_relaxed() -> None:
     assert (
         plan_ids(profile, model("a", "general"), model("b", "coder", capabilities={"code"})) == []
     )
+    seeing = model("c", "seeing", capabilities={"vision"})
+    assert plan_ids(profile, model("a", "general"), seeing) == ["c/seeing"]
 
 
 # -- properties ---------------------------------------------------------------------------------

@@ -16,9 +16,9 @@ import attrs
 import pytest
 
 from neoclone_core import ScanCache, ScanState, ScanStatus, Settings, Source
-from neoclone_core._shared_scans import merge_scan
-from neoclone_core._store import Store
 from neoclone_core.errors import ProviderUnavailableError
+from neoclone_core.state.scan_cache import merge_scan
+from neoclone_core.state.store import Store
 from tests.support import FakeProvider, ManualClock, make_neoclone
 
 DAY = 86400.0
@@ -114,11 +114,11 @@ async def test_failures_are_counted_across_instances_and_back_off_for_all(
         clock.advance(60)
         (failed_again,) = await two.discover()  # the second failure of all, made here
         assert failed_again.status is ScanStatus.FAILED
-        state = one.store.scan_state("flaky")
+        state = one._store.scan_state("flaky")
         assert state is not None and state.failures == 1  # before it looks again
         (waiting,) = await one.discover()
         assert waiting.status is ScanStatus.BACKING_OFF
-        state = one.store.scan_state("flaky")
+        state = one._store.scan_state("flaky")
         assert state is not None and state.failures == 2
         assert state.next_retry_at == clock.now + 120
         assert provider.discover_calls == 2

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from neoclone_core import Source
-from neoclone_core._snapshot import snapshot_date, snapshot_models
+from neoclone_core.discover.snapshot import snapshot_date, snapshot_models
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = json.loads((ROOT / "neoclone_core" / "data" / "snapshot.json").read_text())

@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 import structlog
 
-from neoclone_core._models import Capability, ModelInfo, Pricing, RateLimit, Source
-from neoclone_core._store import APPLICATION_ID, SCHEMA_VERSION, ModelStats, ScanState, Store
 from neoclone_core.errors import StoreError
+from neoclone_core.models import Capability, ModelInfo, Pricing, RateLimit, Source
+from neoclone_core.state.sqlite_file import APPLICATION_ID, SCHEMA_VERSION
+from neoclone_core.state.store import ModelStats, ScanState, Store
 
 
 def model(provider: str, name: str, **kwargs: Any) -> ModelInfo:
@@ -316,7 +317,7 @@ def test_one_store_can_be_shared_by_threads(store: Store) -> None:
 WRITER = """
 import sys
 from pathlib import Path
-from neoclone_core._store import Store
+from neoclone_core.state.store import Store
 
 rounds = int(sys.argv[1])
 print("ready", flush=True)

@@ -14,8 +14,8 @@ import pytest
 
 from neoclone_core import ChatRequest, ModelInfo, Provider, ScanStatus, hookimpl
 from neoclone_core.errors import StreamInterruptedError
-from neoclone_core.openai_compat import stream_chat_completion
-from neoclone_core.provider_kit import OpenAICompatibleProvider, identify
+from neoclone_core.openai.compat import stream_chat_completion
+from neoclone_core.provider_kit import OpenAICompatibleProvider, entry_and_id
 from neoclone_core.testing import (
     RecordedRequest,
     RecordingServer,
@@ -350,7 +350,7 @@ class AcmeProvider(OpenAICompatibleProvider):
     api_key_env: str | None = "ACME_API_KEY"
 
     def model_from_entry(self, entry: object) -> ModelInfo:
-        return ModelInfo(self.name, identify(entry)[1], free=True)
+        return ModelInfo(self.name, entry_and_id(entry)[1], free=True)
 
 
 class AcmePlugin:

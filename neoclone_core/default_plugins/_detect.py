@@ -14,6 +14,7 @@ import re
 import attrs
 
 from neoclone_core.default_plugins import _lexicon as lex
+from neoclone_core.default_plugins import _lexicon_tasks as tasks
 from neoclone_core.default_plugins._language import NAMES, detect_language
 
 HEAD_CHARS, TAIL_CHARS = 4_000, 2_000
@@ -23,7 +24,7 @@ _PRODUCE_ARTEFACT = re.compile(
         (
             lex.near(lex.PRODUCE, lex.ARTEFACT, gap=6),
             lex.near(lex.PRODUCE, lex.TECH_ARTEFACT, gap=1),
-            lex.near(lex.PRODUCE, lex.CODE_TARGET.pattern, gap=8),
+            lex.near(lex.PRODUCE, tasks.CODE_TARGET.pattern, gap=8),
             lex.CJK_PRODUCE_ARTEFACT,
         )
     ),
@@ -182,8 +183,8 @@ def _maths(head: str, writing_code: bool) -> re.Match[str] | None:
 def vision_finding(clues: Clues) -> Finding | None:
     """Required when the request points at an image it supplies; an image to generate,
     or a Docker image, is not one to look at."""
-    hidden = [m.span() for m in lex.NOT_SEEN_IMAGE.finditer(clues.head)]
-    for match in lex.IMAGE_REFERENCE.finditer(clues.head):
+    hidden = [m.span() for m in tasks.NOT_SEEN_IMAGE.finditer(clues.head)]
+    for match in tasks.IMAGE_REFERENCE.finditer(clues.head):
         if not any(start <= match.start() < end for start, end in hidden):
             return _found("vision", Level.REQUIRED, "refers to an image it supplies", match)
     return None
@@ -193,15 +194,15 @@ def tools_finding(clues: Clues, code: Finding | None, processes_text: bool) -> F
     """Required when the model must act (search, open, send, book, run, call its tools);
     preferred when the answer depends on live information, unless the request is to
     summarise or translate a text it supplies (whose "today" is content, not a question)."""
-    if match := lex.TOOL_ACTIONS.search(clues.head):
+    if match := tasks.TOOL_ACTIONS.search(clues.head):
         return _found("tools", Level.REQUIRED, "asks the model to act", match)
-    if not writes_code(code) and (match := lex.TOOL_WORDS.search(clues.head)):
+    if not writes_code(code) and (match := tasks.TOOL_WORDS.search(clues.head)):
         return _found("tools", Level.REQUIRED, "gives the model tools or an agent's job", match)
     if processes_text:
         return None
-    if match := lex.INHERENTLY_LIVE.search(clues.head):
+    if match := tasks.INHERENTLY_LIVE.search(clues.head):
         return _found("tools", Level.PREFERRED, "needs live information", match)
-    if lex.LIVE_WHAT.search(clues.head) and (match := lex.LIVE_WHEN.search(clues.head)):
+    if tasks.LIVE_WHAT.search(clues.head) and (match := tasks.LIVE_WHEN.search(clues.head)):
         return _found("tools", Level.PREFERRED, "needs live information", match)
     return None
 
@@ -211,8 +212,8 @@ def tools_finding(clues: Clues, code: Finding | None, processes_text: bool) -> F
 
 def creative_finding(clues: Clues) -> Finding | None:
     """Stories, poems, lyrics, jokes, slogans, captions..."""
-    hidden = [m.span() for m in lex.NOT_CREATIVE.finditer(clues.head)]
-    for match in lex.CREATIVE.finditer(clues.head):
+    hidden = [m.span() for m in tasks.NOT_CREATIVE.finditer(clues.head)]
+    for match in tasks.CREATIVE.finditer(clues.head):
         if not any(start <= match.start() < end for start, end in hidden):
             return _found("creative_writing", Level.PRESENT, "asks for creative writing", match)
     return None
@@ -220,22 +221,22 @@ def creative_finding(clues: Clues) -> Finding | None:
 
 def summary_finding(clues: Clues) -> Finding | None:
     """Summaries, key points, abstracts; "resume" counts only outside English (a CV)."""
-    match = lex.SUMMARY.search(clues.head)
+    match = tasks.SUMMARY.search(clues.head)
     if match is None and clues.language in {"fr", "es", "pt"}:
-        match = lex.SUMMARY_ROMANCE.search(clues.head)
-    return _found("summarisation", Level.PRESENT, "asks for a summary", match) if match else None
+        match = tasks.SUMMARY_ROMANCE.search(clues.head)
+    return _found("extraction", Level.PRESENT, "asks for a summary", match) if match else None
 
 
 def data_finding(clues: Clues) -> Finding | None:
     """Data to draw insight from: data words, an analysis of figures, an aggregating
     query, or a chart to read."""
-    if match := lex.DATA_TERMS.search(clues.head) or lex.AGGREGATE_QUERY.search(clues.head):
+    if match := tasks.DATA_TERMS.search(clues.head) or tasks.AGGREGATE_QUERY.search(clues.head):
         return _found("data_analysis", Level.PRESENT, "works with data", match)
-    if match := lex.CHART.search(clues.head):
+    if match := tasks.CHART.search(clues.head):
         return _found("data_analysis", Level.PRESENT, "reads a chart", match)
-    if lex.ANALYSE.search(clues.head) and (match := lex.FIGURES.search(clues.head)):
+    if tasks.ANALYSE.search(clues.head) and (match := tasks.FIGURES.search(clues.head)):
         return _found("data_analysis", Level.PRESENT, "analyses figures", match)
-    for pattern in (lex.FIGURES_LISTED, lex.SERIES):
+    for pattern in (tasks.FIGURES_LISTED, tasks.SERIES):
         if match := pattern.search(clues.head):
             return _found("data_analysis", Level.PRESENT, "lists figures", match)
     return None
@@ -243,10 +244,10 @@ def data_finding(clues: Clues) -> Finding | None:
 
 def translation_finding(clues: Clues) -> Finding | None:
     """Between natural languages: "translate this into Rust" is code."""
-    match = lex.TRANSLATE.search(clues.head)
-    if match is not None and lex.CODE_TARGET.search(clues.head):
+    match = tasks.TRANSLATE.search(clues.head)
+    if match is not None and tasks.CODE_TARGET.search(clues.head):
         return None
-    match = match or lex.TRANSLATE_INTO.search(clues.head)
+    match = match or tasks.TRANSLATE_INTO.search(clues.head)
     if match is None:
         return None
     return _found("translation", Level.PRESENT, "asks for a translation", match)
@@ -259,14 +260,14 @@ def multilingual_finding(clues: Clues, translation: bool) -> Finding | None:
         return Finding("multilingual", Level.PRESENT, f"written in {name}")
     if translation:
         return Finding("multilingual", Level.PRESENT, "a translation")
-    if match := lex.FOREIGN_TARGET.search(clues.head):
+    if match := tasks.FOREIGN_TARGET.search(clues.head):
         return _found("multilingual", Level.PRESENT, "wants another language", match)
     return None
 
 
 def streaming_finding(clues: Clues) -> Finding | None:
     """The user asks to see the answer as it is written."""
-    match = lex.STREAMING.search(clues.head)
+    match = tasks.STREAMING.search(clues.head)
     return (
         _found("streaming", Level.PRESENT, "asks for a streamed answer", match) if match else None
     )

@@ -1,8 +1,15 @@
 """The default scoring policy, with the seed's weights: capability 45, context 15,
 provider preference 25, free 10, availability 5; 100 in all, every point explained.
 
+**Capability** is graded by quality: the model's LMArena figure for what the request needs
+(text, coding, math, creative writing or vision; `discover/knowledge_quality.py`) against the
+strongest free model of the catalog that can serve it, with the difficulty deciding how much
+quality to spend: a hard request aims at the best, an easy one 150 points lower and pays for
+using scarce free quota (docs/recommendations.md, "How the 45 capability points are
+computed"). Every figure used is cited in the reason.
+
 **Availability** is the only component that learns. It rewards what the engine has
-observed of a model: whether it is benched right now (rate limited, breaker open), how
+observed of a model: whether it is cooling down right now (rate limited, breaker open), how
 often it succeeded, and how fast it answered. Reliability and speed share its 5 points
 (3 and 2) instead of each taking a component of its own, so that the seed's five
 components and their 100 stay as documented. Before a model has been called it gets
@@ -19,15 +26,33 @@ same capabilities, the same context length) are built once and reused: they are 
 
 from __future__ import annotations
 
-import operator
+import functools
 from collections.abc import Callable, Hashable, Sequence
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
-from neoclone_core._config import Settings
-from neoclone_core._models import Capability, ModelInfo, ScoreComponent, TaskProfile
-from neoclone_core._observations import Observations
+from neoclone_core.config import Settings
+from neoclone_core.default_plugins._capability import (
+    PLENTY_PER_DAY,
+    Grading,
+    capability_component,
+    capability_component_context,
+    estimated_difficulty,
+    quality_share,
+    spend_cost,
+    unfit_capability,
+)
+from neoclone_core.default_plugins.selection import (
+    allows_roleplay,
+    hard_needs,
+    lack_reason,
+    unfit_facts,
+    unsuited_knowledge,
+)
+from neoclone_core.discover.knowledge import KnowledgeBase, default_knowledge
+from neoclone_core.discover.knowledge_quality import Quality, grades, metric_for, metric_label
 from neoclone_core.hookspecs import hookimpl
-from neoclone_core.provider_kit import is_code_model
+from neoclone_core.models import Capability, ModelInfo, ScoreComponent, TaskProfile
+from neoclone_core.score.observations import Observations
 
 CAPABILITY, CONTEXT, PREFERENCE, FREE, AVAILABILITY = 45.0, 15.0, 25.0, 10.0, 5.0
 RELIABILITY_SHARE, SPEED_SHARE = 0.6, 0.4  # of AVAILABILITY: 3 points and 2 points
@@ -35,50 +60,9 @@ AMPLE_CONTEXT = 32_768  # a context this large is ample for an ordinary request
 HEADROOM = 2  # ...and for a large one, twice what it needs
 SPEED_HALF_S = 5.0  # a median latency of 5 s earns half the speed share
 UNKNOWN_CONTEXT_SHARE = 0.5
-SPECIALIST_SHARE = 0.8  # of the capability points, for a code model on a task without code
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
-
-# -- capability ------------------------------------------------------------------------------
-
-
-def capability_component(
-    capabilities: frozenset[Capability], profile: TaskProfile, *, made_for_code: bool = False
-) -> ScoreComponent:
-    """Required capabilities count twice as much as preferred ones; a task that needs
-    none gives every model full points. A model `made_for_code` (a coder, by its name)
-    keeps `SPECIALIST_SHARE` of them for a task that neither needs nor prefers code:
-    it can write a haiku, but a general model is the better pick."""
-    required = profile.required - {Capability.TEXT}
-    preferred = profile.preferred - required - {Capability.TEXT}
-    if not required and not preferred:
-        share, reason = 1.0, "no special capability needed"
-    else:
-        earned = 2 * len(required & capabilities) + len(preferred & capabilities)
-        share = earned / (2 * len(required) + len(preferred))
-        reason = _capability_reason(required, preferred, capabilities)
-    if made_for_code and Capability.CODE not in required | preferred:
-        share *= SPECIALIST_SHARE
-        reason = f"{reason}; made for code, which the task does not need"
-    return ScoreComponent("capability", CAPABILITY * share, CAPABILITY, reason)
-
-
-def _capability_reason(
-    required: frozenset[Capability],
-    preferred: frozenset[Capability],
-    capabilities: frozenset[Capability],
-) -> str:
-    """Which wanted capabilities the model has and lacks, required ones marked."""
-    parts = []
-    if has := sorted(c.value for c in (required | preferred) & capabilities):
-        parts.append(f"has {', '.join(has)}")
-    if lacks := sorted(c.value for c in required - capabilities):
-        parts.append(f"lacks required {', '.join(lacks)}")
-    if lacks := sorted(c.value for c in preferred - capabilities):
-        parts.append(f"lacks preferred {', '.join(lacks)}")
-    return "; ".join(parts)
-
 
 # -- context ---------------------------------------------------------------------------------
 
@@ -138,14 +122,14 @@ _UNOBSERVED = ScoreComponent(
 
 
 def availability_component(model: ModelInfo, observations: Observations) -> ScoreComponent:
-    """Nothing while the model or its provider is benched; otherwise reliability (the
+    """Nothing while the model or its provider is cooling down; otherwise reliability (the
     success rate, smoothed so that one call proves little) and speed (median latency)."""
     return _availability(model.id, observations)
 
 
 def _availability(model_id: str, observations: Observations) -> ScoreComponent:
     if observations.cooling_down(model_id):  # the model or its whole provider
-        return ScoreComponent("availability", 0.0, AVAILABILITY, "benched right now")
+        return ScoreComponent("availability", 0.0, AVAILABILITY, "cooling down right now")
     stats = observations.of(model_id)
     if stats is None:
         return _UNOBSERVED
@@ -159,7 +143,7 @@ def _availability(model_id: str, observations: Observations) -> ScoreComponent:
 
 def _availability_of(observations: Observations) -> Callable[[ModelInfo], ScoreComponent]:
     """`availability_component` for one scoring call: before the engine has seen or
-    benched anything (the common case), every model is simply neutral."""
+    cooling down anything (the common case), every model is simply neutral."""
     if not observations.stats and not observations.cooldown_until:
         return lambda _: _UNOBSERVED
     return lambda model: _availability(model.id, observations)
@@ -185,8 +169,114 @@ class _Memo(dict[K, V]):
         return value
 
 
-_FACTS = operator.attrgetter("capabilities", "context_length", "provider", "free")
-CODE = Capability.CODE
+class _Row(NamedTuple):
+    """What scoring reads of one catalog entry for one metric and role-play allowance:
+    nothing in it changes between requests, so it is built once per entry."""
+
+    capabilities: frozenset[Capability]
+    context_length: int | None
+    provider: str
+    free: bool
+    fit_key: int  # context length and free in one int, for the `fits` memo
+    grade_key: str | int  # why it cannot serve, or one int per (grade, daily limit)
+    quality: Quality | None
+    requests_per_day: int | None
+    model_id: str
+
+
+def _row(model: ModelInfo, base: KnowledgeBase, metric: str, roleplay: bool) -> _Row:
+    knowledge = base.of(model)
+    per_day = model.rate_limit.requests_per_day
+    length, free = model.context_length, model.free
+    fit_key = (-1 if length is None else length) * 2 + free
+    if why := unsuited_knowledge(knowledge, roleplay):
+        return _Row(
+            model.capabilities, length, model.provider, free, fit_key, why, None, per_day, model.id
+        )
+    quality = grades(base, metric)(knowledge)
+    # Limits above PLENTY_PER_DAY cost nothing, so they count as PLENTY_PER_DAY.
+    limit = -1 if per_day is None else min(per_day, PLENTY_PER_DAY)
+    key = id(quality) * _KEY_SPAN + limit + 1  # grades are interned: ids are stable
+    return _Row(
+        model.capabilities, length, model.provider, free, fit_key, key, quality, per_day, model.id
+    )
+
+
+_KEY_SPAN = PLENTY_PER_DAY + 2  # the distinct daily limits a grade key holds
+
+
+def _capabilities(profile: TaskProfile, rows: Sequence[_Row]) -> list[ScoreComponent]:
+    """Every model's capability component, in the order of `rows`: the best grade among
+    the free models that can serve is found over distinct grades, and the components are
+    built once per distinct (grade, daily limit) and shared. A model lacking a hard need,
+    or no answer to this kind of request, gets none of the 45 points."""
+    hard, needed = hard_needs(profile), profile.min_context
+    fits = _Memo[int, bool](
+        lambda fit: (
+            unfit_facts(fit % 2 == 1, hard, None if fit < 0 else fit // 2, hard, needed) is None
+        )
+    )
+    servable: dict[str | int, _Row]
+    if hard:
+        lacking = _Memo[frozenset[Capability], str](lambda caps: lack_reason(caps, hard))
+        keys = [lacking[row.capabilities] or row.grade_key for row in rows]
+        servable = {
+            k: row
+            for k, row in zip(keys, rows, strict=True)
+            if isinstance(k, int) and fits[row.fit_key]
+        }
+    else:
+        keys = [row.grade_key for row in rows]
+        servable = {row.grade_key: row for row in rows if row.quality and fits[row.fit_key]}
+    distinct = {row.grade_key: row for row in rows}  # one row per (grade, daily limit)
+    best = max(
+        servable.values(), key=lambda row: row.quality.score if row.quality else 0.0, default=None
+    )
+    difficulty, estimated = profile.difficulty, profile.difficulty is None
+    if difficulty is None:
+        difficulty = estimated_difficulty(profile)
+    top = None if best is None or best.quality is None else best.quality.score
+    best_id = "" if best is None else best.model_id
+    grading = Grading(metric_for(profile), top, best_id, difficulty, estimated)
+    build = _Builder(grading)
+    built = {key: build(row.quality, row.requests_per_day) for key, row in distinct.items()}
+    return [built[key] if isinstance(key, int) else _unfit(key) for key in keys]
+
+
+class _Builder:
+    """`capability_component` for one request, from parts shared between components: a
+    catalog offers each model at several providers with several daily limits."""
+
+    def __init__(self, grading: Grading) -> None:
+        self.grading = grading
+        best = grading.best
+        target = grading.target
+        self.shared = "" if best is None else capability_component_context(grading)
+        self.shares = _Memo[float, float](
+            lambda score: quality_share(score, best or score, target or score)
+        )
+        self.costs = _Memo[int | None, tuple[float, str]](self._cost)
+
+    def _cost(self, per_day: int | None) -> tuple[float, str]:
+        cost = spend_cost(per_day, self.grading.difficulty)
+        if CAPABILITY * cost < 0.05:
+            return cost, ""
+        limit = "unknown" if per_day is None else f"{per_day:,}"
+        return cost, f"; {limit} requests/day: {CAPABILITY * cost:.1f} kept for harder requests"
+
+    def __call__(self, grade: Quality | None, per_day: int | None) -> ScoreComponent:
+        if grade is None or not self.shared:
+            return capability_component(grade, per_day, self.grading) if grade else _unfit("?")
+        share = self.shares[grade.score]
+        cost, told = self.costs[per_day]
+        cost = min(share, cost)
+        reason = f"{metric_label(self.grading.metric)}: {grade.citation}; {self.shared}{told}"
+        return ScoreComponent("capability", CAPABILITY * (share - cost), CAPABILITY, reason)
+
+
+@functools.cache
+def _unfit(reason: str) -> ScoreComponent:
+    return unfit_capability(reason)
 
 
 @hookimpl
@@ -196,36 +286,30 @@ def neoclone_score(
     observations: Observations,
     settings: Settings,
 ) -> list[tuple[ScoreComponent, ...]]:
-    """The five components for every model, in the order of `models`. Memoised per call:
-    a catalog repeats the same capabilities, context lengths and providers thousands of
-    times. Coders are told apart by name (see `capability_component`)."""
+    """The five components for every model, in the order of `models`. Memoised: what a
+    model is (its knowledge, its grade) once per catalog entry across requests; the
+    components once per distinct input within a request, since a catalog repeats the
+    same models (under several providers), context lengths and providers thousands of
+    times."""
     preference = settings.provider_preference
-    capability = _Memo[frozenset[Capability], ScoreComponent](
-        lambda c: capability_component(c, profile)
-    )
-    coder = _Memo[frozenset[Capability], ScoreComponent](
-        lambda c: capability_component(c, profile, made_for_code=True)
-    )
     context = _Memo[int | None, ScoreComponent](
         lambda length: context_component(length, profile.min_context)
     )
     provider = _Memo[str, ScoreComponent](lambda name: preference_component(name, preference))
     availability = _availability_of(observations)
-    # Coders lose points only on tasks without code, and only models that claim code
-    # can be coders: the name is read for those alone.
-    check = CODE not in profile.required | profile.preferred
-    claims_code = _Memo[frozenset[Capability], bool](lambda c: CODE in c)
+    base = default_knowledge()
+    metric, roleplay = metric_for(profile), allows_roleplay(profile)
+    rows = base.per_entry(
+        ("scoring", metric, roleplay), models, lambda m: _row(m, base, metric, roleplay)
+    )
+    capability = _capabilities(profile, rows)
     return [
         (
-            coder[capabilities]
-            if check and claims_code[capabilities] and is_code_model(model.name)
-            else capability[capabilities],
-            context[length],
-            provider[name],
-            _FREE if free else _PAID,
+            cap,
+            context[row.context_length],
+            provider[row.provider],
+            _FREE if row.free else _PAID,
             availability(model),
         )
-        for model, (capabilities, length, name, free) in zip(
-            models, map(_FACTS, models), strict=True
-        )
+        for model, cap, row in zip(models, capability, rows, strict=True)
     ]

@@ -1,16 +1,19 @@
 """The default selection: turn scored models into a plan (the primary, then backups).
 
-1. Drop what cannot serve the task: paid models (neoclone plans over free ones), models
-   lacking a required capability, models whose context is too small. A model whose
-   context is unknown is trusted with an ordinary request, but not with a long one.
+1. Drop what cannot serve the task. These are hard needs, never relaxed: paid models
+   (neoclone plans over free ones); models lacking a required capability that a model
+   either has or has not (`vision` for an image, `tools` for a model that must act);
+   models whose context is too small (a model of unknown context is trusted with an
+   ordinary request, not with a long one); models that are not chat models (base
+   checkpoints, speech, image and embedding models: they answer no conversation); and
+   role-play fine-tunes, except for creative writing.
 2. Keep the best model first, then spread the backups over providers: the best model of
    each provider in turn, round after round, so that one provider's outage or rate limit
    cannot take the whole plan down with it.
 
-Code and reasoning are skills every chat model has to some degree; a catalog may mark
-none of its models with them. When nothing can serve a task only because of those two,
-the plan falls back to the best general models and says so, rather than offering none.
-Vision, tools and context are never relaxed: a model without them cannot serve at all.
+Code and reasoning are skills every chat model has to some degree, and how much is what
+scoring grades (by the model's LMArena coding or maths figure): a catalog's `code` or
+`reasoning` tags never drop a model.
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ import operator
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from neoclone_core._models import Capability, ModelInfo, Plan, ScoredModel, TaskProfile
-from neoclone_core._ranking import Ranking
+from neoclone_core.discover.knowledge import ModelKnowledge, default_knowledge
 from neoclone_core.hookspecs import hookimpl
+from neoclone_core.models import Capability, ModelInfo, Plan, ScoredModel, TaskProfile
+from neoclone_core.score.ranking import Ranking
 
 SOFT_CAPABILITIES = frozenset({Capability.CODE, Capability.REASONING})
 TRUSTED_UNKNOWN_CONTEXT = 8_192  # every chat model today holds at least this
@@ -29,20 +33,65 @@ TRUSTED_UNKNOWN_CONTEXT = 8_192  # every chat model today holds at least this
 
 def unfit_reason(model: ModelInfo, required: frozenset[Capability], min_context: int) -> str | None:
     """Why `model` cannot serve a task, or None when it can."""
-    if not model.free:
+    return unfit_facts(model.free, model.capabilities, model.context_length, required, min_context)
+
+
+def unfit_facts(
+    free: bool,
+    capabilities: frozenset[Capability],
+    context_length: int | None,
+    required: frozenset[Capability],
+    min_context: int,
+) -> str | None:
+    """`unfit_reason` from the facts that decide it."""
+    if not free:
         return "paid"
-    if missing := required - model.capabilities:
-        return f"lack {', '.join(sorted(c.value for c in missing))}"
-    if model.context_length is None:
+    if missing := lack_reason(capabilities, required):
+        return missing
+    if context_length is None:
         return "context unknown" if min_context > TRUSTED_UNKNOWN_CONTEXT else None
-    if model.context_length < min_context:
+    if context_length < min_context:
         return f"context under {min_context:,} tokens"
     return None
 
 
+def lack_reason(capabilities: frozenset[Capability], required: frozenset[Capability]) -> str:
+    """ "lack vision, tools" for the required capabilities a model lacks; "" for none."""
+    missing = required - capabilities
+    return f"lack {', '.join(sorted(c.value for c in missing))}" if missing else ""
+
+
+def hard_needs(profile: TaskProfile) -> frozenset[Capability]:
+    """The required capabilities a model must have to be planned: all but code and
+    reasoning, which scoring grades instead."""
+    return profile.required - SOFT_CAPABILITIES
+
+
+def allows_roleplay(profile: TaskProfile) -> bool:
+    """Whether a role-play fine-tune may serve: only for creative writing."""
+    return "creative_writing" in profile.categories
+
+
+def unsuited_reason(model: ModelInfo, roleplay_allowed: bool) -> str:
+    """Why `model` is no answer to this conversation, by what its name says; "" if none."""
+    return unsuited_knowledge(default_knowledge().of(model), roleplay_allowed) or ""
+
+
+def unsuited_knowledge(knowledge: ModelKnowledge, roleplay_allowed: bool) -> str | None:
+    """`unsuited_reason` from what is known of the model."""
+    if not knowledge.is_chat:
+        return "not for chat"
+    if not roleplay_allowed and not knowledge.suited_for_general_chat:
+        return "made for role-play"
+    return None
+
+
 def can_serve(model: ModelInfo, profile: TaskProfile) -> bool:
-    """Whether `model` is free, has every required capability, and holds the task."""
-    return unfit_reason(model, profile.required, profile.min_context) is None
+    """Whether `model` is free, a chat model fit for the request, has every hard need,
+    and holds the task."""
+    if unfit_reason(model, hard_needs(profile), profile.min_context) is not None:
+        return False
+    return not unsuited_reason(model, allows_roleplay(profile))
 
 
 def diversified(models: Sequence[ModelInfo], limit: int) -> list[ModelInfo]:
@@ -64,20 +113,24 @@ _FACTS = operator.attrgetter("free", "capabilities", "context_length")
 
 
 def _usable(
-    ranked: Sequence[ScoredModel], required: frozenset[Capability], min_context: int
+    ranked: Sequence[ScoredModel], profile: TaskProfile
 ) -> tuple[list[ModelInfo], Counter[str]]:
     """The models that can serve, best first, and how many were dropped for each reason.
     Thousands of models share a few combinations of the facts that decide, so each
-    combination is judged once."""
+    combination is judged once; what a name says is memoised by the knowledge base."""
+    required, min_context = hard_needs(profile), profile.min_context
+    roleplay = allows_roleplay(profile)
     verdicts: dict[tuple[bool, frozenset[Capability], int | None], str] = {}
     usable: list[ModelInfo] = []
     dropped: Counter[str] = Counter()
-    models = ranked.models if isinstance(ranked, Ranking) else map(_MODEL, ranked)
-    for model in models:  # a Ranking's, without building a ScoredModel for each
-        facts = _FACTS(model)
+    models = ranked.models if isinstance(ranked, Ranking) else list(map(_MODEL, ranked))
+    rows = default_knowledge().per_entry(  # (facts, unsuited), once per catalog entry
+        ("selection", roleplay), models, lambda m: (_FACTS(m), unsuited_reason(m, roleplay))
+    )
+    for model, (facts, unsuited) in zip(models, rows, strict=True):
         if (reason := verdicts.get(facts)) is None:
             reason = verdicts[facts] = unfit_reason(model, required, min_context) or ""
-        if reason:
+        if reason := reason or unsuited:
             dropped[reason] += 1
         else:
             usable.append(model)
@@ -100,14 +153,7 @@ def _reasons(
 
 @hookimpl(trylast=True)
 def neoclone_select(profile: TaskProfile, ranked: Sequence[ScoredModel], max_models: int) -> Plan:
-    """Free models that can serve the task, best first, backups provider-diversified."""
-    usable, dropped = _usable(ranked, profile.required, profile.min_context)
-    relaxed: tuple[str, ...] = ()
-    soft = profile.required & SOFT_CAPABILITIES
-    if not usable and soft:
-        usable, dropped = _usable(ranked, profile.required - soft, profile.min_context)
-        if usable:
-            wanted = ", ".join(sorted(c.value for c in soft))
-            relaxed = (f"no free model is marked for {wanted}: planned with the best others",)
+    """Free chat models that can serve the task, best first, backups provider-diversified."""
+    usable, dropped = _usable(ranked, profile)
     plan = diversified(usable, max_models)
-    return Plan(models=plan, reasons=(*_reasons(len(usable), len(ranked), dropped, plan), *relaxed))
+    return Plan(models=plan, reasons=tuple(_reasons(len(usable), len(ranked), dropped, plan)))

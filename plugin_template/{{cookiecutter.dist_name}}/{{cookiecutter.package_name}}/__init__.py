@@ -22,11 +22,11 @@ from typing import Any
 from neoclone_core import Capability, ModelInfo, Pricing, Provider, hookimpl
 from neoclone_core.provider_kit import (
     OpenAICompatibleProvider,
-    identify,
-    left_out,
+    entry_and_id,
+    log_left_out,
     positive_int,
     read_pricing,
-    text,
+    stripped_str,
 )
 
 __all__ = [
@@ -77,15 +77,15 @@ def model_from_entry(entry: object) -> ModelInfo | None:
     it with a `neoclone.model_skipped` warning, and the rest of the list still counts.
     Raise ValueError for any other entry you cannot read: the same happens.
     """
-    fields, model_id = identify(entry)
+    fields, model_id = entry_and_id(entry)
     if _NOT_CHAT.search(model_id):
-        left_out(PROVIDER, model_id, "not a chat model")
+        log_left_out(PROVIDER, model_id, "not a chat model")
         return None
     pricing = read_pricing(fields.get("pricing"), "prompt", "completion", per_token=True)
     return ModelInfo(
         provider=PROVIDER,
         name=model_id,
-        display_name=text(fields.get("name")) or model_id,
+        display_name=stripped_str(fields.get("name")) or model_id,
         context_length=positive_int(fields.get("context_length")),
         capabilities=_capabilities(fields),
         pricing=pricing,

@@ -5,7 +5,7 @@ requests and tokens per minute, hour and day. Its model list, `GET /models`, is 
 bare OpenAI shape (id, owner, creation time): no context length, no capabilities, no
 prices. So the free flag and limits come from Cerebras' rate-limit documentation, the
 capabilities from its model pages by family, and the context length stays unknown.
-Chat and streaming go through `neoclone_core.openai_compat`.
+Chat and streaming go through `neoclone_core.openai.compat`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from neoclone_core import Capability, ModelInfo, Provider, ProviderContext, RateLimit, hookimpl
 from neoclone_core.provider_kit import (
     OpenAICompatibleProvider,
-    identify,
+    entry_and_id,
     is_code_model,
     parse_model_list,
 )
@@ -92,7 +92,7 @@ def model_from_entry(entry: object) -> ModelInfo:
     list has no context length, capabilities or prices: the context length and prices
     stay unknown, and capabilities follow the model family.
     """
-    _, model_id = identify(entry)
+    _, model_id = entry_and_id(entry)
     return ModelInfo(
         provider=PROVIDER,
         name=model_id,

@@ -5,7 +5,7 @@ Flash and Flash-Lite models and the Gemma models, each with its own per-minute a
 per-day limits; Gemini 2.5 Pro left the free tier in December 2025. Discovery pages
 through the native `GET /v1beta/models`; chat and streaming use Gemini's
 OpenAI-compatible endpoint (`/v1beta/openai/chat/completions`) through
-`neoclone_core.openai_compat`, so Gemini shares the SSE reader and error mapping of
+`neoclone_core.openai.compat`, so Gemini shares the SSE reader and error mapping of
 every other provider. The key travels only in the `x-goog-api-key` header.
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from neoclone_core import ModelInfo, Provider, ProviderContext, hookimpl
+from neoclone_core.openai.compat import StreamQuirks
 from neoclone_core.provider_kit import OpenAICompatibleProvider
 from neoclone_provider_gemini._listing import (
     FREE_RATE_LIMITS,
@@ -51,6 +52,8 @@ class GeminiProvider(OpenAICompatibleProvider):
     models_path = MODELS_PATH
     chat_path = CHAT_PATH
     key_header = KEY_HEADER
+    # Its tool-call pieces come without `index`, and a stream of them ends with "stop".
+    stream_quirks = StreamQuirks(unindexed_tool_calls=True)
 
     async def discover(self, ctx: ProviderContext) -> list[ModelInfo]:
         """Every chat model on every page of the list. The list needs the key, so

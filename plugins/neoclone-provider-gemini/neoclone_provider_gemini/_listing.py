@@ -13,16 +13,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from neoclone_core import Capability, ModelInfo, ProviderContext, RateLimit
-from neoclone_core.openai_compat import get_json
+from neoclone_core.openai.compat import get_json
 from neoclone_core.provider_kit import (
     UnreadableEntryError,
-    identify,
+    entry_and_id,
     is_code_model,
-    left_out,
+    log_left_out,
     malformed,
     positive_int,
     read_entries,
-    text,
+    stripped_str,
 )
 
 PROVIDER = "gemini"
@@ -111,17 +111,17 @@ def model_from_entry(entry: object) -> ModelInfo | None:
     The catalog name drops the `models/` prefix (`gemini-2.5-flash`), which is what
     the OpenAI-compatible endpoint expects. The list carries no prices.
     """
-    fields, full_name = identify(entry, "name")
+    fields, full_name = entry_and_id(entry, "name")
     name = _name(full_name)
     why_not = _why_not_chat(fields, name)
     if why_not:
-        left_out(PROVIDER, name, why_not)
+        log_left_out(PROVIDER, name, why_not)
         return None
     free = bool(_FREE.search(name))
     return ModelInfo(
         provider=PROVIDER,
         name=name,
-        display_name=text(fields.get("displayName")) or name,
+        display_name=stripped_str(fields.get("displayName")) or name,
         context_length=positive_int(fields.get("inputTokenLimit")),
         capabilities=_capabilities(fields, name),
         free=free,

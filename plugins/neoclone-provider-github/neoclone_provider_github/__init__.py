@@ -20,13 +20,13 @@ from typing import Any
 from neoclone_core import Capability, ModelInfo, Pricing, Provider, ProviderContext, hookimpl
 from neoclone_core.provider_kit import (
     OpenAICompatibleProvider,
-    identify,
+    as_mapping,
+    entry_and_id,
     is_code_model,
-    left_out,
-    mapping,
+    log_left_out,
     parse_model_list,
     positive_int,
-    text,
+    stripped_str,
 )
 from neoclone_provider_github._limits import FreeLimits, free_limits
 
@@ -95,17 +95,17 @@ def model_from_entry(entry: object) -> ModelInfo | None:
     `context_length` is the smaller of the model's own input limit (newer schema) and
     the free tier's input tokens per request, since a longer prompt is refused.
     """
-    fields, model_id = identify(entry)
-    tier = text(fields.get("rate_limit_tier"))
+    fields, model_id = entry_and_id(entry)
+    tier = stripped_str(fields.get("rate_limit_tier"))
     if not _is_chat(fields, tier):
-        left_out(PROVIDER, model_id, "not chat")
+        log_left_out(PROVIDER, model_id, "not chat")
         return None
     limits = free_limits(model_id, tier)
-    own_limit = positive_int(mapping(fields.get("limits")).get("max_input_tokens"))
+    own_limit = positive_int(as_mapping(fields.get("limits")).get("max_input_tokens"))
     return ModelInfo(
         provider=PROVIDER,
         name=model_id,
-        display_name=text(fields.get("name")) or model_id,
+        display_name=stripped_str(fields.get("name")) or model_id,
         context_length=_smallest(own_limit, limits.max_input_tokens),
         capabilities=_capabilities(fields, model_id),
         pricing=Pricing(0.0, 0.0),

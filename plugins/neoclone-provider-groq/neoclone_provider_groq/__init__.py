@@ -5,7 +5,7 @@ rate limit (requests and tokens per minute, requests per day). Groq's own model 
 `GET /models`, needs a key and says little: id, owner, `context_window`, `active`. So
 capabilities that the list does not carry come from Groq's documentation, by model
 family, and speech, text-to-speech and safety-classifier models are left out because
-they cannot answer a chat. Chat and streaming go through `neoclone_core.openai_compat`.
+they cannot answer a chat. Chat and streaming go through `neoclone_core.openai.compat`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from typing import Any
 from neoclone_core import Capability, ModelInfo, Provider, ProviderContext, RateLimit, hookimpl
 from neoclone_core.provider_kit import (
     OpenAICompatibleProvider,
-    identify,
+    entry_and_id,
     is_code_model,
-    left_out,
+    log_left_out,
     parse_model_list,
     positive_int,
 )
@@ -117,10 +117,10 @@ def model_from_entry(entry: object) -> ModelInfo | None:
     Every chat model is free (Groq's free plan covers them all) with the limits of
     `FREE_RATE_LIMITS`. The list carries no prices, so pricing stays unknown.
     """
-    fields, model_id = identify(entry)
+    fields, model_id = entry_and_id(entry)
     why_not = _why_not_chat(fields, model_id)
     if why_not:
-        left_out(PROVIDER, model_id, why_not)
+        log_left_out(PROVIDER, model_id, why_not)
         return None
     return ModelInfo(
         provider=PROVIDER,

@@ -3,7 +3,7 @@
 The router (`https://router.huggingface.co/v1`) is an OpenAI-compatible front for many
 inference providers (Together, Novita, Fireworks, ...). Its public `GET /models` list
 gives, per model, the providers serving it with their status, context length, prices
-and tool support; chat goes through `neoclone_core.openai_compat` with `HF_TOKEN`.
+and tool support; chat goes through `neoclone_core.openai.compat` with `HF_TOKEN`.
 
 What "free" means here. Inference Providers is a paid, pay-as-you-go product: Hugging
 Face passes each provider's price through with no markup. Accounts get a small monthly

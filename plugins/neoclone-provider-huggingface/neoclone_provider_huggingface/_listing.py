@@ -25,11 +25,11 @@ from typing import Any
 from neoclone_core import Capability, ModelInfo, Pricing, RateLimit
 from neoclone_core.provider_kit import (
     UnreadableEntryError,
-    identify,
+    as_mapping,
+    entry_and_id,
     is_code_model,
     is_reasoning_model,
-    left_out,
-    mapping,
+    log_left_out,
     parse_model_list,
     positive_int,
     price_per_million,
@@ -54,12 +54,12 @@ def parse_models(document: object) -> list[ModelInfo]:
 def model_from_entry(entry: object) -> ModelInfo | None:
     """One entry as a ModelInfo (see the module docstring for which); None when no
     live provider serves it or it outputs no text. Raises ValueError when unreadable."""
-    fields, model_id = identify(entry)
-    architecture = mapping(fields.get("architecture"))
+    fields, model_id = entry_and_id(entry)
+    architecture = as_mapping(fields.get("architecture"))
     live = _live_providers(fields.get("providers"))
     why_not = _unservable(architecture, live)
     if why_not:
-        left_out(PROVIDER, model_id, why_not)
+        log_left_out(PROVIDER, model_id, why_not)
         return None
     free_route = next((p for p in live if _pricing(p).is_zero), None)
     if free_route is not None:
@@ -127,7 +127,7 @@ def _live_providers(value: object) -> list[Mapping[str, Any]]:
 
 
 def _pricing(route: Mapping[str, Any]) -> Pricing:
-    prices = mapping(route.get("pricing"))
+    prices = as_mapping(route.get("pricing"))
     return Pricing(_price(prices.get("input")), _price(prices.get("output")))
 
 

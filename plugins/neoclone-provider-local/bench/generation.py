@@ -1,6 +1,6 @@
 """How fast the local provider is here: import, load, first token and tokens per second.
 
-Run: python plugins/neoclone-provider-local/bench/generation.py [runs]. Measures through
+RequestRun: python plugins/neoclone-provider-local/bench/generation.py [runs]. Measures through
 the provider's own API (worker threads included), in a fresh process so the first load
 is a real one. The README keeps the figures.
 """

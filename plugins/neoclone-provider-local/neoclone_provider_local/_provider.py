@@ -72,6 +72,7 @@ class LocalProvider:
     name: str = "local"
     default_base_url: str = ""
     api_key_env: str | None = None
+    last_resort: bool = True  # runs on this machine: the core ends every plan with it
     extra_paths: Sequence[Path] | None = None
     include_default: bool = True
     pool: ModelPool = attrs.field(factory=shared_pool)

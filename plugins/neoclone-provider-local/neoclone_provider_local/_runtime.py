@@ -18,7 +18,7 @@ import functools
 import importlib
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol
@@ -26,7 +26,7 @@ from typing import Any, Protocol
 import attrs
 import structlog
 
-from neoclone_core import ChatChunk, ChatRequest, Usage
+from neoclone_core import ChatChunk, ChatRequest, Usage, content_text
 from neoclone_core.errors import (
     ContextTooLongError,
     ModelNotFoundError,
@@ -264,19 +264,9 @@ def plain_messages(request: ChatRequest) -> list[dict[str, Any]]:
     OpenAI clients may send content as a list of parts; GGUF chat templates concatenate
     `content` as a string, so the text parts are joined and the others dropped.
     """
-    return [{**message, "content": _text(message.get("content"))} for message in request.messages]
-
-
-def _text(content: object) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(
-            str(part.get("text", ""))
-            for part in content
-            if isinstance(part, Mapping) and part.get("type") == "text"
-        )
-    return "" if content is None else str(content)
+    return [
+        {**message, "content": content_text(message.get("content"))} for message in request.messages
+    ]
 
 
 def chat_options(request: ChatRequest) -> dict[str, Any]:

@@ -5,7 +5,7 @@ Mistral serves, within the plan's rate limits (about one request a second and 50
 tokens a minute), in exchange for letting Mistral use the requests to improve its
 models. So every chat model the list shows is free; what the list says of each
 (`capabilities`, `max_context_length`) fills in the rest. Chat and streaming go through
-`neoclone_core.openai_compat`: Mistral's `/chat/completions` speaks OpenAI's dialect.
+`neoclone_core.openai.compat`: Mistral's `/chat/completions` speaks OpenAI's dialect.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from typing import Any
 from neoclone_core import Capability, ModelInfo, Provider, ProviderContext, RateLimit, hookimpl
 from neoclone_core.provider_kit import (
     OpenAICompatibleProvider,
-    identify,
+    as_mapping,
+    entry_and_id,
     is_code_model,
-    left_out,
-    mapping,
+    log_left_out,
     parse_model_list,
     positive_int,
-    text,
+    stripped_str,
 )
 
 __all__ = [
@@ -87,7 +87,7 @@ def parse_models(document: object, *, now: float) -> list[ModelInfo]:
         if model is None:
             return None
         if model.name in known:
-            left_out(PROVIDER, model.name, "an alias of a model listed earlier")
+            log_left_out(PROVIDER, model.name, "an alias of a model listed earlier")
             return None
         known.update({model.name, *_aliases(entry)})
         return model
@@ -101,18 +101,18 @@ def model_from_entry(entry: object, *, now: float) -> ModelInfo | None:
     Every chat model is free on the Experiment plan, except fine-tuned ones (fine-tuning
     is a paid feature). The list carries no prices, so pricing stays unknown.
     """
-    fields, model_id = identify(entry)
+    fields, model_id = entry_and_id(entry)
     model_id = model_id.strip()
-    capabilities = mapping(fields.get("capabilities"))
+    capabilities = as_mapping(fields.get("capabilities"))
     why_not = _why_not_listed(fields, capabilities, now)
     if why_not:
-        left_out(PROVIDER, model_id, why_not)
+        log_left_out(PROVIDER, model_id, why_not)
         return None
     free = fields.get("type") != "fine-tuned"
     return ModelInfo(
         provider=PROVIDER,
         name=model_id,
-        display_name=text(fields.get("name")) or model_id,
+        display_name=stripped_str(fields.get("name")) or model_id,
         context_length=positive_int(fields.get("max_context_length")),
         capabilities=_capabilities(model_id, capabilities),
         free=free,

@@ -21,8 +21,8 @@ import structlog
 
 from neoclone_core import ChatChunk, ChatRequest, ChatResponse, ModelInfo, ProviderContext, Usage
 from neoclone_core.errors import ProviderError, ProviderUnavailableError, StreamInterruptedError
-from neoclone_core.openai_compat import as_tool_call_deltas
-from neoclone_core.provider_kit import malformed, mapping
+from neoclone_core.openai.compat import as_tool_call_deltas
+from neoclone_core.provider_kit import as_mapping, malformed
 from neoclone_provider_ollama._http import post_json, snippet, stream_lines, transport_error
 
 CHAT_PATH = "/api/chat"
@@ -123,7 +123,7 @@ def _content(content: object) -> tuple[str, list[str]]:
         if part.get("type") == "text":
             texts.append(str(part.get("text", "")))
         elif part.get("type") == "image_url":
-            url = mapping(part.get("image_url")).get("url", "")
+            url = as_mapping(part.get("image_url")).get("url", "")
             if isinstance(url, str) and _DATA_URL_MARK in url:
                 images.append(url.partition(_DATA_URL_MARK)[2])
             else:
@@ -132,7 +132,7 @@ def _content(content: object) -> tuple[str, list[str]]:
 
 
 def _ollama_call(call: Mapping[str, Any]) -> dict[str, Any]:
-    function = mapping(call.get("function"))
+    function = as_mapping(call.get("function"))
     arguments = function.get("arguments")
     if isinstance(arguments, str):
         with contextlib.suppress(ValueError):
@@ -145,7 +145,7 @@ def _ollama_call(call: Mapping[str, Any]) -> dict[str, Any]:
 
 def chat_response(ctx: ProviderContext, model: ModelInfo, document: object) -> ChatResponse:
     """A `/api/chat` answer as a ChatResponse; MalformedResponseError when it is none."""
-    fields = mapping(document)
+    fields = as_mapping(document)
     if error := fields.get("error"):
         why = f"HTTP 200 carrying an error: {snippet(str(error))}"
         raise malformed(ctx.provider, why, model=model.name)
@@ -173,7 +173,7 @@ def openai_tool_calls(calls: object, first: int = 0) -> tuple[dict[str, Any], ..
 
 
 def _openai_call(index: int, call: Mapping[str, Any]) -> dict[str, Any]:
-    function = mapping(call.get("function"))
+    function = as_mapping(call.get("function"))
     arguments = function.get("arguments")
     if not isinstance(arguments, str):
         arguments = json.dumps(arguments or {})
@@ -211,7 +211,7 @@ class _StreamReader:
         event = self._decode(line)
         if event.get("error"):
             raise self._error(str(event["error"]))
-        message = mapping(event.get("message"))
+        message = as_mapping(event.get("message"))
         content = _text(message.get("content"))
         tool_calls = self._tool_call_deltas(message.get("tool_calls"))
         self.done = event.get("done") is True

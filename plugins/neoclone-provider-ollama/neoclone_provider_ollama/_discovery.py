@@ -22,13 +22,13 @@ from neoclone_core import Capability, ModelInfo, Pricing, ProviderContext
 from neoclone_core.errors import ModelNotFoundError, ProviderError
 from neoclone_core.provider_kit import (
     UnreadableEntryError,
+    as_mapping,
     is_code_model,
-    left_out,
-    mapping,
+    log_left_out,
     model_list,
     positive_int,
     read_entries,
-    text,
+    stripped_str,
 )
 from neoclone_provider_ollama._http import get_json, post_json
 
@@ -67,8 +67,8 @@ def tag_entries(ctx: ProviderContext, document: object) -> list[tuple[str, Mappi
 
 
 def _named(entry: object) -> tuple[str, Mapping[str, Any]]:
-    fields = mapping(entry)
-    name = text(fields.get("name")) or text(fields.get("model"))
+    fields = as_mapping(entry)
+    name = stripped_str(fields.get("name")) or stripped_str(fields.get("model"))
     if not name:
         msg = "no name"
         raise UnreadableEntryError(msg)
@@ -123,7 +123,7 @@ def model_from(
     info = show or {}
     capabilities = _capabilities(name, entry, info)
     if capabilities is None:
-        left_out(PROVIDER, name, "cannot chat")
+        log_left_out(PROVIDER, name, "cannot chat")
         return None
     remote = _is_remote(entry, info)
     return ModelInfo(
@@ -151,7 +151,7 @@ def _capabilities(
         if "completion" not in names:
             return None
         found.update(_CAPABILITIES[c] for c in names if c in _CAPABILITIES)
-    family = text(_details(entry, info).get("family"))
+    family = stripped_str(_details(entry, info).get("family"))
     if is_code_model(name, family):
         found.add(Capability.CODE)
     return found
@@ -161,7 +161,7 @@ def _context_length(entry: Mapping[str, Any], info: Mapping[str, Any]) -> int | 
     """The trained context, lowered to `num_ctx` when the model's parameters set one
     (Ollama then runs it with that window). Without `model_info` (`/api/show` failed),
     the `details.context_length` that recent servers add to tag entries."""
-    model_info = mapping(info.get("model_info"))
+    model_info = as_mapping(info.get("model_info"))
     arch = model_info.get("general.architecture")
     key = f"{arch}.context_length" if isinstance(arch, str) else None
     trained = positive_int(model_info.get(key)) if key else None
@@ -175,15 +175,17 @@ def _context_length(entry: Mapping[str, Any], info: Mapping[str, Any]) -> int | 
 
 def _display_name(name: str, entry: Mapping[str, Any], info: Mapping[str, Any]) -> str:
     details = _details(entry, info)
-    extras = [text(details.get(k)) for k in ("parameter_size", "quantization_level")]
+    extras = [stripped_str(details.get(k)) for k in ("parameter_size", "quantization_level")]
     extras = [e for e in extras if e]
     return f"{name} ({', '.join(extras)})" if extras else name
 
 
 def _is_remote(entry: Mapping[str, Any], info: Mapping[str, Any]) -> bool:
     """Whether Ollama forwards the model to a remote host (its cloud models)."""
-    return any(text(d.get(k)) for d in (entry, info) for k in ("remote_host", "remote_model"))
+    return any(
+        stripped_str(d.get(k)) for d in (entry, info) for k in ("remote_host", "remote_model")
+    )
 
 
 def _details(entry: Mapping[str, Any], info: Mapping[str, Any]) -> Mapping[str, Any]:
-    return mapping(info.get("details")) or mapping(entry.get("details"))
+    return as_mapping(info.get("details")) or as_mapping(entry.get("details"))

@@ -1,7 +1,7 @@
 """Ollama's native API over the core's shared HTTP client, with its failures mapped.
 
 Ollama speaks JSON to `/api/*` and streams NDJSON, not OpenAI's dialect, so
-`neoclone_core.openai_compat` cannot carry these calls; HTTP error statuses still go
+`neoclone_core.openai.compat` cannot carry these calls; HTTP error statuses still go
 through its `error_from_response`, which reads Ollama's `{"error": "text"}` bodies.
 The one failure worth its own words is the common one: nothing listens at the base
 URL, which almost always means Ollama is not running.
@@ -23,7 +23,7 @@ from neoclone_core.errors import (
     ProviderUnavailableError,
     ProviderUnreachableError,
 )
-from neoclone_core.openai_compat import error_from_response
+from neoclone_core.openai.compat import error_from_response
 from neoclone_core.provider_kit import malformed
 
 _SNIPPET = 80

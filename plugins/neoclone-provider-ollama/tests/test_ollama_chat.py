@@ -9,7 +9,6 @@ object per line, `"done": false` until a last object with `"done": true` and cou
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +16,9 @@ import httpx
 import pytest
 from neoclone_provider_ollama import OllamaProvider
 
-from neoclone_core import ChatRequest, ModelInfo, ProviderContext
-from neoclone_core.errors import (
-    MalformedResponseError,
-    ModelNotFoundError,
-    ProviderTimeoutError,
-    ProviderUnavailableError,
-    ProviderUnreachableError,
-    StreamInterruptedError,
-)
+from neoclone_core import ChatRequest, ModelInfo, ProviderContext, errors
 from neoclone_core.testing import RecordingServer, Reply, provider_context
+from neoclone_core.testing.helpers import ProviderUnderTest, closed_port_url
 
 pytestmark = pytest.mark.anyio
 
@@ -39,13 +31,12 @@ REQUEST = ChatRequest.from_prompt("Why is the sky blue?", max_tokens=64, tempera
 NDJSON = {"Content-Type": "application/x-ndjson"}
 
 
-def context(base_url: str, http: httpx.AsyncClient, timeout: float = 5.0) -> ProviderContext:
-    return provider_context(OllamaProvider(), base_url, http, timeout=timeout, now=0.0)
+OLLAMA = ProviderUnderTest(OllamaProvider, now=0.0)
 
 
 @pytest.fixture
 def ctx(server: RecordingServer, http: httpx.AsyncClient) -> ProviderContext:
-    return context(server.url, http)
+    return OLLAMA.context(server, http)
 
 
 def ndjson(*events: dict[str, Any]) -> Reply:
@@ -162,7 +153,7 @@ async def test_an_unpulled_model_is_model_not_found(
     forwards to Ollama's `/v1` answers with): both read as ModelNotFoundError."""
     server.route("POST", "/api/chat", Reply.json_file(FIXTURES / name, 404))
 
-    with pytest.raises(ModelNotFoundError, match='model "llama9" not found') as caught:
+    with pytest.raises(errors.ModelNotFoundError, match='model "llama9" not found') as caught:
         await OllamaProvider().chat(ctx, ModelInfo("ollama", "llama9"), REQUEST)
 
     assert caught.value.status == 404
@@ -186,17 +177,15 @@ async def test_a_garbage_chat_answer_is_malformed(
 ) -> None:
     server.route("POST", "/api/chat", reply)
 
-    with pytest.raises(MalformedResponseError, match=why):
+    with pytest.raises(errors.MalformedResponseError, match=why):
         await OllamaProvider().chat(ctx, MODEL, REQUEST)
 
 
 async def test_chat_without_ollama_running_says_so(http: httpx.AsyncClient) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    url = closed_port_url()
 
-    with pytest.raises(ProviderUnreachableError, match=f"Ollama is not running at {url}"):
-        await OllamaProvider().chat(context(url, http), MODEL, REQUEST)
+    with pytest.raises(errors.ProviderUnreachableError, match=f"Ollama is not running at {url}"):
+        await OllamaProvider().chat(provider_context(OllamaProvider(), url, http), MODEL, REQUEST)
 
 
 async def test_a_chat_that_never_answers_is_a_timeout(
@@ -204,8 +193,8 @@ async def test_a_chat_that_never_answers_is_a_timeout(
 ) -> None:
     server.route("POST", "/api/chat", Reply(body={}, delay_s=2.0))
 
-    with pytest.raises(ProviderTimeoutError):
-        await OllamaProvider().chat(context(server.url, http, timeout=0.2), MODEL, REQUEST)
+    with pytest.raises(errors.ProviderTimeoutError):
+        await OllamaProvider().chat(OLLAMA.context(server, http, timeout=0.2), MODEL, REQUEST)
 
 
 # -- streaming ------------------------------------------------------------------------------
@@ -264,7 +253,7 @@ async def test_a_stream_that_ends_before_done_is_interrupted(
 ) -> None:
     server.route("POST", "/api/chat", ndjson(piece("The"), piece(" sky")))
 
-    with pytest.raises(StreamInterruptedError, match="before Ollama said it was done"):
+    with pytest.raises(errors.StreamInterruptedError, match="before Ollama said it was done"):
         await streamed(ctx)
 
 
@@ -273,7 +262,7 @@ async def test_an_error_line_after_text_interrupts_the_stream(
 ) -> None:
     server.route("POST", "/api/chat", ndjson(piece("The"), {"error": "out of memory"}))
 
-    with pytest.raises(StreamInterruptedError, match="out of memory"):
+    with pytest.raises(errors.StreamInterruptedError, match="out of memory"):
         await streamed(ctx)
 
 
@@ -282,10 +271,10 @@ async def test_an_error_line_before_any_text_is_a_plain_failure(
 ) -> None:
     server.route("POST", "/api/chat", ndjson({"error": "model failed to load"}))
 
-    with pytest.raises(ProviderUnavailableError, match="model failed to load") as caught:
+    with pytest.raises(errors.ProviderUnavailableError, match="model failed to load") as caught:
         await streamed(ctx)
 
-    assert not isinstance(caught.value, StreamInterruptedError)
+    assert not isinstance(caught.value, errors.StreamInterruptedError)
 
 
 async def test_a_stream_of_an_unpulled_model_is_model_not_found(
@@ -295,7 +284,7 @@ async def test_a_stream_of_an_unpulled_model_is_model_not_found(
         "POST", "/api/chat", Reply.json_file(FIXTURES / "ollama-404-model-not-found.json", 404)
     )
 
-    with pytest.raises(ModelNotFoundError):
+    with pytest.raises(errors.ModelNotFoundError):
         await streamed(ctx)
 
 
@@ -304,7 +293,7 @@ async def test_a_web_page_instead_of_a_stream_is_malformed(
 ) -> None:
     server.route("POST", "/api/chat", Reply(body=b"<html>\n<title>Login</title>\n</html>"))
 
-    with pytest.raises(MalformedResponseError, match="unreadable line"):
+    with pytest.raises(errors.MalformedResponseError, match="unreadable line"):
         await streamed(ctx)
 
 
@@ -315,5 +304,5 @@ async def test_a_stream_that_never_starts_is_a_timeout(
         "POST", "/api/chat", Reply(body=STREAM_FILE.read_bytes(), headers=NDJSON, delay_s=2.0)
     )
 
-    with pytest.raises(ProviderTimeoutError):
-        await streamed(context(server.url, http, timeout=0.2))
+    with pytest.raises(errors.ProviderTimeoutError):
+        await streamed(OLLAMA.context(server, http, timeout=0.2))

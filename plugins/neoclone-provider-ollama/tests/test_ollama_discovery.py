@@ -9,7 +9,6 @@ real answer, not the pairing. Expected values are computed here from the raw JSO
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -19,20 +18,9 @@ import neoclone_provider_ollama as ollama
 import pytest
 from neoclone_provider_ollama import OllamaProvider
 
-from neoclone_core import (
-    Capability,
-    ModelInfo,
-    Pricing,
-    Provider,
-    ProviderContext,
-    RateLimit,
-)
-from neoclone_core.errors import (
-    MalformedResponseError,
-    ProviderTimeoutError,
-    ProviderUnavailableError,
-)
+from neoclone_core import Capability, Pricing, ProviderContext, RateLimit, errors
 from neoclone_core.testing import RecordedRequest, RecordingServer, Reply, provider_context
+from neoclone_core.testing.helpers import ProviderUnderTest, closed_port_url, registered_provider
 
 pytestmark = pytest.mark.anyio
 
@@ -50,21 +38,12 @@ OLLAMA_CAPABILITIES = {
 }
 
 
-def context(base_url: str, http: httpx.AsyncClient, timeout: float = 5.0) -> ProviderContext:
-    return provider_context(OllamaProvider(), base_url, http, timeout=timeout, now=NOW)
+OLLAMA = ProviderUnderTest(OllamaProvider, listing_path="/api/tags", now=NOW)
 
 
 @pytest.fixture
 def ctx(server: RecordingServer, http: httpx.AsyncClient) -> ProviderContext:
-    return context(server.url, http)
-
-
-def closed_port_url() -> str:
-    """A loopback URL nothing listens on: the port was free a moment ago."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+    return OLLAMA.context(server, http)
 
 
 def serve_shows(server: RecordingServer, shows: Mapping[str, object]) -> None:
@@ -85,23 +64,15 @@ def tag(name: str, **fields: Any) -> dict[str, Any]:
     return {"name": name, "model": name, "details": {"family": "llama"}, **fields}
 
 
-async def discovered(ctx: ProviderContext) -> dict[str, ModelInfo]:
-    return {m.name: m for m in await OllamaProvider().discover(ctx)}
-
-
 # -- the provider object ------------------------------------------------------------------
 
 
 def test_the_plugin_registers_one_keyless_ollama_provider() -> None:
-    registered: list[Provider] = []
+    provider = registered_provider(ollama)
 
-    ollama.neoclone_register_providers(registered.append)
-
-    [provider] = registered
-    assert isinstance(provider, Provider)
-    assert provider.name == "ollama"
+    assert isinstance(provider, OllamaProvider)
+    assert (provider.name, provider.api_key_env) == ("ollama", None)
     assert provider.default_base_url == "http://127.0.0.1:11434"
-    assert provider.api_key_env is None
 
 
 # -- the recordings -------------------------------------------------------------------------
@@ -116,7 +87,7 @@ async def test_the_recordings_yield_every_tag_as_a_free_local_model(
     context_length = SHOW["model_info"][f"{arch}.context_length"]
     capabilities = {OLLAMA_CAPABILITIES[c] for c in SHOW["capabilities"]} | {Capability.STREAMING}
 
-    models = await discovered(ctx)
+    models = await OLLAMA.discovered(ctx)
 
     assert list(models) == [t["name"] for t in TAGS] == ["deepseek-r1:latest", "llama3.2:latest"]
     assert all(m.free for m in models.values())
@@ -133,7 +104,7 @@ async def test_every_tag_is_shown_by_its_name(
     server.route("GET", "/api/tags", Reply.json_file(TAGS_FILE))
     server.route("POST", "/api/show", lambda _: Reply.json_file(SHOW_FILE))
 
-    models = await discovered(ctx)
+    models = await OLLAMA.discovered(ctx)
 
     shown = sorted(r.json()["model"] for r in server.requests if r.path == "/api/show")
     assert shown == sorted(t["name"] for t in TAGS)
@@ -175,7 +146,7 @@ async def test_capabilities_follow_ollamas_own_list(
         },
     )
 
-    models = await discovered(ctx)
+    models = await OLLAMA.discovered(ctx)
 
     base = {Capability.TEXT, Capability.STREAMING}
     assert models["gemma3:4b"].capabilities == base | {Capability.VISION}
@@ -199,7 +170,7 @@ async def test_a_num_ctx_parameter_is_the_window_ollama_really_uses(
         },
     )
 
-    models = await discovered(ctx)
+    models = await OLLAMA.discovered(ctx)
 
     assert models["a:1b"].context_length == 8192
     assert models["b:1b"].context_length == 131_072
@@ -216,7 +187,7 @@ async def test_cloud_models_are_not_local_so_not_free(
         server, {"gpt-oss:120b-cloud": show(["completion"]), "llama3.2:1b": show(["completion"])}
     )
 
-    models = await discovered(ctx)
+    models = await OLLAMA.discovered(ctx)
 
     assert not models["gpt-oss:120b-cloud"].free
     assert models["gpt-oss:120b-cloud"].pricing == Pricing(None, None)
@@ -230,7 +201,7 @@ async def test_a_model_removed_between_the_calls_is_left_out(
     server.route("GET", "/api/tags", Reply(body={"models": [tag("gone:1b"), tag("here:1b")]}))
     serve_shows(server, {"gone:1b": not_found, "here:1b": show(["completion"])})
 
-    assert list(await discovered(ctx)) == ["here:1b"]
+    assert list(await OLLAMA.discovered(ctx)) == ["here:1b"]
 
 
 async def test_a_model_that_cannot_be_shown_is_listed_from_its_tag(
@@ -244,7 +215,7 @@ async def test_a_model_that_cannot_be_shown_is_listed_from_its_tag(
     server.route("GET", "/api/tags", Reply(body={"models": [tag("odd:1b"), tag("odd:2b"), recent]}))
     serve_shows(server, {"odd:1b": 500, "odd:2b": Reply(body=b"[1, 2]"), "recent:4b": 500})
 
-    models = await discovered(ctx)
+    models = await OLLAMA.discovered(ctx)
 
     assert models["odd:1b"].capabilities == {Capability.TEXT, Capability.STREAMING}
     assert models["odd:1b"].context_length is None
@@ -261,7 +232,7 @@ async def test_unnamed_tags_are_skipped_with_a_warning(
     server.route("GET", "/api/tags", Reply(body={"models": [{"size": 1}, "junk", tag("ok:1b")]}))
     serve_shows(server, {"ok:1b": show(["completion"])})
 
-    assert list(await discovered(ctx)) == ["ok:1b"]
+    assert list(await OLLAMA.discovered(ctx)) == ["ok:1b"]
     skipped = [e["entry"] for e in captured if e["event"] == "neoclone.model_skipped"]
     assert skipped == ["#0", "#1"]
 
@@ -272,8 +243,8 @@ async def test_unnamed_tags_are_skipped_with_a_warning(
 async def test_no_ollama_running_is_one_clear_line(http: httpx.AsyncClient) -> None:
     url = closed_port_url()
 
-    with pytest.raises(ProviderUnavailableError) as caught:
-        await OllamaProvider().discover(context(url, http))
+    with pytest.raises(errors.ProviderUnavailableError) as caught:
+        await OllamaProvider().discover(provider_context(OllamaProvider(), url, http))
 
     message = str(caught.value)
     assert f"Ollama is not running at {url}" in message
@@ -295,7 +266,7 @@ async def test_garbage_instead_of_a_tag_list_is_malformed(
 ) -> None:
     server.route("GET", "/api/tags", reply)
 
-    with pytest.raises(MalformedResponseError, match="ollama: malformed response"):
+    with pytest.raises(errors.MalformedResponseError, match="ollama: malformed response"):
         await OllamaProvider().discover(ctx)
 
 
@@ -304,8 +275,8 @@ async def test_a_tag_list_that_never_comes_is_a_timeout(
 ) -> None:
     server.route("GET", "/api/tags", Reply(body={"models": []}, delay_s=2.0))
 
-    with pytest.raises(ProviderTimeoutError, match=r"ollama: no answer within 0.2s"):
-        await OllamaProvider().discover(context(server.url, http, timeout=0.2))
+    with pytest.raises(errors.ProviderTimeoutError, match=r"ollama: no answer within 0.2s"):
+        await OllamaProvider().discover(OLLAMA.context(server, http, timeout=0.2))
 
 
 async def test_a_base_url_configured_the_openai_way_still_reaches_the_native_api(
@@ -313,5 +284,10 @@ async def test_a_base_url_configured_the_openai_way_still_reaches_the_native_api
 ) -> None:
     server.route("GET", "/api/tags", Reply(body={"models": []}))
 
-    assert await OllamaProvider().discover(context(server.url + "/v1/", http)) == []
+    assert (
+        await OllamaProvider().discover(
+            provider_context(OllamaProvider(), server.url + "/v1/", http)
+        )
+        == []
+    )
     assert server.hits("GET", "/api/tags") == 1

@@ -3,13 +3,13 @@ the recorded answers on 127.0.0.1, and a scan with no Ollama running at all."""
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import neoclone_provider_ollama as ollama
 import pytest
 
 from neoclone_core.testing import RecordingServer, Reply, neoclone_with
+from neoclone_core.testing.helpers import closed_port_url
 
 pytestmark = pytest.mark.anyio
 
@@ -38,9 +38,7 @@ async def test_neoclone_discovers_lists_and_runs_ollama_models(
 
 
 async def test_no_ollama_running_fails_the_scan_with_one_clear_line(tmp_path: Path) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    url = closed_port_url()
 
     async with neoclone_with(ollama, tmp_path, base_url=url) as neoclone:
         [scan] = await neoclone.discover()

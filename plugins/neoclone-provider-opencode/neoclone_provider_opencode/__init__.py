@@ -5,7 +5,7 @@ OpenCode team tested for coding agents. A few are free: their ids end in `-free`
 a handful of promotional models (such as `big-pickle`) are free for a limited time
 without the suffix. Its `GET /models` list is OpenAI-shaped and says nothing but ids,
 so prices, context lengths and capabilities are unknown; the free models speak
-OpenAI's `/chat/completions`, which `neoclone_core.openai_compat` runs.
+OpenAI's `/chat/completions`, which `neoclone_core.openai.compat` runs.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from neoclone_core import Capability, ModelInfo, Provider, ProviderContext, hookimpl
-from neoclone_core.provider_kit import OpenAICompatibleProvider, identify, parse_model_list
+from neoclone_core.provider_kit import OpenAICompatibleProvider, entry_and_id, parse_model_list
 
 __all__ = [
     "PROMOTIONAL_FREE_MODELS",
@@ -84,7 +84,7 @@ def parse_models(
     promotional = frozenset(promotional_free)
 
     def model(entry: object) -> ModelInfo:
-        model_id = identify(entry)[1].strip()
+        model_id = entry_and_id(entry)[1].strip()
         return ModelInfo(
             provider=PROVIDER,
             name=model_id,

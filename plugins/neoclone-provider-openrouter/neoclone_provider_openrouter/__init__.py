@@ -4,7 +4,7 @@ OpenRouter serves hundreds of models from many vendors behind one OpenAI-compati
 API. Some are free: their ids end in `:free`, or both their prompt and completion
 prices are zero; they allow about 20 requests a minute and 50 a day. Discovery reads
 the public `GET /models` list (no key needed); chat and streaming go through
-`neoclone_core.openai_compat` and need `OPENROUTER_API_KEY`.
+`neoclone_core.openai.compat` and need `OPENROUTER_API_KEY`.
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ from typing import Any
 from neoclone_core import Capability, ModelInfo, Provider, ProviderContext, RateLimit, hookimpl
 from neoclone_core.provider_kit import (
     OpenAICompatibleProvider,
-    identify,
+    as_mapping,
+    entry_and_id,
     is_code_model,
-    left_out,
-    mapping,
+    log_left_out,
     parse_model_list,
     positive_int,
     read_pricing,
-    text,
+    stripped_str,
 )
 
 __all__ = [
@@ -91,17 +91,17 @@ def model_from_entry(entry: object) -> ModelInfo | None:
     (routers such as `openrouter/auto`) varies with the model routed to, so it is
     unknown (None), never free. Raises ValueError for an entry that cannot be read.
     """
-    fields, model_id = identify(entry)
-    architecture = mapping(fields.get("architecture"))
+    fields, model_id = entry_and_id(entry)
+    architecture = as_mapping(fields.get("architecture"))
     if "text" not in _modalities(architecture, "output"):
-        left_out(PROVIDER, model_id, "no text output")
+        log_left_out(PROVIDER, model_id, "no text output")
         return None
     pricing = read_pricing(fields.get("pricing"), "prompt", "completion", per_token=True)
     free = model_id.endswith(":free") or pricing.is_zero
     return ModelInfo(
         provider=PROVIDER,
         name=model_id,
-        display_name=text(fields.get("name")) or model_id,
+        display_name=stripped_str(fields.get("name")) or model_id,
         context_length=_context_length(fields),
         capabilities=_capabilities(fields, model_id, architecture),
         pricing=pricing,
@@ -124,7 +124,7 @@ def _capabilities(
         found.add(Capability.TOOLS)
     if supported & {"reasoning", "include_reasoning"}:
         found.add(Capability.REASONING)
-    if is_code_model(model_id, text(entry.get("name"))):
+    if is_code_model(model_id, stripped_str(entry.get("name"))):
         found.add(Capability.CODE)
     return found
 
@@ -145,5 +145,5 @@ def _modalities(architecture: Mapping[str, Any], side: str) -> set[str]:
 def _context_length(entry: Mapping[str, Any]) -> int | None:
     """The entry's own context length, else its top provider's (routers say null)."""
     return positive_int(entry.get("context_length")) or positive_int(
-        mapping(entry.get("top_provider")).get("context_length")
+        as_mapping(entry.get("top_provider")).get("context_length")
     )

@@ -23,7 +23,7 @@ from neoclone_core import (
     ProviderContext,
     hookimpl,
 )
-from neoclone_core.openai_compat import get_json
+from neoclone_core.openai.compat import get_json
 from neoclone_provider_replicate._listing import model_from_entry, parse_collection
 from neoclone_provider_replicate._predictions import prediction_input, run_prediction
 

@@ -17,11 +17,11 @@ from typing import Any
 from neoclone_core import Capability, ModelInfo, Pricing
 from neoclone_core.provider_kit import (
     UnreadableEntryError,
+    as_mapping,
     is_code_model,
-    left_out,
-    mapping,
+    log_left_out,
     parse_model_list,
-    text,
+    stripped_str,
 )
 
 PROVIDER = "replicate"
@@ -44,14 +44,14 @@ def parse_collection(document: object) -> list[ModelInfo]:
 def model_from_entry(entry: object) -> ModelInfo | None:
     """One collection entry as a ModelInfo; None when it is not official. Raises
     ValueError (UnreadableEntryError) for an entry without an owner or a name."""
-    fields = mapping(entry)
-    owner, name = text(fields.get("owner")), text(fields.get("name"))
+    fields = as_mapping(entry)
+    owner, name = stripped_str(fields.get("owner")), stripped_str(fields.get("name"))
     if not owner or not name:
         msg = "no name"
         raise UnreadableEntryError(msg)
     model_id = f"{owner}/{name}"
     if fields.get("is_official") is not True:
-        left_out(PROVIDER, model_id, "not official")
+        log_left_out(PROVIDER, model_id, "not official")
         return None
     return ModelInfo(
         provider=PROVIDER,
@@ -79,7 +79,7 @@ def _capabilities(model_id: str, inputs: frozenset[str]) -> set[Capability]:
 
 def _input_names(fields: Mapping[str, Any]) -> frozenset[str]:
     """The input names of the latest version's schema (none when it is not shown)."""
-    schema = mapping(mapping(fields.get("latest_version")).get("openapi_schema"))
-    schemas = mapping(mapping(schema.get("components")).get("schemas"))
-    properties = mapping(mapping(schemas.get("Input")).get("properties"))
+    schema = as_mapping(as_mapping(fields.get("latest_version")).get("openapi_schema"))
+    schemas = as_mapping(as_mapping(schema.get("components")).get("schemas"))
+    properties = as_mapping(as_mapping(schemas.get("Input")).get("properties"))
     return frozenset(name for name in properties if isinstance(name, str))

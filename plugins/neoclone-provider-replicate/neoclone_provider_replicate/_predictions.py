@@ -27,7 +27,7 @@ from neoclone_core.errors import (
     ProviderUnavailableError,
     RateLimitedError,
 )
-from neoclone_core.openai_compat import content_text, get_json, post_json
+from neoclone_core.openai.compat import content_text, get_json, post_json
 from neoclone_core.provider_kit import malformed
 
 SUCCEEDED = "succeeded"

@@ -23,24 +23,9 @@ import neoclone_provider_replicate as replicate
 import pytest
 from neoclone_provider_replicate import ReplicateProvider, prediction_input
 
-from neoclone_core import (
-    Capability,
-    ChatRequest,
-    ModelInfo,
-    Pricing,
-    Provider,
-    ProviderContext,
-)
-from neoclone_core.errors import (
-    AuthenticationError,
-    MalformedResponseError,
-    MissingAPIKeyError,
-    ModelNotFoundError,
-    ProviderTimeoutError,
-    ProviderUnavailableError,
-    RateLimitedError,
-)
-from neoclone_core.testing import RecordingServer, Reply, neoclone_with, provider_context
+from neoclone_core import Capability, ChatRequest, ModelInfo, Pricing, ProviderContext, errors
+from neoclone_core.testing import RecordingServer, Reply, neoclone_with
+from neoclone_core.testing.helpers import ProviderUnderTest, registered_provider
 
 pytestmark = pytest.mark.anyio
 
@@ -59,20 +44,19 @@ REQUEST = ChatRequest.from_prompt("Please write a haiku about llamas", max_token
 CREATE = f"{BASE}/models/meta/meta-llama-3-8b-instruct/predictions"
 
 
-def context(
-    server: RecordingServer, http: httpx.AsyncClient, key: str | None = KEY, timeout: float = 5.0
-) -> ProviderContext:
-    return provider_context(provider(), server.url + BASE, http, key=key, timeout=timeout, now=NOW)
+def provider() -> ReplicateProvider:
+    return ReplicateProvider(poll_interval=0.01)
+
+
+REPLICATE = ProviderUnderTest(
+    provider, BASE, COLLECTION_FILE, "/collections/language-models", key=KEY, now=NOW
+)
+context = REPLICATE.context
 
 
 @pytest.fixture
 def ctx(server: RecordingServer, http: httpx.AsyncClient) -> ProviderContext:
-    server.route("GET", f"{BASE}/collections/language-models", Reply.json_file(COLLECTION_FILE))
-    return context(server, http)
-
-
-def provider() -> ReplicateProvider:
-    return ReplicateProvider(poll_interval=0.01)
+    return REPLICATE.served(server, http)
 
 
 def finished(prediction: dict[str, Any], **fields: Any) -> dict[str, Any]:
@@ -91,15 +75,11 @@ def input_names(entry: dict[str, Any]) -> set[str]:
 
 
 def test_the_plugin_registers_one_replicate_provider() -> None:
-    registered: list[Provider] = []
+    registered = registered_provider(replicate)
 
-    replicate.neoclone_register_providers(registered.append)
-
-    [registered_provider] = registered
-    assert isinstance(registered_provider, Provider)
-    assert registered_provider.name == "replicate"
-    assert registered_provider.default_base_url == "https://api.replicate.com/v1"
-    assert registered_provider.api_key_env == "REPLICATE_API_TOKEN"
+    assert isinstance(registered, ReplicateProvider)
+    assert (registered.name, registered.api_key_env) == ("replicate", "REPLICATE_API_TOKEN")
+    assert registered.default_base_url == "https://api.replicate.com/v1"
 
 
 # -- discovery ------------------------------------------------------------------------------
@@ -148,7 +128,7 @@ async def test_capabilities_follow_the_input_schemas(ctx: ProviderContext) -> No
 async def test_discovery_needs_the_token_and_sends_nothing_without_it(
     server: RecordingServer, http: httpx.AsyncClient
 ) -> None:
-    with pytest.raises(MissingAPIKeyError, match="REPLICATE_API_TOKEN"):
+    with pytest.raises(errors.MissingAPIKeyError, match="REPLICATE_API_TOKEN"):
         await provider().discover(context(server, http, key=None))
 
     assert server.requests == []
@@ -164,7 +144,9 @@ async def test_a_refused_token_is_an_authentication_error(
         Reply.json_file(UNAUTHENTICATED_FILE, 401, problem),
     )
 
-    with pytest.raises(AuthenticationError, match="did not pass a valid authentication token"):
+    with pytest.raises(
+        errors.AuthenticationError, match="did not pass a valid authentication token"
+    ):
         await provider().discover(context(server, http))
 
 
@@ -197,7 +179,7 @@ async def test_a_garbage_collection_is_malformed(
 ) -> None:
     server.route("GET", f"{BASE}/collections/language-models", reply)
 
-    with pytest.raises(MalformedResponseError, match="replicate: malformed response"):
+    with pytest.raises(errors.MalformedResponseError, match="replicate: malformed response"):
         await provider().discover(context(server, http))
 
 
@@ -251,7 +233,9 @@ async def test_a_prediction_that_failed_is_a_failed_attempt(
     failed = {**WAITED, "status": "failed", "error": "CUDA out of memory"}
     server.route("POST", CREATE, Reply(201, body=failed))
 
-    with pytest.raises(ProviderUnavailableError, match="prediction failed: CUDA out of memory"):
+    with pytest.raises(
+        errors.ProviderUnavailableError, match="prediction failed: CUDA out of memory"
+    ):
         await provider().chat(ctx, LLAMA, REQUEST)
 
 
@@ -262,7 +246,7 @@ async def test_a_prediction_that_never_finishes_times_out_and_is_cancelled(
     server.route("GET", f"{BASE}/predictions/{WAITED['id']}", Reply(body=WAITED))
     server.route("POST", f"{BASE}/predictions/{WAITED['id']}/cancel", Reply(body=WAITED))
 
-    with pytest.raises(ProviderTimeoutError, match="cancelled"):
+    with pytest.raises(errors.ProviderTimeoutError, match="cancelled"):
         await provider().chat(context(server, http, timeout=0.3), LLAMA, REQUEST)
 
     assert server.hits("POST", f"{BASE}/predictions/*/cancel") == 1
@@ -274,7 +258,7 @@ async def test_the_token_refused_at_chat_is_an_authentication_error(
     problem = {"Content-Type": "application/problem+json"}
     server.route("POST", CREATE, Reply.json_file(UNAUTHENTICATED_FILE, 401, problem))
 
-    with pytest.raises(AuthenticationError) as caught:
+    with pytest.raises(errors.AuthenticationError) as caught:
         await provider().chat(ctx, LLAMA, REQUEST)
 
     assert caught.value.status == 401
@@ -289,7 +273,7 @@ async def test_a_rate_limit_says_when_to_come_back_in_its_own_words(
     body = {"detail": "Request was throttled. Your rate limit resets in ~30s."}
     server.route("POST", CREATE, Reply(429, body=body))
 
-    with pytest.raises(RateLimitedError, match="Request was throttled") as caught:
+    with pytest.raises(errors.RateLimitedError, match="Request was throttled") as caught:
         await provider().chat(ctx, LLAMA, REQUEST)
 
     assert caught.value.retry_after == 30.0
@@ -301,7 +285,7 @@ async def test_a_retry_after_header_wins_over_the_words(
     body = {"detail": "Request was throttled. Your rate limit resets in ~30s."}
     server.route("POST", CREATE, Reply(429, {"Retry-After": "7"}, body=body))
 
-    with pytest.raises(RateLimitedError) as caught:
+    with pytest.raises(errors.RateLimitedError) as caught:
         await provider().chat(ctx, LLAMA, REQUEST)
 
     assert caught.value.retry_after == 7.0
@@ -318,7 +302,7 @@ async def test_an_unknown_model_is_model_not_found(
     }
     server.route("POST", f"{BASE}/models/nobody/nothing/predictions", Reply(404, body=body))
 
-    with pytest.raises(ModelNotFoundError, match="could not be found"):
+    with pytest.raises(errors.ModelNotFoundError, match="could not be found"):
         await provider().chat(ctx, ModelInfo("replicate", "nobody/nothing"), REQUEST)
 
 
@@ -336,7 +320,7 @@ async def test_garbage_instead_of_a_prediction_is_malformed(
 ) -> None:
     server.route("POST", CREATE, reply)
 
-    with pytest.raises(MalformedResponseError, match=why):
+    with pytest.raises(errors.MalformedResponseError, match=why):
         await provider().chat(ctx, LLAMA, REQUEST)
 
 
@@ -345,9 +329,9 @@ async def test_chat_and_stream_need_the_token(
 ) -> None:
     keyless = context(server, http, key=None)
 
-    with pytest.raises(MissingAPIKeyError, match="REPLICATE_API_TOKEN"):
+    with pytest.raises(errors.MissingAPIKeyError, match="REPLICATE_API_TOKEN"):
         await provider().chat(keyless, LLAMA, REQUEST)
-    with pytest.raises(MissingAPIKeyError):
+    with pytest.raises(errors.MissingAPIKeyError):
         [c async for c in provider().stream(keyless, LLAMA, REQUEST)]
 
     assert server.requests == []

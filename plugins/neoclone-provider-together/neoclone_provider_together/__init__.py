@@ -21,14 +21,14 @@ from typing import Any
 from neoclone_core import Capability, ModelInfo, Provider, ProviderContext, RateLimit, hookimpl
 from neoclone_core.provider_kit import (
     OpenAICompatibleProvider,
-    identify,
+    entry_and_id,
     is_code_model,
     is_reasoning_model,
-    left_out,
+    log_left_out,
     parse_model_list,
     positive_int,
     read_pricing,
-    text,
+    stripped_str,
 )
 
 __all__ = [
@@ -94,13 +94,13 @@ def model_from_entry(entry: object) -> ModelInfo | None:
     Free when both prices are zero and the id ends in `-Free` (see the module
     docstring). Raises ValueError for an entry that cannot be read.
     """
-    fields, model_id = identify(entry)
+    fields, model_id = entry_and_id(entry)
     if not _is_chat(fields):
-        left_out(PROVIDER, model_id, "not chat")
+        log_left_out(PROVIDER, model_id, "not chat")
         return None
     pricing = read_pricing(fields.get("pricing"))  # already in USD per million tokens
     free = pricing.is_zero and model_id.lower().endswith(_FREE_SUFFIX)
-    display_name = text(fields.get("display_name")) or model_id
+    display_name = stripped_str(fields.get("display_name")) or model_id
     return ModelInfo(
         provider=PROVIDER,
         name=model_id,

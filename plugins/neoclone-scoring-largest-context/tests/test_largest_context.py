@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+import anyio
 import importlib_metadata
 import pytest
 from neoclone_scoring_largest_context import (
@@ -71,7 +72,7 @@ def ranked(
     try:
         return neoclone.rank(profile, models)
     finally:
-        neoclone.store.close()
+        anyio.run(neoclone.aclose)
 
 
 def test_next_to_the_default_policy_the_largest_window_wins_a_long_task(

@@ -12,7 +12,7 @@ from neoclone_store_redis import RedisState
 from neoclone_store_redis.testing import RedisServer
 
 from neoclone_core import ModelInfo, ScanCache
-from neoclone_core._store import Store
+from neoclone_core.state.store import Store
 
 T0 = 1_700_000_000.0
 MODELS = [

@@ -22,8 +22,8 @@ from neoclone_core import (
     Cooldown,
     RequestRecord,
 )
-from neoclone_core._store import Store
 from neoclone_core.errors import StoreError
+from neoclone_core.state.store import Store
 
 T0 = 1_700_000_000.0
 
@@ -142,8 +142,11 @@ def test_values_that_are_not_ours_are_skipped_with_a_warning(
 
 
 def test_a_redis_that_does_not_answer_at_start_is_a_store_error_saying_where() -> None:
-    with RedisServer() as server:
-        url = server.url
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on, once closed
+        sock.bind(("127.0.0.1", 0))
+        url = f"redis://127.0.0.1:{sock.getsockname()[1]}/0"
     with pytest.raises(StoreError, match=r"cannot reach the shared store at redis://127\.0\.0\.1"):
         RedisState.connect(url)
 
@@ -240,3 +243,15 @@ def test_an_item_that_is_two_json_values_is_skipped_not_a_crash(
         client.rpush(state.prefix + "attempts:p/a", "1,2")
     stats = state.model_stats()["p/a"]
     assert (stats.successes, stats.failures) == (1, 1)
+
+
+def test_a_disabled_store_plugin_is_named_by_its_declared_scheme(tmp_path: Path) -> None:
+    from neoclone_core import Neoclone, build_plugins, load_settings
+    from neoclone_core.errors import ConfigError
+
+    config = tmp_path / "neoclone.toml"
+    config.write_text('store = "rediss://127.0.0.1:1/0"\n')
+    settings = load_settings(config, env={"NEOCLONE_HOME": str(tmp_path / "home")})
+
+    with pytest.raises(ConfigError, match="neoclone-store-redis declares it but did not open it"):
+        Neoclone(settings, plugins=build_plugins(disabled=["store-redis"]))

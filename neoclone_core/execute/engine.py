@@ -1,0 +1,340 @@
+"""Executing a plan: each model in turn until one answers, the fallback strategy deciding
+after every failure, and every attempt recorded in the route and the statistics.
+
+One loop serves both shapes of request: `execute` calls `provider.chat()`, streams call
+`provider.stream()` up to their first chunk (see `_streaming`), so failover before the
+first token is the same code as failover of a whole call. Around each call:
+
+- the gate (`_gate`) refuses models that are cooling down or whose breaker is open,
+  before any connection is made, and hears how every call went;
+- each call is bounded by its provider's timeout and by what is left of the request's
+  deadline, which retries and fallbacks share and never extend;
+- a failure goes to the `neoclone_fallback_decision` hook: RETRY (bounded, full-jitter
+  backoff, never sleeping past the deadline), NEXT (at once), or FAIL;
+- a caller's cancellation propagates into the provider call, which closes its
+  connection, and is recorded as neither a success nor a failure of the model.
+
+The hot path is memory only: statistics are buffered (`_recorder`), breakers and
+cooldowns answered from memory (`_gate`); `_outcomes` records how calls ended.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, TypeVar
+
+import anyio
+import attrs
+
+from neoclone_core.discover.catalog import Catalog
+from neoclone_core.errors import ProviderError, RateLimitedError
+from neoclone_core.execute.admission import Admission, CallPermit
+from neoclone_core.execute.calls import (
+    ActiveCall,
+    Call,
+    Endpoint,
+    RequestRun,
+    SucceededCall,
+    as_provider_error,
+    credential_of,
+)
+from neoclone_core.execute.fallback import FallbackAction, FallbackDecision
+from neoclone_core.execute.outcomes import Outcomes
+from neoclone_core.execute.policy import EnginePolicy
+from neoclone_core.execute.recorder import Recorder
+from neoclone_core.execute.retry import Deadline
+from neoclone_core.log import log
+from neoclone_core.models import Attempt, ChatRequest, ChatResponse, ModelInfo, Plan, Route
+from neoclone_core.plugins import Plugins
+from neoclone_core.provider import Provider, ProviderContext
+from neoclone_core.redaction import Secret
+from neoclone_core.score.observations import Observations
+from neoclone_core.state.engine_state import EngineState, provider_key
+
+if TYPE_CHECKING:
+    from neoclone_core.execute.streaming import ChatStream
+
+T = TypeVar("T")
+_NEXT = FallbackDecision(FallbackAction.NEXT, reason="no fallback strategy decided")
+
+
+@attrs.define(eq=False)
+class Engine:
+    """Runs plans against the catalog's providers (see the module docstring)."""
+
+    catalog: Catalog
+    plugins: Plugins
+    state: EngineState
+    clock: Callable[[], float]
+    policy: EnginePolicy = attrs.field(factory=EnginePolicy)
+    sleep: Callable[[float], Awaitable[None]] = anyio.sleep
+    monotonic: Callable[[], float] = time.monotonic
+    rng: Callable[[], float] = random.random
+    admission: Admission = attrs.field(init=False)
+    recorder: Recorder = attrs.field(init=False)
+    outcomes: Outcomes = attrs.field(init=False)
+    _endpoints: dict[str, Endpoint] = attrs.field(init=False, factory=dict)
+
+    def __attrs_post_init__(self) -> None:
+        policy = self.policy
+        self.admission = Admission(
+            self.state,
+            policy.breaker,
+            self.plugins,
+            self.clock,
+            self.monotonic,
+            policy.state_sync_s,
+        )
+        self.recorder = Recorder(
+            self.state, self.monotonic, policy.flush_every, policy.flush_s, policy.state_sync_s
+        )
+        self.outcomes = Outcomes(self.recorder, self.admission, self.plugins, self.clock)
+
+    def observations(self) -> Observations:
+        """What scoring plugins see: statistics, cooldowns and open breakers."""
+        breakers = {
+            k: s.status_at(self.clock()) for k, s in self.admission.breaker_states().items()
+        }
+        return Observations(
+            self.recorder.model_stats(),
+            self.admission.unavailable_until(),
+            self.clock(),
+            breakers=breakers,
+        )
+
+    def close(self) -> None:
+        """Write the buffered statistics."""
+        self.recorder.flush()
+
+    # -- requests -----------------------------------------------------------------------
+
+    def start(
+        self, plan: Plan, request: ChatRequest, session: str = "", deadline_s: float | None = None
+    ) -> RequestRun:
+        """A request about to run `plan`, its deadline starting now."""
+        seconds = self.policy.deadline_s if deadline_s is None else deadline_s
+        return RequestRun(plan, request, session, Deadline.after(seconds, self.monotonic))
+
+    async def execute(
+        self,
+        plan: Plan,
+        request: ChatRequest,
+        *,
+        session: str = "",
+        deadline_s: float | None = None,
+    ) -> tuple[ChatResponse, Route]:
+        """The first successful response along the plan, and the route that led to it.
+
+        Raises the error itself when the fallback strategy says FAIL, and
+        NoModelAvailableError (with the route) when every model failed or was skipped.
+        """
+        run = self.start(plan, request, session, deadline_s)
+
+        async def chat(provider: Provider, ctx: ProviderContext, model: ModelInfo) -> ChatResponse:
+            return await provider.chat(ctx, model, request)
+
+        served = await self.serve(run, chat)
+        return served.value, self.outcomes.succeeded(run, served.call)
+
+    def stream(
+        self,
+        plan: Plan,
+        request: ChatRequest,
+        *,
+        session: str = "",
+        deadline_s: float | None = None,
+    ) -> ChatStream:
+        """A stream along the plan, opened by `async with` (see `ChatStream`)."""
+        from neoclone_core.execute.streaming import ChatStream
+
+        return ChatStream(self, self.start(plan, request, session, deadline_s))
+
+    async def serve(self, run: RequestRun, call: Call[T]) -> SucceededCall[T]:
+        """The first model of the plan whose `call` succeeds; raises as `execute` says."""
+        models = run.plan.models
+        for index, model in enumerate(models):
+            served = await self._serve_model(run, call, model, models[index + 1 :])
+            if served is not None:
+                return served
+        raise self.outcomes.unserved(run)
+
+    async def _serve_model(
+        self, run: RequestRun, call: Call[T], model: ModelInfo, rest: Sequence[ModelInfo]
+    ) -> SucceededCall[T] | None:
+        retry = 0
+        while True:
+            permit = self._admit(run, model)
+            if permit is None:
+                return None
+            outcome = await self._call(run, call, model, permit, retry)
+            if isinstance(outcome, SucceededCall):
+                return outcome
+            decision = self.decide(outcome, model, retry + 1, self._callable(run, rest))
+            if decision.action is FallbackAction.FAIL:
+                self.outcomes.finish(run, None, outcome.kind)
+                raise outcome
+            delay = self._retry_delay(run, decision, model, retry)
+            if delay is None:
+                self._move_on(run, model, rest, outcome, decision)
+                return None
+            await self.sleep(delay)
+            retry += 1
+
+    def _admit(self, run: RequestRun, model: ModelInfo) -> CallPermit | None:
+        """Leave to call `model` now, or None after recording why it was skipped."""
+        verdict = self._skip_reason(run, model) or self.admission.admit(
+            model, self.endpoint(model.provider).credential
+        )
+        if isinstance(verdict, CallPermit):
+            return verdict
+        run.attempts.append(
+            Attempt(model.id, ok=False, duration_s=0.0, error=verdict, skipped=True)
+        )
+        return None
+
+    def _skip_reason(self, run: RequestRun, model: ModelInfo) -> str:
+        if model.provider not in self.catalog.providers:
+            return f"provider {model.provider!r} is not installed"
+        if run.deadline.left() <= 0:
+            return "the request's deadline has passed"
+        if run.min_context is not None and (model.context_length or 0) <= run.min_context:
+            known = f"{model.context_length:,}" if model.context_length else "unknown"
+            return f"context {known} is not larger than the {run.min_context:,} that overflowed"
+        return ""
+
+    def _callable(self, run: RequestRun, models: Sequence[ModelInfo]) -> list[ModelInfo]:
+        """Those of `models` that could be called right now."""
+        return [
+            m
+            for m in models
+            if not self._skip_reason(run, m)
+            and not self.admission.refusal(m, self.endpoint(m.provider).credential)
+        ]
+
+    async def _call(
+        self, run: RequestRun, call: Call[T], model: ModelInfo, permit: CallPermit, retry: int
+    ) -> SucceededCall[T] | ProviderError:
+        endpoint = self.endpoint(model.provider)
+        timeout = min(endpoint.ctx.timeout, run.deadline.left())
+        number = len(run.attempts) + 1
+        self.plugins.emit("neoclone_attempt_started", model=model, attempt_number=number)
+        active = ActiveCall(model, permit, endpoint, time.perf_counter(), retry)
+        try:
+            with anyio.fail_after(timeout):
+                value = await call(endpoint.provider, endpoint.ctx, model)
+        except anyio.get_cancelled_exc_class():
+            self.outcomes.cancelled(run, active)
+            raise
+        except Exception as exc:  # every failure becomes an attempt in the route
+            error = as_provider_error(exc, model, timeout)
+            self.outcomes.failed(run, active, error)
+            return error
+        return SucceededCall(active, value)
+
+    # -- deciding -----------------------------------------------------------------------
+
+    def decide(
+        self,
+        error: ProviderError,
+        model: ModelInfo,
+        attempt_number: int,
+        remaining: Sequence[ModelInfo],
+    ) -> FallbackDecision:
+        """The fallback strategy's decision, its benches already applied."""
+        kwargs = {
+            "error": error,
+            "model": model,
+            "attempt_number": attempt_number,
+            "remaining": remaining,
+        }
+        decision = self.plugins.first_result("neoclone_fallback_decision", kwargs)
+        decision = decision if isinstance(decision, FallbackDecision) else _NEXT
+        credential = self.endpoint(model.provider).credential
+        reason = decision.reason or error.kind
+        cap = self.policy.max_cooldown_s
+        self.admission.cool_down(model.id, min(decision.cooldown_model_s, cap), reason, credential)
+        key = provider_key(model.provider)
+        self.admission.cool_down(key, min(decision.cooldown_provider_s, cap), reason, credential)
+        return decision
+
+    def _retry_delay(
+        self, run: RequestRun, decision: FallbackDecision, model: ModelInfo, retry: int
+    ) -> float | None:
+        """Seconds to wait before retrying `model`, or None when it must not be retried."""
+        if decision.action is not FallbackAction.RETRY or retry >= self.policy.retry.max_retries:
+            return None
+        delay = decision.delay_s or self.policy.retry.backoff_s(retry + 1, self.rng)
+        if not run.deadline.allows(delay):
+            log.info("neoclone.retry_skipped", model=model.id, delay_s=delay, why="deadline")
+            return None
+        if self.admission.refusal(model, self.endpoint(model.provider).credential):
+            return None
+        return delay
+
+    def _move_on(
+        self,
+        run: RequestRun,
+        model: ModelInfo,
+        rest: Sequence[ModelInfo],
+        error: ProviderError,
+        decision: FallbackDecision,
+    ) -> None:
+        if decision.min_context is not None:
+            run.min_context = max(run.min_context or 0, decision.min_context)
+        if rest:
+            self.plugins.emit(
+                "neoclone_fallback_taken", from_model=model, to_model=rest[0], error=error
+            )
+
+    def rate_limit_wait(self, models: Sequence[ModelInfo], route: Route) -> int | None:
+        """Whole seconds until the first of `models` may be called again, when every
+        attempt of `route` failed on a rate limit or was skipped and every model waits
+        out a rate limit's cooldown; None otherwise."""
+        failed_otherwise = any(
+            not a.ok and not a.skipped and a.error_kind != RateLimitedError.kind
+            for a in route.attempts
+        )
+        if not models or failed_otherwise:
+            return None
+        cooldowns, now = self.admission.cooldowns(), self.clock()
+        waits = []
+        for model in models:
+            if model.provider not in self.catalog.providers:
+                return None
+            credential = self.endpoint(model.provider).credential
+            untils = [
+                cooldown.until
+                for key in (provider_key(model.provider), model.id)
+                if (cooldown := cooldowns.get(key)) is not None
+                and cooldown.applies(now, credential)
+                and _is_rate_limit(cooldown.reason)
+            ]
+            if not untils:
+                return None
+            waits.append(max(untils) - now)
+        return max(1, math.ceil(min(waits)))
+
+    # -- providers ----------------------------------------------------------------------
+
+    def api_keys(self) -> list[Secret | None]:
+        """Every installed provider's key (None where it has none), by provider name."""
+        return [self.endpoint(name).ctx.api_key for name in sorted(self.catalog.providers)]
+
+    def endpoint(self, provider: str) -> Endpoint:
+        """The installed provider `provider` with its context (KeyError if not installed)."""
+        endpoint = self._endpoints.get(provider)
+        if endpoint is None:
+            ctx = self.catalog.context(provider)
+            endpoint = Endpoint(self.catalog.providers[provider], ctx, credential_of(ctx))
+            self._endpoints[provider] = endpoint
+        return endpoint
+
+
+def _is_rate_limit(reason: str) -> bool:
+    """Whether a cooldown's reason is a rate limit (the default strategy says "rate
+    limited for 30s"; a strategy giving no reason leaves the error kind)."""
+    reason = reason.lower()
+    return "rate limit" in reason or RateLimitedError.kind in reason

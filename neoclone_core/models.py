@@ -1,0 +1,367 @@
+"""The value objects that flow through neoclone's four stages.
+
+All are frozen attrs classes: hook payloads must not be changed by the plugins that
+receive them. Times are POSIX timestamps (float seconds) so they store and compare
+cheaply; durations are float seconds.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+
+
+class Capability(str, enum.Enum):
+    """What a model can do; also what a task needs."""
+
+    TEXT = "text"
+    CODE = "code"
+    REASONING = "reasoning"
+    VISION = "vision"
+    TOOLS = "tools"
+    STREAMING = "streaming"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Source(str, enum.Enum):
+    """Where a catalog entry came from, shown in every listing."""
+
+    LIVE = "live"  # scanned during this run
+    CACHE = "cache"  # an earlier scan kept in the store
+    SNAPSHOT = "snapshot"  # the dated snapshot bundled with the package
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def _optional_nonnegative(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and value < 0:
+        msg = f"{attribute.name} must be >= 0 or None, not {value!r}"
+        raise ValueError(msg)
+
+
+@attrs.frozen
+class Pricing:
+    """USD per million tokens; None where the provider does not say (or prices vary)."""
+
+    input_per_mtok: float | None = attrs.field(default=None, validator=_optional_nonnegative)
+    output_per_mtok: float | None = attrs.field(default=None, validator=_optional_nonnegative)
+
+    @property
+    def is_zero(self) -> bool:
+        """Both prices are known and zero."""
+        return self.input_per_mtok == 0 and self.output_per_mtok == 0
+
+
+@attrs.frozen
+class RateLimit:
+    """The documented free-tier limits; None where unknown."""
+
+    requests_per_minute: int | None = attrs.field(default=None, validator=_optional_nonnegative)
+    requests_per_day: int | None = attrs.field(default=None, validator=_optional_nonnegative)
+    tokens_per_minute: int | None = attrs.field(default=None, validator=_optional_nonnegative)
+
+
+def _optional_unit(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and not 0.0 <= value <= 1.0:
+        msg = f"{attribute.name} must be in [0, 1] or None, not {value!r}"
+        raise ValueError(msg)
+
+
+def _capabilities(values: Any) -> frozenset[Capability]:
+    return frozenset(Capability(v) for v in values)
+
+
+def _messages(values: Iterable[Mapping[str, Any]]) -> tuple[Mapping[str, Any], ...]:
+    return tuple(values)
+
+
+def _models(values: Iterable[ModelInfo]) -> tuple[ModelInfo, ...]:
+    return tuple(values)
+
+
+def _attempts(values: Iterable[Attempt]) -> tuple[Attempt, ...]:
+    return tuple(values)
+
+
+@attrs.frozen
+class ModelInfo:
+    """One model as the catalog holds it, the same shape for every provider.
+
+    `id` is `provider/name` and unique across the catalog; `name` is the id the
+    provider's own API expects in a call.
+    """
+
+    provider: str
+    name: str
+    display_name: str = ""
+    context_length: int | None = attrs.field(default=None, validator=_optional_nonnegative)
+    capabilities: frozenset[Capability] = attrs.field(
+        default=frozenset({Capability.TEXT}), converter=_capabilities
+    )
+    pricing: Pricing = Pricing()
+    free: bool = False
+    rate_limit: RateLimit = RateLimit()
+    source: Source = Source.LIVE
+    discovered_at: float = 0.0
+
+    @property
+    def id(self) -> str:
+        """The catalog-wide id, `provider/name`."""
+        return f"{self.provider}/{self.name}"
+
+    def supports(self, capability: Capability) -> bool:
+        """Whether the model has `capability`."""
+        return capability in self.capabilities
+
+
+@attrs.frozen
+class TaskProfile:
+    """What a request needs, derived from its text by the task analyser.
+
+    `required` capabilities rule a model out when missing; `preferred` ones only add
+    score. `categories` name the kinds of task, the main need first. `difficulty` is
+    how hard the request is, from 0 (trivial: "What is 2 + 2?") to 1 (competition
+    mathematics, a whole program), None when the analyser does not say; scoring spends
+    the strongest (scarcest) free models on hard requests. `reasons` explain in words
+    what was detected and why.
+    """
+
+    text: str
+    required: frozenset[Capability] = attrs.field(default=frozenset(), converter=_capabilities)
+    preferred: frozenset[Capability] = attrs.field(default=frozenset(), converter=_capabilities)
+    categories: tuple[str, ...] = ()
+    min_context: int = 0
+    wants_streaming: bool = False
+    reasons: tuple[str, ...] = ()
+    difficulty: float | None = attrs.field(default=None, validator=_optional_unit)
+
+    @property
+    def main_need(self) -> str:
+        """The first category: what the request is mainly about ("chat" when none)."""
+        return self.categories[0] if self.categories else "chat"
+
+
+@attrs.frozen
+class ChatRequest:
+    """A chat completion request in OpenAI's message shape.
+
+    `messages` are dicts with `role` and `content` exactly as OpenAI clients send them;
+    `params` holds any other OpenAI parameter (top_p, stop, tools, ...) passed through.
+    """
+
+    messages: tuple[Mapping[str, Any], ...] = attrs.field(converter=_messages)
+    max_tokens: int | None = None
+    temperature: float | None = None
+    stream: bool = False
+    params: Mapping[str, Any] = attrs.field(factory=dict)
+
+    @classmethod
+    def from_prompt(cls, prompt: str, **kwargs: Any) -> ChatRequest:
+        """A request holding one user message."""
+        return cls(messages=({"role": "user", "content": prompt},), **kwargs)
+
+    @property
+    def text(self) -> str:
+        """All textual message content joined, for task analysis and size estimates."""
+        texts = (content_text(m.get("content"), separator="\n") for m in self.messages)
+        return "\n".join(text for text in texts if text)
+
+
+def content_text(content: object, *, separator: str = "") -> str:
+    """Message content as text: a string, or the text parts of a content-part list joined
+    by `separator` (images and other parts left out); "" for anything else. For whoever
+    takes plain text where OpenAI takes content parts (task analysis, llama.cpp's chat
+    templates, Replicate's prompts)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return separator.join(
+            str(part.get("text", ""))
+            for part in content
+            if isinstance(part, Mapping) and part.get("type") == "text"
+        )
+    return ""
+
+
+def as_chat_request(request: str | ChatRequest | Mapping[str, Any]) -> ChatRequest:
+    """A ChatRequest from a prompt, a ChatRequest, or an OpenAI-style dict
+    (`messages`, or `prompt` / `task`, plus `max_tokens`, `temperature`)."""
+    if isinstance(request, ChatRequest):
+        return request
+    if isinstance(request, str):
+        return ChatRequest.from_prompt(request)
+    extra = {k: request[k] for k in ("max_tokens", "temperature") if k in request}
+    if "messages" in request:
+        return ChatRequest(messages=request["messages"], **extra)
+    for key in ("prompt", "task", "text"):
+        if isinstance(request.get(key), str):
+            return ChatRequest.from_prompt(request[key], **extra)
+    msg = "a request needs 'messages' or a 'prompt' string"
+    raise ValueError(msg)
+
+
+@attrs.frozen
+class Usage:
+    """Token counts as the provider reported them (None where it did not)."""
+
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+@attrs.frozen
+class ChatResponse:
+    """A finished completion: the text, why it stopped, and which model wrote it."""
+
+    model_id: str
+    content: str
+    finish_reason: str | None = None
+    usage: Usage = Usage()
+    tool_calls: tuple[Mapping[str, Any], ...] = ()
+
+
+@attrs.frozen
+class ChatChunk:
+    """One piece of a streamed completion: text, tool-call pieces, or both.
+
+    `tool_calls` holds OpenAI's stream deltas as they are: each names its call by
+    `index`; a call's first piece carries its `id`, `type` and function `name`, and
+    every piece some more of the function's `arguments` text, which a client joins.
+    """
+
+    content: str = ""
+    finish_reason: str | None = None
+    tool_calls: tuple[Mapping[str, Any], ...] = ()
+
+
+@attrs.frozen
+class ScoreComponent:
+    """One named part of a model's score, with the points it earned out of its weight."""
+
+    name: str
+    points: float
+    weight: float
+    reason: str = ""
+
+
+@attrs.frozen
+class Score:
+    """A model's total score and the components that make it up."""
+
+    model_id: str
+    components: tuple[ScoreComponent, ...] = ()
+
+    @property
+    def total(self) -> float:
+        """The sum of the components' points."""
+        return sum(c.points for c in self.components)
+
+
+@attrs.frozen
+class ScoredModel:
+    """A catalog model with its score for one task."""
+
+    model: ModelInfo
+    score: Score
+
+
+@attrs.frozen
+class Plan:
+    """The ordered models to try for one request: the primary first, then backups."""
+
+    models: tuple[ModelInfo, ...] = attrs.field(converter=_models)
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def primary(self) -> ModelInfo | None:
+        """The model tried first, if the plan has any."""
+        return self.models[0] if self.models else None
+
+
+@attrs.frozen
+class Attempt:
+    """One try of one model: its outcome, and the error kind when it failed.
+
+    A skipped attempt never reached the model (`error` says why: a cooldown, an open
+    breaker, the deadline); `retry` is 0 for the model's first try in the request, 1 for
+    its first retry; `ttft_s` is the time to the first chunk of a stream.
+    """
+
+    model_id: str
+    ok: bool
+    duration_s: float
+    error_kind: str = ""
+    error: str = ""
+    skipped: bool = False
+    retry: int = 0
+    ttft_s: float | None = None
+
+    @property
+    def outcome(self) -> str:
+        """The outcome in one word: ok, skipped or failed."""
+        if self.ok:
+            return "ok"
+        return "skipped" if self.skipped else "failed"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The attempt as JSON, the one shape every front end shows."""
+        return {
+            "model": self.model_id,
+            "outcome": self.outcome,
+            "error_kind": self.error_kind or None,
+            "error": self.error or None,
+            "duration_s": self.duration_s,
+            "retry": self.retry,
+            "ttft_s": self.ttft_s,
+        }
+
+
+@attrs.frozen
+class Route:
+    """How a request was served: every attempt in order and the model that answered."""
+
+    attempts: tuple[Attempt, ...] = attrs.field(default=(), converter=_attempts)
+    served_by: str | None = None
+    total_s: float = 0.0
+
+    @property
+    def fallbacks(self) -> int:
+        """How many times the request moved on to another model (retries of the same
+        model are not fallbacks; skipping a model is)."""
+        models = [a.model_id for a in self.attempts]
+        return sum(1 for before, after in itertools.pairwise(models) if before != after)
+
+    @property
+    def retries(self) -> int:
+        """How many attempts were retries of a model already tried."""
+        return sum(1 for a in self.attempts if a.retry)
+
+    @property
+    def ttft_s(self) -> float | None:
+        """Time to the first chunk of the stream that served, if it was a stream."""
+        served = [a for a in self.attempts if a.ok]
+        return served[-1].ttft_s if served else None
+
+    @property
+    def overhead_s(self) -> float:
+        """The time spent outside the attempts themselves: neoclone's own work, and any
+        backoff waits between retries."""
+        return max(0.0, self.total_s - sum(a.duration_s for a in self.attempts))
+
+    def as_dict(self) -> dict[str, Any]:
+        """The route as JSON: who served, the counts, and every attempt."""
+        return {
+            "served_by": self.served_by,
+            "total_s": self.total_s,
+            "fallbacks": self.fallbacks,
+            "retries": self.retries,
+            "ttft_s": self.ttft_s,
+            "overhead_s": self.overhead_s,
+            "attempts": [attempt.as_dict() for attempt in self.attempts],
+        }

@@ -1,0 +1,1 @@
+"""What OpenAI-compatible providers share: the chat call, its stream, errors, model lists."""

@@ -1,0 +1,350 @@
+"""What every OpenAI-compatible provider shares: the chat call, its stream, model-list
+GETs and other JSON calls, and the mapping of their failures onto `neoclone_core.errors`.
+
+About ten providers (OpenRouter, Groq, GitHub Models, Together, Cerebras, ...) speak the
+same `/chat/completions` dialect but fail each in their own way: a 429 says when to come
+back in five different places, an error arrives inside a 200 or inside a started stream,
+a proxy answers with an HTML page. Written once here, a provider plugin is only its
+discovery rules around these functions.
+
+What callers can rely on:
+
+- Every failure is a `ProviderError` subclass raised `from` its cause: HTTP statuses as
+  `error_from_response` documents; timeouts as `ProviderTimeoutError`; refused, reset or
+  broken connections as `ProviderUnavailableError`; a 200 that is not a completion as
+  `MalformedResponseError`, or as the class of the error code it carries (a 429 inside a
+  200 is a `RateLimitedError`).
+- Streams: until the first chunk has been handed to the caller, a failure that maps to
+  a class (an HTTP status, an error event with a code, a timeout, a refused connection)
+  raises that class, because the caller can still fall back as if nothing had started.
+  Everything else (any failure after a chunk was delivered, an error event without a
+  code, an unreadable event, a stream that ends without `[DONE]` or a finish reason) is
+  `StreamInterruptedError`, so the caller knows whether it holds a partial answer.
+- The API key is sent only in a header (`Authorization: Bearer`, or the one named by
+  `key_header`), and every error message is passed through `redact` with it, so no
+  message ever contains it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
+from typing import Any
+
+import anyio
+import httpx
+
+from neoclone_core.models import (
+    ChatChunk,
+    ChatRequest,
+    ChatResponse,
+    ModelInfo,
+    Usage,
+    content_text,
+)
+from neoclone_core.openai.error_body import looks_like_html, plain_text, upstream_message
+from neoclone_core.openai.http_errors import (
+    embedded_error,
+    error_from_response,
+    malformed_response,
+    snippet,
+    transport_errors,
+)
+from neoclone_core.openai.retry_after import parse_retry_after
+from neoclone_core.openai.stream import (
+    NO_QUIRKS,
+    StreamQuirks,
+    StreamReader,
+    first_choice,
+    optional_str,
+    sse_data,
+)
+from neoclone_core.provider import ProviderContext
+
+__all__ = [
+    "CHAT_PATH",
+    "StreamQuirks",
+    "as_tool_call_deltas",
+    "chat_completion",
+    "content_text",
+    "error_from_response",
+    "get_json",
+    "parse_retry_after",
+    "post_json",
+    "stream_chat_completion",
+]
+
+CHAT_PATH = "/chat/completions"  # appended to the base URL, which ends in /v1 or the like
+_DRAIN_TIMEOUT_S = 0.5  # reading a stream's end after [DONE], so its connection is reused
+_RESERVED_PARAMS = frozenset({"model", "messages", "stream"})
+
+# -- calls -------------------------------------------------------------------------------
+
+
+async def get_json(
+    ctx: ProviderContext,
+    path: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    params: Mapping[str, str | int | float] | None = None,
+    key_header: str | None = None,
+) -> Any:
+    """GET `{ctx.base_url}{path}` and decode its JSON, for model listings.
+
+    The key is sent when set (most listings need none, some list more with one). A
+    non-2xx status raises what `error_from_response` maps it to; a body that is not JSON
+    raises `MalformedResponseError`.
+    """
+    return await _json_call(
+        ctx, "GET", path, model="", headers=headers, key_header=key_header, params=params
+    )
+
+
+async def post_json(
+    ctx: ProviderContext,
+    path: str,
+    body: Mapping[str, Any],
+    *,
+    model: str = "",
+    headers: Mapping[str, str] | None = None,
+    key_header: str | None = None,
+) -> Any:
+    """POST `body` as JSON to `{ctx.base_url}{path}` and decode the JSON answer, for APIs
+    whose calls are not OpenAI's chat (Replicate's predictions).
+
+    Headers and failures are as for `get_json`; errors name `model` when the call is
+    for one.
+    """
+    return await _json_call(
+        ctx, "POST", path, model=model, headers=headers, key_header=key_header, json=body
+    )
+
+
+async def chat_completion(
+    ctx: ProviderContext,
+    model: ModelInfo,
+    request: ChatRequest,
+    *,
+    path: str = CHAT_PATH,
+    headers: Mapping[str, str] | None = None,
+    key_header: str | None = None,
+) -> ChatResponse:
+    """Run `request` on `model` with one POST to `{ctx.base_url}{path}`.
+
+    `headers` are added to (and may override) the defaults, for providers that want
+    extra ones (OpenRouter's `X-Title`); `key_header` names the header that carries the
+    key raw, for providers that do not take `Authorization: Bearer`.
+    """
+    with transport_errors(ctx, model.name):
+        response = await ctx.http.post(
+            ctx.base_url + path,
+            json=_request_body(model, request, stream=False),
+            headers=_headers(ctx, headers, key_header=key_header),
+            timeout=ctx.timeout,
+        )
+    _raise_for_status(ctx, model.name, response)
+    return _completion(ctx, model, response)
+
+
+async def stream_chat_completion(
+    ctx: ProviderContext,
+    model: ModelInfo,
+    request: ChatRequest,
+    *,
+    path: str = CHAT_PATH,
+    headers: Mapping[str, str] | None = None,
+    key_header: str | None = None,
+    quirks: StreamQuirks = NO_QUIRKS,
+) -> AsyncGenerator[ChatChunk, None]:
+    """Run `request` on `model` with `"stream": true`, yielding chunks as they arrive.
+
+    Chunks carry text or the finish reason; role-only and usage-only events are not
+    yielded. See the module docstring for which error a broken stream raises, and
+    `StreamQuirks` for the deviations from OpenAI's stream a provider may declare.
+    """
+    reader = StreamReader(ctx, model, quirks)
+    try:
+        async with ctx.http.stream(
+            "POST",
+            ctx.base_url + path,
+            json=_request_body(model, request, stream=True),
+            headers=_headers(ctx, headers, key_header=key_header, accept="text/event-stream"),
+            timeout=ctx.timeout,
+        ) as response:
+            if not response.is_success:
+                await response.aread()
+                _raise_for_status(ctx, model.name, response)
+            if _is_whole_body(response):  # "stream" ignored, an error in a 200, a web page
+                await response.aread()
+                yield _as_chunk(_completion(ctx, model, response))
+                return
+            async with contextlib.aclosing(sse_data(response)) as events:
+                async for data in events:
+                    if (chunk := reader.read(data)) is not None:
+                        yield chunk
+                    if reader.done:
+                        await _read_to_end(events)
+                        return
+    except httpx.RequestError as exc:
+        raise reader.transport_error(exc) from exc
+    reader.check_complete()
+
+
+async def _read_to_end(events: AsyncIterator[str]) -> None:
+    """Read what follows `[DONE]`: the end of the body, normally received with it. A
+    response left unread is closed with its connection; read to its end, it gives the
+    connection back to the pool, so the next stream to the provider opens none (no new
+    TCP and TLS handshakes). A server that keeps the body open after `[DONE]` is given
+    up on after `_DRAIN_TIMEOUT_S`, its connection closed; the stream is complete
+    either way, so nothing read or failing here reaches the caller."""
+    with (
+        anyio.move_on_after(_DRAIN_TIMEOUT_S),
+        contextlib.suppress(httpx.HTTPError, httpx.StreamError),
+    ):
+        async for _ in events:
+            pass
+
+
+def _request_body(model: ModelInfo, request: ChatRequest, *, stream: bool) -> dict[str, Any]:
+    """OpenAI's body; `params` pass through but never replace what neoclone decides."""
+    body = {k: v for k, v in request.params.items() if k not in _RESERVED_PARAMS}
+    if request.max_tokens is not None:
+        body["max_tokens"] = request.max_tokens
+    if request.temperature is not None:
+        body["temperature"] = request.temperature
+    body["model"] = model.name
+    body["messages"] = [dict(message) for message in request.messages]
+    if stream:
+        body["stream"] = True
+    return body
+
+
+async def _json_call(
+    ctx: ProviderContext,
+    method: str,
+    path: str,
+    *,
+    model: str,
+    headers: Mapping[str, str] | None,
+    key_header: str | None,
+    **request: Any,
+) -> Any:
+    with transport_errors(ctx, model):
+        response = await ctx.http.request(
+            method,
+            ctx.base_url + path,
+            headers=_headers(ctx, headers, key_header=key_header),
+            timeout=ctx.timeout,
+            **request,
+        )
+    _raise_for_status(ctx, model, response)
+    return _decode_json(ctx, model, response.content)
+
+
+def _headers(
+    ctx: ProviderContext,
+    extra: Mapping[str, str] | None,
+    *,
+    key_header: str | None = None,
+    accept: str = "application/json",
+) -> dict[str, str]:
+    """Default headers plus `extra`; the key as `Authorization: Bearer`, or raw in
+    `key_header` for providers that want it elsewhere (Gemini's `x-goog-api-key`)."""
+    headers = {"Accept": accept}
+    if ctx.api_key:
+        if key_header is None:
+            headers["Authorization"] = f"Bearer {ctx.api_key.reveal()}"
+        else:
+            headers[key_header] = ctx.api_key.reveal()
+    headers.update(extra or {})
+    return headers
+
+
+# -- reading responses -------------------------------------------------------------------
+
+
+def _raise_for_status(ctx: ProviderContext, model: str, response: httpx.Response) -> None:
+    if not response.is_success:
+        raise error_from_response(
+            ctx.provider,
+            model,
+            response.status_code,
+            response.headers,
+            response.content,
+            now=ctx.clock(),
+            secrets=[ctx.api_key],
+        )
+
+
+def _decode_json(ctx: ProviderContext, model: str, content: bytes) -> Any:
+    try:
+        return json.loads(content)
+    except ValueError as exc:  # UnicodeDecodeError included
+        raise malformed_response(ctx, model, _describe_non_json(ctx, content)) from exc
+
+
+def _completion(ctx: ProviderContext, model: ModelInfo, response: httpx.Response) -> ChatResponse:
+    """The completion in a 2xx body, or the error it carries instead."""
+    document = _decode_json(ctx, model.name, response.content)
+    if isinstance(document, Mapping) and document.get("error"):
+        raise embedded_error(ctx, model.name, document, response.headers) or malformed_response(
+            ctx,
+            model.name,
+            f"HTTP 200 carrying an error: {snippet(ctx, upstream_message(document, b''))}",
+        )
+    choice = first_choice(document)
+    message = choice.get("message") if choice is not None else None
+    if choice is None or not isinstance(message, Mapping):
+        raise malformed_response(ctx, model.name, f"no choices[0].message in {_shape(document)}")
+    tool_calls = message.get("tool_calls")
+    return ChatResponse(
+        model_id=model.id,
+        content=content_text(message.get("content")),
+        finish_reason=optional_str(choice.get("finish_reason")),
+        usage=_usage(document.get("usage")),
+        tool_calls=tuple(dict(call) for call in (tool_calls or ()) if isinstance(call, Mapping)),
+    )
+
+
+def _usage(usage: object) -> Usage:
+    if not isinstance(usage, Mapping):
+        return Usage()
+    return Usage(_count(usage.get("prompt_tokens")), _count(usage.get("completion_tokens")))
+
+
+def _count(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _is_whole_body(response: httpx.Response) -> bool:
+    content_type = response.headers.get("content-type", "")
+    return "json" in content_type or "html" in content_type
+
+
+def _as_chunk(response: ChatResponse) -> ChatChunk:
+    return ChatChunk(
+        response.content, response.finish_reason or "stop", as_tool_call_deltas(response.tool_calls)
+    )
+
+
+def as_tool_call_deltas(
+    calls: Sequence[Mapping[str, Any]], first: int = 0
+) -> tuple[dict[str, Any], ...]:
+    """Whole tool calls as stream deltas: each call in one piece, with its index, the
+    first numbered `first` (the calls a stream already carried)."""
+    return tuple({"index": first + i, **call} for i, call in enumerate(calls))
+
+
+def _shape(document: object) -> str:
+    if isinstance(document, Mapping):
+        return "an object with keys " + ", ".join(sorted(map(str, document))[:8])
+    return f"a JSON {type(document).__name__}"
+
+
+def _describe_non_json(ctx: ProviderContext, content: bytes) -> str:
+    if not content.strip():
+        return "an empty body"
+    if looks_like_html(content):
+        return f"an HTML page, not JSON ({snippet(ctx, plain_text(content), 80)})"
+    return f"invalid JSON ({snippet(ctx, plain_text(content), 80)})"

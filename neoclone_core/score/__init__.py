@@ -1,0 +1,1 @@
+"""Stage 2, score: combining the scoring plugins' components into one ranking per task."""

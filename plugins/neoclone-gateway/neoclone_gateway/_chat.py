@@ -1,0 +1,96 @@
+"""`POST /v1/chat/completions`: parse the body, resolve the model name to a plan, run it
+(or open its stream) on the engine, and answer in OpenAI's shape.
+
+Every failure leaves as a `GatewayError` (the app turns it into OpenAI's error body):
+a bad body 400, an unknown model 404, no model served 503 (or the gateway's 429 when
+all are rate limited), a request the strategy returned to the caller 400. The upstream
+error text in any of them is redacted with the keys neoclone holds.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Sequence
+
+import structlog
+from starlette.requests import Request
+from starlette.responses import Response
+
+from neoclone_core import Neoclone, Plan, Route, Secret
+from neoclone_core.errors import NoModelAvailableError, ProviderError
+from neoclone_gateway._body import ChatBody, parse_chat_body
+from neoclone_gateway._errors import JSON_TYPE, from_provider_error
+from neoclone_gateway._guard import BodyTooLargeError, too_large
+from neoclone_gateway._metrics import Metrics
+from neoclone_gateway._names import resolve
+from neoclone_gateway._route import MODEL_HEADER, route_headers, upstream_s
+from neoclone_gateway._shapes import ChunkWriter, completion
+from neoclone_gateway._sse import SSEResponse
+from neoclone_gateway._unserved import unserved_error
+
+log = structlog.get_logger("neoclone")
+
+
+def completion_id() -> str:
+    """A new completion id, in OpenAI's style."""
+    return f"chatcmpl-{uuid.uuid4().hex}"
+
+
+class ChatEndpoint:
+    """The chat-completions handler of one gateway."""
+
+    def __init__(
+        self,
+        neoclone: Neoclone,
+        metrics: Metrics,
+        secrets: Sequence[Secret | None],
+        max_body_bytes: int,
+    ) -> None:
+        self.neoclone = neoclone
+        self.metrics = metrics
+        self.secrets = secrets
+        self.max_body_bytes = max_body_bytes
+
+    async def handle(self, request: Request) -> Response | SSEResponse:
+        """Answer one request (see the module doc)."""
+        started = time.perf_counter()
+        try:
+            raw = await request.body()
+        except BodyTooLargeError:
+            raise too_large(self.max_body_bytes) from None
+        body = parse_chat_body(raw)
+        plan = Plan(models=())
+        try:
+            plan, session = resolve(self.neoclone, body)
+            if body.stream:
+                return await self._stream(body, plan, session, started)
+            response, route = await self.neoclone.run(plan, body.request, session=session)
+        except NoModelAvailableError as exc:
+            raise unserved_error(self.neoclone, plan, exc, self.secrets) from None
+        except ProviderError as exc:
+            raise from_provider_error(exc, self.secrets) from None
+        content = completion(response, completion_id(), int(time.time()))
+        overhead = time.perf_counter() - started - upstream_s(route)
+        self.metrics.overhead_seconds.labels("false").observe(overhead)
+        log.info("neoclone.gateway_served", model=body.model, route=route.served_by)
+        return Response(content, media_type=JSON_TYPE, headers=route_headers(route, overhead))
+
+    async def _stream(
+        self, body: ChatBody, plan: Plan, session: str, started: float
+    ) -> SSEResponse:
+        stream = self.neoclone.run_stream(plan, body.request, session=session)
+        await stream.__aenter__()  # raises before a byte is sent when no model answers
+        model = stream.model.id
+        writer = ChunkWriter(completion_id(), int(time.time()), model)
+
+        def on_end(route: Route | None) -> None:
+            if route is None:
+                return
+            overhead = time.perf_counter() - started - upstream_s(route)
+            self.metrics.overhead_seconds.labels("true").observe(overhead)
+            if route.ttft_s is not None:
+                self.metrics.ttft_seconds.observe(route.ttft_s)
+
+        headers = [(MODEL_HEADER.encode(), model.encode("ascii", "replace"))]
+        return SSEResponse(stream, writer, headers=headers, secrets=self.secrets, on_end=on_end)

@@ -1,0 +1,199 @@
+"""The gateway's front door, an ASGI layer around the app: the key, the body size, the
+number of chat requests at once, and the request metrics.
+
+It runs before any routing or body parsing, so a request without the key, or with a
+body over the limit, costs the gateway a header lookup: the body is never read. The
+key is compared in constant time (`hmac.compare_digest`), so response timing does not
+tell how much of a guess was right. A body sent without `Content-Length` (chunked) is
+counted as it arrives and refused once it passes the limit.
+
+Without a key, web pages are kept out too: a request must name this machine in its
+`Host` header (a page that rebinds a name of its own to 127.0.0.1 sends that name) and
+send JSON (which a browser sends to another origin only after asking, and no CORS
+header of ours lets it).
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from neoclone_gateway._errors import RATE_LIMIT, GatewayError
+from neoclone_gateway._metrics import Metrics
+from neoclone_gateway._options import GatewayOptions, is_loopback
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+CHAT_PATH = "/v1/chat/completions"
+PUBLIC_PATHS = frozenset({"/health"})  # load balancers probe it without a key
+_ENDPOINTS = frozenset({CHAT_PATH, "/v1/models", "/health", "/metrics"})
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"cache-control", b"no-store")]
+
+
+class BodyTooLargeError(Exception):
+    """The body passed the limit while it was being read."""
+
+
+class Guard:
+    """Wraps the gateway's ASGI app (see the module doc)."""
+
+    def __init__(self, app: ASGIApp, options: GatewayOptions, metrics: Metrics) -> None:
+        self.app = app
+        self.options = options
+        self.metrics = metrics
+        self.key = options.key.reveal().encode() if options.key else None
+        self.in_flight = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = _route_path(scope)
+        endpoint = _endpoint(path)
+        started = time.perf_counter()
+        status = [500]
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+                message["headers"] = [*message.get("headers", ()), *_HEADERS]
+            await send(message)
+
+        try:
+            await self._admit(scope, path, receive, sending)
+        finally:
+            self.metrics.requests.labels(endpoint, str(status[0])).inc()
+            self.metrics.request_seconds.labels(endpoint).observe(time.perf_counter() - started)
+
+    async def _admit(self, scope: Scope, path: str, receive: Receive, send: Send) -> None:
+        refusal = self._refusal(scope, path)
+        if refusal is not None:
+            await _send_error(send, refusal)
+            return
+        limited = _limited(receive, self.options.max_body_bytes)
+        if path != CHAT_PATH:
+            await self.app(scope, limited, send)
+            return
+        if self.in_flight >= self.options.max_concurrency:
+            await _send_error(send, _overloaded(self.options.max_concurrency))
+            return
+        self.in_flight += 1
+        self.metrics.in_flight.inc()
+        try:
+            await self.app(scope, limited, send)
+        finally:
+            self.in_flight -= 1
+            self.metrics.in_flight.dec()
+
+    def _refusal(self, scope: Scope, path: str) -> GatewayError | None:
+        headers = dict(scope["headers"])
+        if self.key is not None and path not in PUBLIC_PATHS:
+            given = _bearer(headers.get(b"authorization", b""))
+            if given is None:
+                msg = "missing API key: send the gateway's key as `Authorization: Bearer <key>`"
+                return GatewayError(401, msg, code="missing_api_key", headers=_CHALLENGE)
+            if not hmac.compare_digest(given, self.key):
+                return GatewayError(
+                    401, "invalid API key", code="invalid_api_key", headers=_CHALLENGE
+                )
+        if self.key is None and not _names_this_machine(headers.get(b"host")):
+            msg = (
+                "a gateway without a key answers only requests addressed to this machine"
+                " (Host: localhost or 127.0.0.1); set NEOCLONE_GATEWAY_KEY to serve others"
+            )
+            return GatewayError(403, msg, code="host_not_allowed")
+        if scope["method"] == "POST" and not _is_json(headers.get(b"content-type", b"")):
+            msg = "send the request body as JSON, with `Content-Type: application/json`"
+            return GatewayError(415, msg, code="unsupported_media_type")
+        length = headers.get(b"content-length")
+        if length is not None and (
+            not length.isdigit() or int(length) > self.options.max_body_bytes
+        ):
+            return too_large(self.options.max_body_bytes)
+        return None
+
+
+def _names_this_machine(host: bytes | None) -> bool:
+    """Whether a `Host` header names a loopback address (or is absent, as only non-browser
+    clients send it): a web page that points a name of its own at 127.0.0.1 (DNS
+    rebinding) sends that name, and is refused."""
+    if host is None:
+        return True
+    name = host.decode("latin-1").strip()
+    if name.startswith("["):
+        name = name[1 : name.find("]")]
+    elif name.count(":") == 1:
+        name = name.partition(":")[0]
+    return is_loopback(name)
+
+
+def _is_json(content_type: bytes) -> bool:
+    """Whether a `Content-Type` is JSON. A browser sends a form or text body to any
+    address without asking first, but asks before sending JSON, and no CORS header of
+    ours lets it: so other web pages cannot spend the gateway's quotas."""
+    media = content_type.partition(b";")[0].strip().lower()
+    return media == b"application/json" or media.endswith(b"+json")
+
+
+def _route_path(scope: Scope) -> str:
+    """The path below the point the app is mounted at: ASGI servers and Starlette's
+    `Mount` keep the mount's prefix (`root_path`) in `path`."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
+def _endpoint(path: str) -> str:
+    """The path as a metric label: one of the gateway's, never what a client made up."""
+    if path in _ENDPOINTS:
+        return path
+    return "/v1/models/{id}" if path.startswith("/v1/models/") else "other"
+
+
+def too_large(limit: int) -> GatewayError:
+    """413 for a body over `limit` bytes."""
+    msg = f"the request body is larger than the gateway's limit of {limit:,} bytes"
+    return GatewayError(413, msg, code="request_too_large")
+
+
+def _overloaded(limit: int) -> GatewayError:
+    msg = f"the gateway is serving its maximum of {limit} chat requests; retry in a second"
+    return GatewayError(
+        429, msg, type=RATE_LIMIT, code="gateway_busy", headers={"Retry-After": "1"}
+    )
+
+
+def _bearer(value: bytes) -> bytes | None:
+    scheme, _, token = value.partition(b" ")
+    token = token.strip()
+    return token if scheme.lower() == b"bearer" and token else None
+
+
+def _limited(receive: Receive, limit: int) -> Receive:
+    """`receive`, raising BodyTooLargeError once the body read passes `limit` bytes."""
+    seen = 0
+
+    async def limited() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise BodyTooLargeError
+        return message
+
+    return limited
+
+
+async def _send_error(send: Send, error: GatewayError) -> None:
+    await send(
+        {"type": "http.response.start", "status": error.status, "headers": error.asgi_headers()}
+    )
+    await send({"type": "http.response.body", "body": error.body()})

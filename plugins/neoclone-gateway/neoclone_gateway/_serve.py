@@ -1,0 +1,166 @@
+"""`neoclone serve`: open neoclone, scan the providers that are due, create the
+sessions, and serve the gateway under uvicorn until SIGINT or SIGTERM; then close
+neoclone, which writes the buffered statistics.
+
+Logs go through the CLI's structlog configuration plus one more processor that
+replaces the exact keys neoclone holds (the provider keys and the gateway's own): the
+CLI's processor only knows what keys usually look like, and a key of an unusual shape
+must not reach a log either. uvicorn's own loggers get the same treatment.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import socket
+import sys
+from collections.abc import Mapping, MutableMapping, Sequence
+from typing import Any
+
+import anyio
+import structlog
+
+from neoclone_core import Neoclone, Secret, redact
+from neoclone_core.errors import NeocloneError
+from neoclone_gateway._app import create_app, provider_keys
+from neoclone_gateway._options import GatewayOptions
+
+_GRACEFUL_SHUTDOWN_S = 5  # streams still open then are cancelled (and closed upstream)
+_BACKLOG = 2048  # uvicorn's default
+log = structlog.get_logger("neoclone")
+
+
+def serve(
+    neoclone: Neoclone,
+    *,
+    host: str,
+    port: int,
+    options: GatewayOptions,
+    sessions: Mapping[str, Sequence[str]],
+    offline: bool,
+    verbose: int,
+) -> None:
+    """Serve until stopped (blocking); `neoclone` is closed at the end."""
+    run = functools.partial(
+        _main,
+        neoclone,
+        host=host,
+        port=port,
+        options=options,
+        sessions=sessions,
+        offline=offline,
+        verbose=verbose,
+    )
+    anyio.run(run)
+
+
+async def _main(
+    neoclone: Neoclone,
+    *,
+    host: str,
+    port: int,
+    options: GatewayOptions,
+    sessions: Mapping[str, Sequence[str]],
+    offline: bool,
+    verbose: int,
+) -> None:
+    import uvicorn
+
+    # Bound before the scan, so a port already taken fails at once, not after it.
+    with _listening(host, port) as sock:
+        async with neoclone:
+            if not offline:
+                await neoclone.discover()
+            for name, models in sessions.items():
+                await neoclone.create_session(name, models[0], models[1:])
+            app = create_app(neoclone, options)
+            secrets = [*provider_keys(neoclone), options.key]
+            redact_logs(secrets)
+            config = uvicorn.Config(
+                app,
+                lifespan="off",
+                log_level="info" if verbose else "warning",
+                access_log=verbose > 0,
+                server_header=False,
+                timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_S,
+            )
+            _filter_uvicorn_logs(secrets)
+            _announce(sock, host, len(neoclone.models()), options)
+            async with anyio.create_task_group() as group:
+                group.start_soon(_refresh, neoclone, options.refresh_s)
+                await uvicorn.Server(config).serve(sockets=[sock])
+                group.cancel_scope.cancel()
+
+
+def _listening(host: str, port: int) -> socket.socket:
+    """A socket bound to `host`:`port` and listening, before uvicorn takes it over, so
+    the port really bound is known (`--port 0`) and no connection is refused meanwhile."""
+    sock: socket.socket | None = None
+    try:
+        info = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        family, kind, proto, _, address = info
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(_BACKLOG)
+    except OSError as exc:
+        if sock is not None:
+            sock.close()
+        msg = f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+        raise NeocloneError(msg) from exc
+    return sock
+
+
+def _announce(sock: socket.socket, host: str, models: int, options: GatewayOptions) -> None:
+    """One line on stderr saying where the gateway listens (the port really bound)."""
+    port = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    guard = "key required" if options.key else "no key (loopback only)"
+    sys.stderr.write(f"neoclone gateway on http://{shown}:{port}/v1 ({models} models, {guard})\n")
+    sys.stderr.flush()
+
+
+async def _refresh(neoclone: Neoclone, every_s: float) -> None:
+    """Rescan the providers whose scan is due, every `every_s` seconds. A rescan that
+    fails (the store locked by another process past its timeout, say) is logged and
+    tried again next time: the gateway keeps serving from the catalog it has."""
+    while True:
+        await anyio.sleep(every_s)
+        try:
+            await neoclone.discover()
+        except Exception as exc:  # anything: it must not stop the server
+            log.warning("neoclone.gateway_refresh_failed", error=f"{type(exc).__name__}: {exc}")
+
+
+def redact_logs(secrets: Sequence[Secret | None]) -> None:
+    """Add a processor replacing `secrets` to the structlog configuration in force."""
+    processors = list(structlog.get_config()["processors"])
+
+    def redact_secrets(
+        _: Any, __: str, event: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
+        return {k: redact(v, secrets) if isinstance(v, str) else v for k, v in event.items()}
+
+    processors.insert(max(0, len(processors) - 1), redact_secrets)  # before the renderer
+    structlog.configure(processors=processors)
+
+
+class _RedactingFilter(logging.Filter):
+    def __init__(self, secrets: Sequence[Secret | None]) -> None:
+        super().__init__()
+        self.secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        # Arguments are redacted one by one: uvicorn's access formatter reads them.
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg, self.secrets)
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                redact(a, self.secrets) if isinstance(a, str) else a for a in record.args
+            )
+        return True
+
+
+def _filter_uvicorn_logs(secrets: Sequence[Secret | None]) -> None:
+    for name in ("uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).addFilter(_RedactingFilter(secrets))
