@@ -39,11 +39,10 @@ from neoclone_core import (
     ProviderContext,
     Settings,
     build_plugins,
-    hookimpl,
 )
 from neoclone_core.errors import ProviderUnavailableError
 from neoclone_core.openai.compat import chat_completion, stream_chat_completion
-from neoclone_core.testing import RecordingServer, Reply
+from neoclone_core.testing import ProvidersPlugin, RecordingServer, Reply
 
 ROUNDS = 7
 REQUEST = ChatRequest.from_prompt("Say hello")
@@ -95,16 +94,6 @@ class OverHTTP(InProcess):
         return stream_chat_completion(ctx, model, request)
 
 
-class Providers:
-    def __init__(self, *providers: object) -> None:
-        self.providers = providers
-
-    @hookimpl
-    def neoclone_register_providers(self, register: Callable[[object], None]) -> None:
-        for provider in self.providers:
-            register(provider)
-
-
 async def opened(home: Path, *providers: object) -> Neoclone:
     from neoclone_core.default_plugins import default_policies
 
@@ -112,7 +101,7 @@ async def opened(home: Path, *providers: object) -> Neoclone:
         entry_points=False,
         extra=[
             *default_policies(),
-            ("bench", Providers(*providers)),
+            ("bench", ProvidersPlugin(*providers)),
         ],
     )
     neoclone = Neoclone(Settings(home=home), plugins=plugins, env={}, policy=NEVER_OPEN)

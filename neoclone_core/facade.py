@@ -140,8 +140,6 @@ class Neoclone(SeedNames):
             close_shared()  # the shared store this instance opened from the config
         self._store.close()
 
-    # -- discover ------------------------------------------------------------------------
-
     async def discover(
         self, *, refresh: bool = False, on_result: Callable[[ProviderScan], None] | None = None
     ) -> list[ProviderScan]:
@@ -170,8 +168,6 @@ class Neoclone(SeedNames):
     def model(self, model_id: str) -> ModelInfo:
         """The catalog entry for `model_id`; UnknownModelError with close matches if none."""
         return self._reader.model(model_id)
-
-    # -- score and select ----------------------------------------------------------------
 
     def analyse(self, text: str) -> TaskProfile:
         """The task profile of `text`, from the first analyser plugin that gives one."""
@@ -260,8 +256,6 @@ class Neoclone(SeedNames):
             raise NoModelAvailableError(msg, Route())
         return await self.create_session(name, models[0], models[1:])
 
-    # -- execute -------------------------------------------------------------------------
-
     async def chat(
         self,
         request: RequestLike,
@@ -303,9 +297,8 @@ class Neoclone(SeedNames):
         session: str = "",
         deadline_s: float | None = None,
     ) -> tuple[ChatResponse, Route]:
-        """Run `request` along a `plan` this instance made (`plan_for`, `plan`) or one
-        the caller built; what `chat` does once it has its plan. `session` names the
-        statistics the request counts in."""
+        """Run `request` along `plan` (made by `plan_for` or `plan`, or by the caller):
+        what `chat` does once it has its plan; `session` names its statistics."""
         return await self._engine.execute(plan, request, session=session, deadline_s=deadline_s)
 
     def run_stream(
@@ -320,12 +313,9 @@ class Neoclone(SeedNames):
         return self._engine.stream(plan, request, session=session, deadline_s=deadline_s)
 
     def rate_limit_wait(self, plan: Plan, route: Route) -> int | None:
-        """Whole seconds until the first model of `plan` may be called again, when the
-        request failed only on rate limits and every model waits out a rate limit's
-        cooldown; None otherwise (what a 429's Retry-After should say)."""
+        """Seconds until `plan`'s first model may be called, when every model waits out a
+        rate limit (what a 429's Retry-After should say); None otherwise."""
         return self._engine.rate_limit_wait(plan.models, route)
-
-    # -- health --------------------------------------------------------------------------
 
     async def check_health(self, models: Sequence[str] | None = None) -> list[HealthReport]:
         """Probe `models` (default: every session's and every model called lately) once,
@@ -345,8 +335,6 @@ class Neoclone(SeedNames):
             models = sorted(self.sessions.model_ids() | called)
         known = self._reader.index().by_id
         return [known[m] for m in models if m in known]
-
-    # -- statistics and state ------------------------------------------------------------
 
     def catalog_stats(self) -> dict[str, Any]:
         """Totals over the catalog: models, free models, providers, capabilities, context."""
@@ -388,9 +376,14 @@ class Neoclone(SeedNames):
         return self._engine.admission.cooldowns()
 
     @property
+    def state(self) -> EngineState:
+        """The state store in use: the one given, the config's shared one, or embedded."""
+        return self._state
+
+    @property
     def state_store_available(self) -> bool:
-        """Whether the state store answers (a shared store that is down: False, and
-        local state is used meanwhile); stores that cannot tell say True."""
+        """Whether the state store answers (False: a shared store is down, local state
+        is used meanwhile)."""
         return bool(getattr(self._state, "available", True))
 
     def secrets(self) -> list[Secret]:

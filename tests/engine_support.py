@@ -17,7 +17,6 @@ from neoclone_core import (
     ChatChunk,
     ChatRequest,
     ChatResponse,
-    EnginePolicy,
     ModelInfo,
     Neoclone,
     ProviderContext,
@@ -97,49 +96,19 @@ async def neoclone(
     settings: Settings,
     clock: ManualClock,
     *providers: object,
-    policy: EnginePolicy | None = None,
     rng: Callable[[], float] = lambda: 0.5,
-    extra: Sequence[object] = (),
-    transport: httpx.AsyncBaseTransport | None = None,
-    env: dict[str, str] | None = None,
+    **options: Any,
 ) -> AsyncIterator[Neoclone]:
     """`build(...)`, initialized (its providers' models listed), closed at the end."""
-    async with build(
-        settings,
-        clock,
-        *providers,
-        policy=policy,
-        rng=rng,
-        extra=extra,
-        transport=transport,
-        env=env,
-    ) as nc:
+    async with build(settings, clock, *providers, rng=rng, **options) as nc:
         await nc.initialize()
         yield nc
 
 
-def build(
-    settings: Settings,
-    clock: ManualClock,
-    *providers: object,
-    policy: EnginePolicy | None = None,
-    rng: Callable[[], float] = lambda: 0.5,
-    extra: Sequence[object] = (),
-    transport: httpx.AsyncBaseTransport | None = None,
-    env: dict[str, str] | None = None,
-) -> Neoclone:
-    """A Neoclone with the default plugins, these providers, and hand-moved time; its
-    backoff jitter is a fixed draw unless `rng` says otherwise."""
-    return make_neoclone(
-        settings,
-        clock,
-        *providers,
-        env=env,
-        extra=extra,
-        policy=policy,
-        rng=rng,
-        transport=transport,
-    )
+def build(settings: Settings, clock: ManualClock, *providers: object, **options: Any) -> Neoclone:
+    """`make_neoclone` whose backoff jitter is a fixed draw unless `rng` says otherwise."""
+    options.setdefault("rng", lambda: 0.5)
+    return make_neoclone(settings, clock, *providers, **options)
 
 
 def active_connections(neoclone: Neoclone) -> int:

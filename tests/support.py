@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import anyio
@@ -18,8 +18,8 @@ from neoclone_core import (
     ProviderContext,
     Settings,
     build_plugins,
-    hookimpl,
 )
+from neoclone_core.testing import ProvidersPlugin
 
 
 @attrs.define
@@ -86,18 +86,6 @@ class FakeProvider:
         self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
     ) -> AsyncIterator[ChatChunk]:
         yield ChatChunk(self.answer)
-
-
-class ProvidersPlugin:
-    """A plugin registering the given providers."""
-
-    def __init__(self, *providers: object) -> None:
-        self.providers = providers
-
-    @hookimpl
-    def neoclone_register_providers(self, register: Callable[[object], None]) -> None:
-        for provider in self.providers:
-            register(provider)
 
 
 def make_neoclone(

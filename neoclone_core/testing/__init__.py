@@ -14,6 +14,7 @@ Usage::
 """
 
 from neoclone_core.testing.helpers import (
+    ProvidersPlugin,
     collect_text,
     completion_chunk,
     local_http_client,
@@ -24,6 +25,7 @@ from neoclone_core.testing.replies import RecordedRequest, Reply, ReplyFactory
 from neoclone_core.testing.server import RecordingServer
 
 __all__ = [
+    "ProvidersPlugin",
     "RecordedRequest",
     "RecordingServer",
     "Reply",

@@ -25,6 +25,7 @@ from neoclone_core import (
     Secret,
     Settings,
     build_plugins,
+    hookimpl,
 )
 from neoclone_core.testing.replies import Reply
 from neoclone_core.testing.server import RecordingServer
@@ -33,6 +34,7 @@ from neoclone_core.user_agent import user_agent
 __all__ = [
     "OWN_KEY",
     "ProviderUnderTest",
+    "ProvidersPlugin",
     "chat_completion",
     "closed_port_url",
     "collect_text",
@@ -42,6 +44,20 @@ __all__ = [
     "provider_context",
     "registered_provider",
 ]
+
+
+class ProvidersPlugin:
+    """A plugin registering the given provider objects: what a test hands
+    `build_plugins(extra=...)` to run neoclone over providers written inline."""
+
+    def __init__(self, *providers: object) -> None:
+        self.providers = providers
+
+    @hookimpl
+    def neoclone_register_providers(self, register: Callable[[Any], None]) -> None:
+        """Register each provider."""
+        for provider in self.providers:
+            register(provider)
 
 
 def registered_provider(plugin: Any) -> Provider:

@@ -363,7 +363,7 @@ async def test_the_deadline_bounds_each_attempt_and_skips_what_is_left(
     assert server.hits("POST", path("b")) == 0
 
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 OPENROUTER_FIXTURES = ROOT / "plugins" / "neoclone-provider-openrouter" / "tests" / "fixtures"
 
 
@@ -371,7 +371,7 @@ async def test_openrouters_daily_quota_benches_the_model_until_the_reset_it_name
     settings: Settings, clock: ManualClock, server: RecordingServer
 ) -> None:
     openrouter = pytest.importorskip("neoclone_provider_openrouter", reason="a plugin's")
-    OpenRouterProvider = openrouter.OpenRouterProvider  # noqa: N806
+    OpenRouterProvider = openrouter.OpenRouterProvider
 
     quota = ROOT / "tests" / "fixtures" / "errors" / "openrouter-429-free-models-per-day.json"
     reset_at = 1777420800  # the recorded X-RateLimit-Reset, in seconds

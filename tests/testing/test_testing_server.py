@@ -28,7 +28,7 @@ from neoclone_core.testing import (
 )
 
 # Copied unchanged from the shared recordings: ollama/ollama docs/api.md, `GET /api/tags`.
-OLLAMA_TAGS = Path(__file__).parent / "fixtures" / "providers" / "ollama-tags-docs-example.json"
+OLLAMA_TAGS = Path(__file__).parents[1] / "fixtures" / "providers" / "ollama-tags-docs-example.json"
 
 SHORT_TIMEOUT = httpx.Timeout(5.0, read=0.3)
 

@@ -32,7 +32,7 @@ from tests.support import FakeProvider, ManualClock, make_neoclone
 
 pytestmark = pytest.mark.anyio
 
-FIXTURES = Path(__file__).parent / "fixtures" / "providers"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "providers"
 _CODE_MODEL = re.compile(r"coder|codestral|devstral", re.IGNORECASE)
 
 CODE_REQUEST = "Write a Python function that parses ISO 8601 dates, with unit tests."

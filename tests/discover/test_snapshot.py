@@ -8,7 +8,7 @@ from pathlib import Path
 from neoclone_core import Source
 from neoclone_core.discover.snapshot import snapshot_date, snapshot_models
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOCUMENT = json.loads((ROOT / "neoclone_core" / "data" / "snapshot.json").read_text())
 
 

@@ -45,7 +45,7 @@ from neoclone_core.testing import RecordingServer, Reply
 
 pytestmark = pytest.mark.anyio
 
-ERRORS = Path(__file__).parent / "fixtures" / "errors"
+ERRORS = Path(__file__).parents[1] / "fixtures" / "errors"
 CHAT = "/v1/chat/completions"
 # One hour before the reset in the recorded OpenRouter 429 (1777420800000 ms).
 NOW = 1_777_417_200.0

@@ -4,7 +4,7 @@ what it detects, why, and how often it is right; and how the analyser plugins ar
 The accuracy test measures the rules against the hand-labelled requests in
 tests/data/task_requests.jsonl (see tests/data/README.md for the labelling guide), which
 they were tuned on. Print the full report, split by split, with
-`python tests/test_analyser.py`. The default (combined) analyser is specified in
+`python tests/default_plugins/test_analyser.py`. The default (combined) analyser is specified in
 tests/default_plugins/test_analyser_combined.py and measured on sources it never saw by
 scripts/evaluate_analyser.py.
 """
@@ -26,7 +26,7 @@ from neoclone_core.default_plugins.analyser import CATEGORIES
 from neoclone_core.default_plugins.rules_analyser import analyse_task
 from neoclone_core.plugins import Plugins
 
-DATA = Path(__file__).parent / "data" / "task_requests.jsonl"
+DATA = Path(__file__).parents[1] / "data" / "task_requests.jsonl"
 CAPABILITIES = ("code", "reasoning", "vision", "tools")
 TASK_KINDS = (
     "long_context",
