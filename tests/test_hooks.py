@@ -196,21 +196,10 @@ async def test_neoclone_attempt_started_and_neoclone_attempt_failed_follow_each_
     ]
 
 
-async def test_neoclone_fallback_taken_is_not_emitted_after_the_last_model(
+async def test_neoclone_request_finished_when_unserved_and_no_neoclone_fallback_taken_after_last(
     settings: Settings, clock: ManualClock
 ) -> None:
-    recorder = Recorder()
-    down = FakeProvider("down", chat_error=ProviderUnavailableError("503"))
-    async with with_plugin(settings, clock, recorder, down) as neoclone:
-        await neoclone.initialize()
-        with pytest.raises(NoModelAvailableError):
-            await neoclone.chat("hi", models=["down/m1"])
-    assert [name for name, _ in recorder.events if name == "fallback"] == []
-
-
-async def test_neoclone_request_finished_reports_unserved_requests_too(
-    settings: Settings, clock: ManualClock
-) -> None:
+    """An unserved request is reported; no fallback is announced after the last model."""
     recorder = Recorder()
     down = FakeProvider("down", chat_error=ProviderUnavailableError("503"))
     async with with_plugin(settings, clock, recorder, down) as neoclone:
@@ -218,6 +207,7 @@ async def test_neoclone_request_finished_reports_unserved_requests_too(
         with pytest.raises(NoModelAvailableError):
             await neoclone.chat("hi", models=["down/m1"])
     assert recorder.events[-1] == ("finished", None)
+    assert [name for name, _ in recorder.events if name == "fallback"] == []
 
 
 class HealthEvents:

@@ -40,3 +40,31 @@ def test_importing_the_core_loads_no_plugin_and_opens_no_socket() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_the_library_loads_no_rendering_library_and_no_gateway(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`Neoclone.stats()` as a library call, and a plan, import nothing of rich or of the
+    CLI (httpx imports rich on its own where rich is installed, for its command line), nor
+    the gateway's server and metrics libraries; importing the core does not even import
+    structlog (it is imported on the first log event)."""
+    code = (
+        "import sys\n"
+        "import neoclone_core\n"
+        "assert 'structlog' not in sys.modules\n"
+        "from pathlib import Path\n"
+        "from neoclone_core import Neoclone, Settings, build_plugins\n"
+        "from neoclone_core.default_plugins import default_policies\n"
+        "plugins = build_plugins(entry_points=False, extra=default_policies())\n"
+        f"nc = Neoclone(Settings(home=Path({str(tmp_path)!r})), plugins=plugins, env={{}})\n"
+        "before = set(sys.modules)\n"
+        "nc.stats()\n"
+        "nc.plan(nc.analyse('Write a haiku'))\n"
+        "new = set(sys.modules) - before\n"
+        "heavy = ('rich', 'starlette', 'uvicorn', 'prometheus_client')\n"
+        "ours = [m for m in new if m.split('.')[0] in heavy or m.startswith('neoclone_core.cli')]\n"
+        "print(sorted(ours + [m for m in sys.modules if m.split('.')[0] in heavy[1:]]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

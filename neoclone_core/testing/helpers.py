@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 import socket
+import subprocess
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
@@ -43,7 +44,18 @@ __all__ = [
     "neoclone_with",
     "provider_context",
     "registered_provider",
+    "stop_process",
 ]
+
+
+def stop_process(process: subprocess.Popen[Any], timeout_s: float) -> None:
+    """SIGTERM `process` (a graceful stop), then SIGKILL if it lingers past `timeout_s`."""
+    process.terminate()
+    try:
+        process.wait(timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 class ProvidersPlugin:

@@ -47,7 +47,6 @@ import sys
 import threading
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 
 import attrs
@@ -62,6 +61,7 @@ from neoclone_core.testing.replies import (
     merged_headers,
     sse_frame,
 )
+from neoclone_core.testing.service import StartStop
 
 __all__ = ["RecordedRequest", "RecordingServer", "Reply", "ReplyFactory"]
 
@@ -106,7 +106,7 @@ def _call(factory: ReplyFactory, request: RecordedRequest) -> Reply:
         return reply
 
 
-class RecordingServer:
+class RecordingServer(StartStop):
     """Serves scripted replies on 127.0.0.1 and records every request.
 
     Use it as a context manager: `with RecordingServer() as server:`, then point the code
@@ -187,17 +187,6 @@ class RecordingServer:
         thread.join()
         httpd.close_connections()
         httpd.server_close()
-
-    def __enter__(self) -> RecordingServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def _respond_to(self, request: RecordedRequest) -> Reply:
         with self._lock:

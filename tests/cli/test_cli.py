@@ -206,7 +206,10 @@ def only(*providers: str) -> str:
 @pytest.fixture
 def ollama_down(tmp_path: Path) -> dict[str, str]:
     """The environment of a machine with two providers: Groq without its key (skipped)
-    and Ollama not running (its scan fails at once: nothing listens on port 9)."""
+    and Ollama not running (its scan fails at once: nothing listens on port 9). Skipped
+    where those two bundled plugins are not installed (the core alone)."""
+    pytest.importorskip("neoclone_provider_groq", reason="the bundled Groq plugin")
+    pytest.importorskip("neoclone_provider_ollama", reason="the bundled Ollama plugin")
     config = tmp_path / "neoclone.toml"
     config.write_text('[providers.ollama]\nbase_url = "http://127.0.0.1:9"\n')
     return {

@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 
 from neoclone_core.testing import RecordedRequest, RecordingServer, Reply, completion_chunk
+from neoclone_core.testing.helpers import stop_process
 
 PLANTED_KEY = "plantedUpstreamKey-0123456789abcdef"  # the provider key neoclone sends
 GATEWAY_KEY = "gatewayKEY-for-tests-0123456789"  # the key clients send the gateway
@@ -235,12 +236,7 @@ class GatewayProcess:
         process, self._process = self._process, None
         if process is None:
             return
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, 10)
         for reader in self._readers:
             reader.join(5)
 

@@ -29,7 +29,7 @@ from neoclone_gateway.testing import (
     write_config,
 )
 from neoclone_store_redis import RedisState
-from neoclone_store_redis.testing import RedisServer
+from neoclone_store_redis.testing import RedisServer, running_redis_server
 
 from neoclone_core import (
     Neoclone,
@@ -48,10 +48,7 @@ _SYNC_BOUND_S = 30.0  # how long another instance may take to see a change: a bo
 
 @pytest.fixture(scope="module")
 def redis_server() -> Iterator[RedisServer]:
-    if not RedisServer.installed():
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    with RedisServer() as server:
-        yield server
+    yield from running_redis_server()
 
 
 @pytest.fixture

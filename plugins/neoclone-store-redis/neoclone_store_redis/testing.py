@@ -15,11 +15,14 @@ import shutil
 import socket
 import subprocess
 import time
-from types import TracebackType
+from collections.abc import Iterator
 
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+
+from neoclone_core.testing.helpers import stop_process
+from neoclone_core.testing.service import StartStop
 
 __all__ = ["RedisServer"]
 
@@ -36,7 +39,7 @@ def _free_port() -> int:
         return port
 
 
-class RedisServer:
+class RedisServer(StartStop):
     """One `redis-server` process on 127.0.0.1 (see the module doc)."""
 
     def __init__(self, *options: str, binary: str = "redis-server") -> None:
@@ -87,12 +90,7 @@ class RedisServer:
         process, self._process = self._process, None
         if process is None:
             return
-        process.terminate()
-        try:
-            process.wait(_STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, _STOP_TIMEOUT_S)
 
     def client(self, password: str | None = None) -> redis.Redis:
         """A plain client of this server, strings decoded (close it after use)."""
@@ -126,13 +124,13 @@ class RedisServer:
             except redis.RedisError:
                 return False
 
-    def __enter__(self) -> RedisServer:
-        return self.start()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
+def running_redis_server() -> Iterator[RedisServer]:
+    """A started `RedisServer` for a pytest fixture to yield (`yield from`), stopped after;
+    the test is skipped, saying what to install, where Debian's redis-server is missing."""
+    import pytest
+
+    if not RedisServer.installed():
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    with RedisServer() as server:
+        yield server

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from neoclone_store_redis import RedisState
-from neoclone_store_redis.testing import RedisServer
+from neoclone_store_redis.testing import RedisServer, running_redis_server
 
 from neoclone_core.pytest_plugin import captured
 
@@ -18,10 +18,7 @@ _prefixes = itertools.count()
 
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
-    if not RedisServer.installed():
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    with RedisServer() as server:
-        yield server
+    yield from running_redis_server()
 
 
 @pytest.fixture
