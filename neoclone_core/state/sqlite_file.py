@@ -180,9 +180,7 @@ def _open(path: Path) -> sqlite3.Connection:
         msg = f"cannot create the store at {path}: {exc}"
         raise StoreError(msg) from exc
     moved_to = _move_aside(path)
-    log.warning(
-        "neoclone.store_recovered", path=str(path), moved_to=str(moved_to), reason=reason
-    )
+    log.warning("neoclone.store_recovered", path=str(path), moved_to=str(moved_to), reason=reason)
     try:
         return _connect(path)
     except _DamagedError as exc:

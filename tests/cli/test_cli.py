@@ -372,6 +372,7 @@ def test_an_unexpected_error_is_one_line_and_its_traceback_needs_v(
 @pytest.fixture
 def hanging_ollama(tmp_path: Path) -> Iterator[tuple[RecordingServer, dict[str, str]]]:
     """An Ollama whose model list never comes (until the server stops)."""
+    pytest.importorskip("neoclone_provider_ollama", reason="the bundled Ollama plugin")
     with RecordingServer() as server:
         server.route("GET", OLLAMA_TAGS, Reply(delay_s=60, body={"models": []}))
         config = tmp_path / "neoclone.toml"
