@@ -178,6 +178,8 @@ def test_the_guides_show_every_command() -> None:
     ("block", "args"), COMMANDS, ids=[f"{b.name}:{' '.join(a)[:40]}" for b, a in COMMANDS]
 )
 def test_every_command_line_in_the_guides_parses(block: Block, args: list[str]) -> None:
+    if args and args[0] == "serve":
+        pytest.importorskip("neoclone_gateway", reason="`serve` comes with neoclone-gateway")
     try:
         result = CliRunner().invoke(cli.main, [*args, "--help"])
     finally:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import attrs
 import pytest
+import structlog
 
 from neoclone_core import (
     Attempt,
@@ -393,7 +394,8 @@ def command_line(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-de
     }
     monkeypatch.setattr(main, "commands", core)
     monkeypatch.setattr(main, "_plugins_loaded", False, raising=False)
-    return main, plugins
+    yield main, plugins
+    structlog.reset_defaults()  # the command configured logging for the whole process
 
 
 def test_neoclone_register_commands_adds_a_command_with_the_core_exit_codes(

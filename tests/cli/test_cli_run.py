@@ -113,6 +113,7 @@ def free_openrouter_models(count: int) -> list[str]:
 
 
 def test_run_as_a_process_falls_back_through_the_openrouter_plugin(tmp_path: Path) -> None:
+    pytest.importorskip("neoclone_provider_openrouter", reason="the bundled OpenRouter plugin")
     first, second = free_openrouter_models(2)
     providers = {ep.name for ep in entry_points(group="neoclone")} - {"openrouter"}
     disabled = ",".join(sorted(n for n in providers if not n.startswith("default-")))
