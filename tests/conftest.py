@@ -4,14 +4,17 @@ recording server, an HTTP client like the core's and the captured log events."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from neoclone_core import Settings
+from neoclone_core import Neoclone, Settings
 from neoclone_core.config import CacheSettings
 from neoclone_core.pytest_plugin import anyio_backend, captured, http, server  # noqa: F401
-from tests.support import ManualClock
+from tests.support import ManualClock, NewNeoclone, OpenedNeoclone, make_neoclone
 
 
 @pytest.fixture
@@ -29,3 +32,31 @@ def settings(tmp_path: Path) -> Settings:
             ttl_seconds=7 * 86400, backoff_base_seconds=60, backoff_cap_seconds=3600
         ),
     )
+
+
+@pytest.fixture
+def new_neoclone(settings: Settings, clock: ManualClock) -> NewNeoclone:
+    """A builder of Neoclones with the default policies and the providers given, on this
+    test's settings (unless `settings=` says otherwise) and hand-moved clock."""
+
+    def new(*providers: object, settings: Settings = settings, **options: Any) -> Neoclone:
+        return make_neoclone(settings, clock, *providers, **options)
+
+    return new  # type: ignore[return-value]
+
+
+@pytest.fixture
+def opened_neoclone(settings: Settings, clock: ManualClock) -> OpenedNeoclone:
+    """`new_neoclone` as an async context: initialized (its providers' models listed),
+    closed at the end, its backoff jitter a fixed draw unless `rng` says otherwise."""
+
+    @contextlib.asynccontextmanager
+    async def opened(
+        *providers: object, settings: Settings = settings, **options: Any
+    ) -> AsyncIterator[Neoclone]:
+        options.setdefault("rng", lambda: 0.5)
+        async with make_neoclone(settings, clock, *providers, **options) as neoclone:
+            await neoclone.initialize()
+            yield neoclone
+
+    return opened  # type: ignore[return-value]

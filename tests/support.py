@@ -1,13 +1,19 @@
-"""Inline providers and plugins that tests script, shared by the core's tests."""
+"""What the core's tests share: inline providers and plugins they script, a hand-moved
+clock, the builder behind the `new_neoclone` and `opened_neoclone` fixtures (conftest.py), and
+an OpenAI-compatible provider talking real HTTP to a `RecordingServer` for the engine's tests."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from typing import Any
+import contextlib
+import json
+import socket
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any, Protocol
 
 import anyio
 import anyio.lowlevel
 import attrs
+import httpx
 
 from neoclone_core import (
     ChatChunk,
@@ -19,7 +25,8 @@ from neoclone_core import (
     Settings,
     build_plugins,
 )
-from neoclone_core.testing import ProvidersPlugin
+from neoclone_core.openai.compat import chat_completion, stream_chat_completion
+from neoclone_core.testing import ProvidersPlugin, RecordingServer, Reply
 
 
 @attrs.define
@@ -88,6 +95,22 @@ class FakeProvider:
         yield ChatChunk(self.answer)
 
 
+class NewNeoclone(Protocol):
+    """The `new_neoclone` fixture: `make_neoclone` on the test's settings and clock."""
+
+    def __call__(
+        self, *providers: object, settings: Settings | None = None, **options: Any
+    ) -> Neoclone: ...
+
+
+class OpenedNeoclone(Protocol):
+    """The `opened_neoclone` fixture: the same, initialized, with a fixed backoff draw."""
+
+    def __call__(
+        self, *providers: object, settings: Settings | None = None, **options: Any
+    ) -> contextlib.AbstractAsyncContextManager[Neoclone]: ...
+
+
 def make_neoclone(
     settings: Settings,
     clock: ManualClock,
@@ -118,3 +141,89 @@ def make_neoclone(
         sleep=clock.sleep,
         **options,
     )
+
+
+# -- the engine's tests: real HTTP to a RecordingServer -----------------------------------
+
+CHAT = "/chat/completions"
+
+
+@attrs.define
+class CompatProvider:
+    """An OpenAI-compatible provider over real HTTP; its models are listed, not scanned."""
+
+    name: str
+    default_base_url: str
+    models: Sequence[tuple[str, int]] = (("m", 8192),)
+    api_key_env: str | None = None
+
+    async def discover(self, ctx: ProviderContext) -> list[ModelInfo]:
+        return [
+            ModelInfo(self.name, name, free=True, context_length=context)
+            for name, context in self.models
+        ]
+
+    async def chat(
+        self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
+    ) -> ChatResponse:
+        return await chat_completion(ctx, model, request)
+
+    def stream(
+        self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
+    ) -> AsyncIterator[ChatChunk]:
+        return stream_chat_completion(ctx, model, request)
+
+
+def answer(text: str) -> Reply:
+    """A whole completion saying `text`."""
+    message = {"role": "assistant", "content": text}
+    return Reply(body={"choices": [{"message": message, "finish_reason": "stop"}]})
+
+
+def sse(*texts: str, **fields: Any) -> Reply:
+    """A stream of one chunk per text, a finish reason, then [DONE]."""
+    chunks: list[dict[str, Any]] = [{"choices": [{"delta": {"content": t}}]} for t in texts]
+    chunks.append({"choices": [{"delta": {}, "finish_reason": "stop"}]})
+    return Reply.sse(chunks, **fields)
+
+
+def error(status: int, message: str = "upstream trouble", **fields: Any) -> Reply:
+    """An OpenAI-shaped error response."""
+    return Reply(status=status, body={"error": {"message": message}}, **fields)
+
+
+def path(provider: str) -> str:
+    """The chat path of `provider`'s upstream on the shared server."""
+    return f"/{provider}/v1{CHAT}"
+
+
+def upstream(server: RecordingServer, provider: str, **kwargs: Any) -> CompatProvider:
+    """A provider whose upstream is `/{provider}/v1` on `server`."""
+    return CompatProvider(provider, f"{server.url}/{provider}/v1", **kwargs)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (connections to it are refused)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def active_connections(neoclone: Neoclone) -> int:
+    """Connections of the shared HTTP client still busy with a request."""
+    transport = neoclone._http._transport
+    assert isinstance(transport, httpx.AsyncHTTPTransport)
+    return sum(not c.is_idle() and not c.is_closed() for c in transport._pool.connections)
+
+
+async def wait_for(condition: Callable[[], bool], within: float = 5.0) -> None:
+    """Poll `condition` until it holds: the server's threads cannot set an anyio Event."""
+    with anyio.fail_after(within):
+        while not condition():  # noqa: ASYNC110
+            await anyio.sleep(0.005)
+
+
+def body_of(request: Any) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(request.body)
+    return result

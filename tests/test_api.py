@@ -21,7 +21,7 @@ from neoclone_core.errors import (
     UnknownModelError,
     UnknownSessionError,
 )
-from tests.support import FakeProvider, ManualClock, make_neoclone
+from tests.support import FakeProvider, ManualClock, NewNeoclone, make_neoclone
 
 pytestmark = pytest.mark.anyio
 
@@ -48,14 +48,16 @@ class CodeProvider(FakeProvider):
         ]
 
 
-async def test_the_seed_api_works_as_documented(settings: Settings, clock: ManualClock) -> None:
+async def test_the_seed_api_works_as_documented(
+    settings: Settings, clock: ManualClock, new_neoclone: NewNeoclone
+) -> None:
     primary, backup = (
         FakeProvider("down", chat_error=ProviderUnavailableError("502")),
         FakeProvider("up"),
     )
     discovery = await create_enhanced_model_discovery_module(
         settings,
-        plugins=make_neoclone(settings, clock, primary, backup).plugins,
+        plugins=new_neoclone(primary, backup).plugins,
         clock=clock,
         env={},
     )
@@ -83,10 +85,8 @@ async def test_the_seed_api_works_as_documented(settings: Settings, clock: Manua
         assert discovery.get_session_stats()["models"]["down/m2:free"]["failures"] == 1
 
 
-async def test_recommendations_put_capable_free_models_first(
-    settings: Settings, clock: ManualClock
-) -> None:
-    async with make_neoclone(settings, clock, CodeProvider("p")) as neoclone:
+async def test_recommendations_put_capable_free_models_first(new_neoclone: NewNeoclone) -> None:
+    async with new_neoclone(CodeProvider("p")) as neoclone:
         await neoclone.initialize()
         recommendations = await neoclone.recommend("Generate Python code for neural networks")
     assert recommendations[0].model.id == "p/coder:free"
@@ -98,10 +98,8 @@ async def test_recommendations_put_capable_free_models_first(
     assert sum(c.weight for c in recommendations[0].score.components) == 100
 
 
-async def test_an_unknown_model_is_refused_with_close_matches(
-    settings: Settings, clock: ManualClock
-) -> None:
-    async with make_neoclone(settings, clock, FakeProvider("p")) as neoclone:
+async def test_an_unknown_model_is_refused_with_close_matches(new_neoclone: NewNeoclone) -> None:
+    async with new_neoclone(FakeProvider("p")) as neoclone:
         await neoclone.initialize()
         with pytest.raises(UnknownModelError, match=r"unknown model 'p/m3'; did you mean p/m1"):
             await neoclone.create_session("s", primary_model="p/m3")
@@ -110,13 +108,13 @@ async def test_an_unknown_model_is_refused_with_close_matches(
 
 
 async def test_a_bad_request_goes_back_to_the_caller_without_fallback(
-    settings: Settings, clock: ManualClock
+    new_neoclone: NewNeoclone,
 ) -> None:
     bad, spare = (
         FakeProvider("bad", chat_error=BadRequestError("invalid temperature")),
         FakeProvider("spare"),
     )
-    async with make_neoclone(settings, clock, bad, spare) as neoclone:
+    async with new_neoclone(bad, spare) as neoclone:
         await neoclone.initialize()
         with pytest.raises(BadRequestError):
             await neoclone.chat("hi", models=["bad/m1", "spare/m1"])
@@ -124,11 +122,11 @@ async def test_a_bad_request_goes_back_to_the_caller_without_fallback(
 
 
 async def test_a_rate_limited_model_cools_down_for_the_wait_the_provider_gave(
-    settings: Settings, clock: ManualClock
+    clock: ManualClock, new_neoclone: NewNeoclone
 ) -> None:
     limited = FakeProvider("limited", chat_error=RateLimitedError("429", retry_after=30))
     spare = FakeProvider("spare")
-    async with make_neoclone(settings, clock, limited, spare) as neoclone:
+    async with new_neoclone(limited, spare) as neoclone:
         await neoclone.initialize()
         plan = ["limited/m1", "spare/m1"]
         await neoclone.chat("hi", models=plan)
@@ -141,11 +139,11 @@ async def test_a_rate_limited_model_cools_down_for_the_wait_the_provider_gave(
 
 
 async def test_when_every_model_fails_the_error_lists_each_attempt(
-    settings: Settings, clock: ManualClock
+    new_neoclone: NewNeoclone,
 ) -> None:
     a = FakeProvider("a", chat_error=ProviderUnavailableError("503"))
     b = FakeProvider("b", chat_error=TimeoutError())
-    async with make_neoclone(settings, clock, a, b) as neoclone:
+    async with new_neoclone(a, b) as neoclone:
         await neoclone.initialize()
         with pytest.raises(NoModelAvailableError) as caught:
             await neoclone.chat("hi", models=["a/m1", "b/m1"])
@@ -161,9 +159,9 @@ async def test_when_every_model_fails_the_error_lists_each_attempt(
 
 
 def test_the_blocking_wrapper_runs_the_same_api_from_sync_code(
-    settings: Settings, clock: ManualClock
+    settings: Settings, clock: ManualClock, new_neoclone: NewNeoclone
 ) -> None:
-    plugins = make_neoclone(settings, clock, FakeProvider("p")).plugins
+    plugins = new_neoclone(FakeProvider("p")).plugins
     with BlockingNeoclone(settings, plugins=plugins, clock=clock, env={}) as neoclone:
         scans = neoclone.initialize()
         assert [s.provider for s in scans] == ["p"]
@@ -173,13 +171,13 @@ def test_the_blocking_wrapper_runs_the_same_api_from_sync_code(
 
 
 async def test_every_plan_ends_with_the_local_model_unless_the_config_opts_out(
-    settings: Settings, clock: ManualClock
+    settings: Settings, clock: ManualClock, new_neoclone: NewNeoclone
 ) -> None:
     import attrs
 
     remote = FakeProvider("remote", chat_error=ProviderUnavailableError("down"))
     local = FakeProvider("local", models=("tiny",), answer="from this machine", last_resort=True)
-    async with make_neoclone(settings, clock, remote, local) as neoclone:
+    async with new_neoclone(remote, local) as neoclone:
         await neoclone.initialize()
         response, route = await neoclone.chat("hi", models=["remote/m1"])
         assert [a.model_id for a in route.attempts if not a.retry] == ["remote/m1", "local/tiny"]
@@ -194,11 +192,11 @@ async def test_every_plan_ends_with_the_local_model_unless_the_config_opts_out(
 
 
 async def test_requests_read_the_catalog_from_the_store_once_per_discovery(
-    settings: Settings, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch, new_neoclone: NewNeoclone
 ) -> None:
     provider = FakeProvider("p")
     local = FakeProvider("local", models=("tiny",), last_resort=True)
-    async with make_neoclone(settings, clock, provider, local) as neoclone:
+    async with new_neoclone(provider, local) as neoclone:
         await neoclone.initialize()
         reads = 0
         read_catalog = Catalog.models
@@ -220,14 +218,14 @@ async def test_requests_read_the_catalog_from_the_store_once_per_discovery(
 
 
 async def test_a_running_instance_sees_another_processes_scan_within_a_second(
-    settings: Settings, clock: ManualClock
+    clock: ManualClock, new_neoclone: NewNeoclone
 ) -> None:
     provider = FakeProvider("p")
-    async with make_neoclone(settings, clock, provider) as serving:
+    async with new_neoclone(provider) as serving:
         await serving.initialize()
         assert [m.id for m in serving.models()] == ["p/m1", "p/m2:free"]
         provider.models = ("m1", "m3:free")
-        async with make_neoclone(settings, clock, provider) as other:  # same store file
+        async with new_neoclone(provider) as other:  # same store file
             await other.refresh_models()  # `neoclone discover --refresh` beside a gateway
         assert "p/m3:free" not in serving._reader.index().by_id  # not looked at yet
         clock.advance(1.0)
@@ -235,11 +233,11 @@ async def test_a_running_instance_sees_another_processes_scan_within_a_second(
 
 
 async def test_plans_hold_only_models_this_machine_can_call_and_say_what_was_left_out(
-    settings: Settings, clock: ManualClock
+    new_neoclone: NewNeoclone,
 ) -> None:
     keyed = FakeProvider("keyed", models=("strong:free",), api_key_env="KEYED_API_KEY")
     open_ = FakeProvider("open", models=("plain:free",))
-    async with make_neoclone(settings, clock, keyed, open_) as neoclone:
+    async with new_neoclone(keyed, open_) as neoclone:
         await neoclone.initialize()
         profile = neoclone.analyse("What is the capital of Australia?")
 
@@ -255,12 +253,10 @@ async def test_plans_hold_only_models_this_machine_can_call_and_say_what_was_lef
     assert "keyed" in {r.model.provider for r in recommended}
 
 
-async def test_a_provider_whose_key_is_set_is_planned(
-    settings: Settings, clock: ManualClock
-) -> None:
+async def test_a_provider_whose_key_is_set_is_planned(new_neoclone: NewNeoclone) -> None:
     keyed = FakeProvider("keyed", models=("strong:free",), api_key_env="KEYED_API_KEY")
     env = {"KEYED_API_KEY": "k-" + "1" * 30}
-    async with make_neoclone(settings, clock, keyed, env=env) as neoclone:
+    async with new_neoclone(keyed, env=env) as neoclone:
         await neoclone.initialize()
         plan = neoclone.plan(neoclone.analyse("hi"))
 

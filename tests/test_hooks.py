@@ -34,7 +34,7 @@ from neoclone_core.errors import (
     StoreError,
 )
 from neoclone_core.state.store import Store
-from tests.support import FakeProvider, ManualClock, ProvidersPlugin, make_neoclone
+from tests.support import FakeProvider, ManualClock, NewNeoclone, ProvidersPlugin, make_neoclone
 
 pytestmark = pytest.mark.anyio
 
@@ -83,9 +83,9 @@ def with_plugin(settings: Settings, clock: ManualClock, plugin: object, *provide
 
 
 async def test_neoclone_register_providers_makes_the_provider_scannable(
-    settings: Settings, clock: ManualClock
+    new_neoclone: NewNeoclone,
 ) -> None:
-    async with make_neoclone(settings, clock, FakeProvider("registered")) as neoclone:
+    async with new_neoclone(FakeProvider("registered")) as neoclone:
         assert list(neoclone._catalog.providers) == ["registered"]
         await neoclone.discover()
         assert [m.provider for m in neoclone.models()] == ["registered", "registered"]

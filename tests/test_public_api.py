@@ -36,10 +36,7 @@ def test_importing_the_core_loads_no_plugin_and_opens_no_socket() -> None:
         "loaded = sorted(m for m in sys.modules if m.startswith(prefix))\n"
         "print(loaded)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "[]"
+    assert printed_by(code) == "[]"
 
 
 def test_the_library_loads_no_rendering_library_and_no_gateway(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -64,7 +61,12 @@ def test_the_library_loads_no_rendering_library_and_no_gateway(tmp_path) -> None
         "ours = [m for m in new if m.split('.')[0] in heavy or m.startswith('neoclone_core.cli')]\n"
         "print(sorted(ours + [m for m in sys.modules if m.split('.')[0] in heavy[1:]]))\n"
     )
+    assert printed_by(code) == "[]"
+
+
+def printed_by(code: str) -> str:
+    """What `code` prints, run by this Python in a process of its own."""
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
-    assert result.stdout.strip() == "[]"
+    return result.stdout.strip()

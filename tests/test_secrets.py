@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from structlog.testing import capture_logs
 
-from neoclone_core import Secret, Settings, public_url, redact
+from neoclone_core import Secret, public_url, redact
 from neoclone_core.errors import (
     AuthenticationError,
     NoModelAvailableError,
     ProviderUnavailableError,
 )
-from tests.support import FakeProvider, ManualClock, make_neoclone
+from tests.support import FakeProvider, NewNeoclone
 
 PLANTED = "sk-or-v1-" + "5eed" * 16
 
@@ -49,7 +49,7 @@ def test_redact_removes_a_known_secret_of_any_shape() -> None:
 
 @pytest.mark.anyio
 async def test_a_planted_key_appears_in_no_log_error_stat_or_store_file(
-    settings: Settings, clock: ManualClock
+    new_neoclone: NewNeoclone,
 ) -> None:
     echoing = FakeProvider(
         "echo",
@@ -60,7 +60,7 @@ async def test_a_planted_key_appears_in_no_log_error_stat_or_store_file(
     healthy = FakeProvider("healthy", api_key_env="ECHO_KEY")
     env = {"ECHO_KEY": PLANTED}
     with capture_logs() as logs:
-        async with make_neoclone(settings, clock, echoing, healthy, env=env) as neoclone:
+        async with new_neoclone(echoing, healthy, env=env) as neoclone:
             scans = await neoclone.discover()
             echoing.fail_with = None
             await neoclone.discover(refresh=True)

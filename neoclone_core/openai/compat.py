@@ -48,6 +48,7 @@ from neoclone_core.openai.http_errors import (
     embedded_error,
     error_from_response,
     malformed_response,
+    raise_for_status,
     snippet,
     transport_errors,
 )
@@ -143,7 +144,7 @@ async def chat_completion(
             headers=_headers(ctx, headers, key_header=key_header),
             timeout=ctx.timeout,
         )
-    _raise_for_status(ctx, model.name, response)
+    raise_for_status(ctx, model.name, response)
     return _completion(ctx, model, response)
 
 
@@ -174,7 +175,7 @@ async def stream_chat_completion(
         ) as response:
             if not response.is_success:
                 await response.aread()
-                _raise_for_status(ctx, model.name, response)
+                raise_for_status(ctx, model.name, response)
             if _is_whole_body(response):  # "stream" ignored, an error in a 200, a web page
                 await response.aread()
                 yield _as_chunk(_completion(ctx, model, response))
@@ -238,7 +239,7 @@ async def _json_call(
             timeout=ctx.timeout,
             **request,
         )
-    _raise_for_status(ctx, model, response)
+    raise_for_status(ctx, model, response)
     return _decode_json(ctx, model, response.content)
 
 
@@ -262,19 +263,6 @@ def _headers(
 
 
 # -- reading responses -------------------------------------------------------------------
-
-
-def _raise_for_status(ctx: ProviderContext, model: str, response: httpx.Response) -> None:
-    if not response.is_success:
-        raise error_from_response(
-            ctx.provider,
-            model,
-            response.status_code,
-            response.headers,
-            response.content,
-            now=ctx.clock(),
-            secrets=[ctx.api_key],
-        )
 
 
 def _decode_json(ctx: ProviderContext, model: str, content: bytes) -> Any:

@@ -38,7 +38,7 @@ from neoclone_core.openai.retry_after import parse_retry_after
 from neoclone_core.provider import ProviderContext
 from neoclone_core.redaction import Secret, redact
 
-__all__ = ["error_from_response"]
+__all__ = ["error_from_response", "raise_for_status", "transport_errors"]
 
 MESSAGE_LIMIT = 300  # upstream messages can be whole documents; the gist fits in this
 
@@ -99,6 +99,21 @@ def error_from_response(
         retry_after=lambda: parse_retry_after(headers, document, now),
         secrets=secrets,
     )
+
+
+def raise_for_status(ctx: ProviderContext, model: str, response: httpx.Response) -> None:
+    """Raise what a non-2xx `response` means (`error_from_response`, with the key of
+    `ctx` among the secrets redacted); nothing for a 2xx."""
+    if not response.is_success:
+        raise error_from_response(
+            ctx.provider,
+            model,
+            response.status_code,
+            response.headers,
+            response.content,
+            now=ctx.clock(),
+            secrets=[ctx.api_key],
+        )
 
 
 def embedded_error(
@@ -210,11 +225,17 @@ def malformed_response(ctx: ProviderContext, model: str, why: str) -> MalformedR
 
 
 @contextlib.contextmanager
-def transport_errors(ctx: ProviderContext, model: str) -> Iterator[None]:
+def transport_errors(
+    ctx: ProviderContext,
+    model: str,
+    mapper: Callable[[ProviderContext, str, httpx.RequestError], ProviderError] | None = None,
+) -> Iterator[None]:
+    """httpx's transport failures inside the block raised as what `mapper` makes of
+    them (`transport_error` unless a provider words them its own way), `from` the cause."""
     try:
         yield
     except httpx.RequestError as exc:
-        raise transport_error(ctx, model, exc) from exc
+        raise (mapper or transport_error)(ctx, model, exc) from exc
 
 
 def transport_error(ctx: ProviderContext, model: str, exc: httpx.RequestError) -> ProviderError:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
@@ -102,22 +102,23 @@ class EngineTables(SQLiteFile):
                 " GROUP BY model_id ORDER BY model_id"
             ).fetchall()
             kinds = _errors_by_kind(conn, "model_id")
-            latencies = _ordered(conn, "attempts", "model_id", "duration_s")
-            ttfts = _ordered(conn, "attempts", "model_id", "ttft_s")
-        return {
-            model_id: ModelStats(
+            latency = _percentiles(_ordered(conn, "attempts", "model_id", "duration_s"))
+            ttft = _percentiles(_ordered(conn, "attempts", "model_id", "ttft_s"))
+        stats = {}
+        for model_id, successes, failures, last_at in totals:
+            (latency_p50, latency_p95), (ttft_p50, ttft_p95) = latency(model_id), ttft(model_id)
+            stats[model_id] = ModelStats(
                 model_id=model_id,
                 successes=successes,
                 failures=failures,
                 errors_by_kind=kinds.get(model_id, {}),
-                latency_p50_s=_nearest_rank(latencies.get(model_id, []), 50),
-                latency_p95_s=_nearest_rank(latencies.get(model_id, []), 95),
+                latency_p50_s=latency_p50,
+                latency_p95_s=latency_p95,
                 last_attempt_at=last_at,
-                ttft_p50_s=_nearest_rank(ttfts.get(model_id, []), 50),
-                ttft_p95_s=_nearest_rank(ttfts.get(model_id, []), 95),
+                ttft_p50_s=ttft_p50,
+                ttft_p95_s=ttft_p95,
             )
-            for model_id, successes, failures, last_at in totals
-        }
+        return stats
 
     def session_stats(self) -> dict[str, SessionStats]:
         """Statistics over each session's kept requests, by session name."""
@@ -127,23 +128,24 @@ class EngineTables(SQLiteFile):
                 " GROUP BY session ORDER BY session"
             ).fetchall()
             kinds = _errors_by_kind(conn, "session")
-            latencies = _ordered(conn, "requests", "session", "total_s")
-            ttfts = _ordered(conn, "requests", "session", "ttft_s")
+            latency = _percentiles(_ordered(conn, "requests", "session", "total_s"))
+            ttft = _percentiles(_ordered(conn, "requests", "session", "ttft_s"))
             served = _served_by(conn)
-        return {
-            session: SessionStats(
+        stats = {}
+        for session, requests, successes, fallbacks in totals:
+            (latency_p50, latency_p95), (ttft_p50, _) = latency(session), ttft(session)
+            stats[session] = SessionStats(
                 session=session,
                 requests=requests,
                 successes=successes,
                 fallbacks=fallbacks,
                 errors_by_kind=kinds.get(session, {}),
-                latency_p50_s=_nearest_rank(latencies.get(session, []), 50),
-                latency_p95_s=_nearest_rank(latencies.get(session, []), 95),
-                ttft_p50_s=_nearest_rank(ttfts.get(session, []), 50),
+                latency_p50_s=latency_p50,
+                latency_p95_s=latency_p95,
+                ttft_p50_s=ttft_p50,
                 served_by=served.get(session, {}),
             )
-            for session, requests, successes, fallbacks in totals
-        }
+        return stats
 
     def breakers(self) -> dict[str, BreakerState]:
         """Every stored breaker, by key."""
@@ -229,6 +231,18 @@ def _served_by(conn: sqlite3.Connection) -> dict[str, dict[str, int]]:
     for session, model_id, count in rows:
         served.setdefault(session, {})[model_id] = count
     return served
+
+
+def _percentiles(
+    ordered: dict[str, list[float]],
+) -> Callable[[str], tuple[float | None, float | None]]:
+    """The p50 and p95 of each key's `ordered` samples (None, None for a key without)."""
+
+    def of(key: str) -> tuple[float | None, float | None]:
+        samples = ordered.get(key, [])
+        return _nearest_rank(samples, 50), _nearest_rank(samples, 95)
+
+    return of
 
 
 def _nearest_rank(ordered: Sequence[float], percent: float) -> float | None:

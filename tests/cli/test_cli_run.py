@@ -16,11 +16,10 @@ import pytest
 import structlog
 from click.testing import CliRunner, Result
 
-from neoclone_core import Settings, cli
+from neoclone_core import cli
 from neoclone_core.discover.snapshot import snapshot_models
 from neoclone_core.testing import RecordingServer
-from tests.engine_support import answer, build, error, path, sse, upstream
-from tests.support import ManualClock
+from tests.support import NewNeoclone, answer, error, path, sse, upstream
 
 
 @pytest.fixture
@@ -33,11 +32,12 @@ def server() -> Iterator[RecordingServer]:
 
 @pytest.fixture
 def invoke(
-    monkeypatch: pytest.MonkeyPatch, settings: Settings, clock: ManualClock, server: RecordingServer
+    monkeypatch: pytest.MonkeyPatch, server: RecordingServer, new_neoclone: NewNeoclone
 ) -> Iterator[object]:
     """Runs `neoclone ARGS` in process, on neoclone with the `p` and `b` upstreams."""
     providers = [upstream(server, "p"), upstream(server, "b")]
-    monkeypatch.setattr(cli.State, "open", lambda self: build(settings, clock, *providers))
+    opened = lambda self: new_neoclone(*providers, rng=lambda: 0.5)  # noqa: E731
+    monkeypatch.setattr(cli.State, "open", opened)
 
     def run(*args: str) -> Result:
         return CliRunner().invoke(cli.main, list(args), catch_exceptions=False)

@@ -7,17 +7,17 @@ import pytest
 from neoclone_core import ScanStatus, Settings, Source
 from neoclone_core.discover.catalog import backoff_delay
 from neoclone_core.errors import ProviderUnavailableError
-from tests.support import FakeProvider, ManualClock, make_neoclone
+from tests.support import FakeProvider, ManualClock, NewNeoclone, make_neoclone
 
 pytestmark = pytest.mark.anyio
 DAY = 86400.0
 
 
 async def test_discovery_awaits_every_provider_and_lists_their_models(
-    settings: Settings, clock: ManualClock
+    new_neoclone: NewNeoclone,
 ) -> None:
     a, b = FakeProvider("alpha"), FakeProvider("beta", models=("x",))
-    async with make_neoclone(settings, clock, a, b) as neoclone:
+    async with new_neoclone(a, b) as neoclone:
         scans = await neoclone.discover()
         assert [(s.provider, s.status, s.models) for s in scans] == [
             ("alpha", ScanStatus.SCANNED, 2),
@@ -28,14 +28,14 @@ async def test_discovery_awaits_every_provider_and_lists_their_models(
 
 
 async def test_a_raising_or_hanging_provider_leaves_the_others_results_intact(
-    settings: Settings, clock: ManualClock
+    settings: Settings, new_neoclone: NewNeoclone
 ) -> None:
     good = FakeProvider("good")
     broken = FakeProvider("broken", fail_with=ProviderUnavailableError("503 from upstream"))
     buggy = FakeProvider("buggy", fail_with=KeyError("data"))
     hanging = FakeProvider("hanging", hang=True)
-    settings = Settings(home=settings.home, discovery_timeout=0.2, cache=settings.cache)
-    async with make_neoclone(settings, clock, good, broken, buggy, hanging) as neoclone:
+    quick = Settings(home=settings.home, discovery_timeout=0.2, cache=settings.cache)
+    async with new_neoclone(good, broken, buggy, hanging, settings=quick) as neoclone:
         scans = {s.provider: s for s in await neoclone.discover()}
         assert scans["good"].status is ScanStatus.SCANNED
         assert scans["broken"].status is ScanStatus.FAILED
@@ -47,10 +47,10 @@ async def test_a_raising_or_hanging_provider_leaves_the_others_results_intact(
 
 
 async def test_a_fresh_scan_is_not_repeated_until_the_ttl_expires(
-    settings: Settings, clock: ManualClock
+    clock: ManualClock, new_neoclone: NewNeoclone
 ) -> None:
     provider = FakeProvider("alpha")
-    async with make_neoclone(settings, clock, provider) as neoclone:
+    async with new_neoclone(provider) as neoclone:
         await neoclone.discover()
         clock.advance(7 * DAY - 1)
         (scan,) = await neoclone.discover()
@@ -58,7 +58,7 @@ async def test_a_fresh_scan_is_not_repeated_until_the_ttl_expires(
         assert provider.discover_calls == 1
         assert neoclone.cache_stats().rescans_avoided == 1
         assert neoclone.models()[0].source is Source.LIVE  # scanned by this instance
-    async with make_neoclone(settings, clock, provider) as neoclone:
+    async with new_neoclone(provider) as neoclone:
         assert neoclone.models()[0].source is Source.CACHE  # another run reads the store
         clock.advance(2)
         assert neoclone.cache_stats().stale == ("alpha",)
@@ -68,9 +68,9 @@ async def test_a_fresh_scan_is_not_repeated_until_the_ttl_expires(
         assert provider.discover_calls == 2
 
 
-async def test_refresh_rescans_a_fresh_provider(settings: Settings, clock: ManualClock) -> None:
+async def test_refresh_rescans_a_fresh_provider(new_neoclone: NewNeoclone) -> None:
     provider = FakeProvider("alpha")
-    async with make_neoclone(settings, clock, provider) as neoclone:
+    async with new_neoclone(provider) as neoclone:
         await neoclone.discover()
         await neoclone.refresh_models()
     assert provider.discover_calls == 2
@@ -90,10 +90,10 @@ def test_backoff_doubles_from_the_base_up_to_the_cap() -> None:
 
 
 async def test_a_failing_provider_is_not_retried_before_its_backoff_ends(
-    settings: Settings, clock: ManualClock
+    clock: ManualClock, new_neoclone: NewNeoclone
 ) -> None:
     provider = FakeProvider("flaky", fail_with=ProviderUnavailableError("down"))
-    async with make_neoclone(settings, clock, provider) as neoclone:
+    async with new_neoclone(provider) as neoclone:
         schedule = []
         for _ in range(4):
             (scan,) = await neoclone.discover()
@@ -116,10 +116,10 @@ async def test_a_failing_provider_is_not_retried_before_its_backoff_ends(
 
 
 async def test_a_failed_rescan_keeps_the_previous_models(
-    settings: Settings, clock: ManualClock
+    clock: ManualClock, new_neoclone: NewNeoclone
 ) -> None:
     provider = FakeProvider("alpha")
-    async with make_neoclone(settings, clock, provider) as neoclone:
+    async with new_neoclone(provider) as neoclone:
         await neoclone.discover()
         provider.fail_with = ProviderUnavailableError("down")
         clock.advance(8 * DAY)
@@ -129,7 +129,7 @@ async def test_a_failed_rescan_keeps_the_previous_models(
 
 
 async def test_a_provider_without_its_key_is_skipped_with_the_variable_to_set(
-    settings: Settings, clock: ManualClock
+    settings: Settings, clock: ManualClock, new_neoclone: NewNeoclone
 ) -> None:
     class KeyedProvider(FakeProvider):
         async def discover(self, ctx):  # type: ignore[no-untyped-def]
@@ -137,7 +137,7 @@ async def test_a_provider_without_its_key_is_skipped_with_the_variable_to_set(
             return await super().discover(ctx)
 
     provider = KeyedProvider("keyed", api_key_env="KEYED_API_KEY")
-    async with make_neoclone(settings, clock, provider) as neoclone:
+    async with new_neoclone(provider) as neoclone:
         (scan,) = await neoclone.discover()
         assert scan.status is ScanStatus.SKIPPED
         assert scan.message == "keyed: no API key (set KEYED_API_KEY)"
@@ -152,13 +152,13 @@ async def test_a_provider_without_its_key_is_skipped_with_the_variable_to_set(
 
 
 async def test_a_provider_disabled_in_config_is_neither_scanned_nor_listed(
-    settings: Settings, clock: ManualClock
+    settings: Settings, new_neoclone: NewNeoclone
 ) -> None:
     from neoclone_core import ProviderSettings
 
     provider = FakeProvider("off")
-    settings = Settings(home=settings.home, providers={"off": ProviderSettings(enabled=False)})
-    async with make_neoclone(settings, clock, provider) as neoclone:
+    off = Settings(home=settings.home, providers={"off": ProviderSettings(enabled=False)})
+    async with new_neoclone(provider, settings=off) as neoclone:
         (scan,) = await neoclone.discover()
         assert scan.status is ScanStatus.DISABLED
         assert neoclone.models() == []
@@ -166,20 +166,20 @@ async def test_a_provider_disabled_in_config_is_neither_scanned_nor_listed(
 
 
 async def test_a_provider_returning_the_wrong_shape_is_a_failed_scan(
-    settings: Settings, clock: ManualClock
+    new_neoclone: NewNeoclone,
 ) -> None:
     class WrongShape(FakeProvider):
         async def discover(self, ctx):  # type: ignore[no-untyped-def]
             return {"data": []}
 
-    async with make_neoclone(settings, clock, WrongShape("wrong")) as neoclone:
+    async with new_neoclone(WrongShape("wrong")) as neoclone:
         (scan,) = await neoclone.discover()
     assert scan.status is ScanStatus.FAILED
     assert "returned dict, not a list" in scan.message
 
 
 async def test_a_never_scanned_provider_is_represented_by_the_bundled_snapshot(
-    settings: Settings, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch, new_neoclone: NewNeoclone
 ) -> None:
     from neoclone_core import ModelInfo
     from neoclone_core.discover import catalog as _catalog
@@ -187,7 +187,7 @@ async def test_a_never_scanned_provider_is_represented_by_the_bundled_snapshot(
     snapshot = [ModelInfo("offline", "snap:free", free=True, source=Source.SNAPSHOT)]
     monkeypatch.setattr(_catalog, "snapshot_models", lambda: snapshot)
     provider = FakeProvider("offline", fail_with=ProviderUnavailableError("no network"))
-    async with make_neoclone(settings, clock, provider) as neoclone:
+    async with new_neoclone(provider) as neoclone:
         await neoclone.discover()
         (model,) = neoclone.models()
         assert model.id == "offline/snap:free"
@@ -197,9 +197,7 @@ async def test_a_never_scanned_provider_is_represented_by_the_bundled_snapshot(
         assert {m.source for m in neoclone.models()} == {Source.LIVE}
 
 
-async def test_discovery_runs_providers_concurrently(
-    settings: Settings, clock: ManualClock
-) -> None:
+async def test_discovery_runs_providers_concurrently(new_neoclone: NewNeoclone) -> None:
     """Each provider waits until all have started: sequential discovery would time out."""
     import anyio
 
@@ -216,6 +214,6 @@ async def test_discovery_runs_providers_concurrently(
             return await super().discover(ctx)
 
     providers = [Rendezvous(f"p{i}") for i in range(3)]
-    async with make_neoclone(settings, clock, *providers) as neoclone:
+    async with new_neoclone(*providers) as neoclone:
         scans = await neoclone.discover()
     assert {s.status for s in scans} == {ScanStatus.SCANNED}

@@ -13,19 +13,19 @@ import anyio
 import httpx
 import pytest
 
-from neoclone_core import ModelInfo, Settings, hookimpl
+from neoclone_core import ModelInfo, hookimpl
 from neoclone_core.testing import RecordedRequest, RecordingServer, Reply
-from tests.engine_support import (
+from tests.support import (
+    ManualClock,
+    OpenedNeoclone,
     active_connections,
     answer,
     error,
-    neoclone,
     path,
     sse,
     upstream,
     wait_for,
 )
-from tests.support import ManualClock
 
 pytestmark = pytest.mark.anyio
 CONCURRENCY = 50
@@ -39,10 +39,10 @@ def server() -> Iterator[RecordingServer]:
 
 
 async def test_fifty_callers_cancelling_release_every_connection_and_blame_no_model(
-    settings: Settings, clock: ManualClock, server: RecordingServer
+    server: RecordingServer, opened_neoclone: OpenedNeoclone
 ) -> None:
     server.route("POST", path("p"), Reply(delay_s=30, body=b"{}"))  # answers only at stop
-    async with neoclone(settings, clock, upstream(server, "p")) as nc:
+    async with opened_neoclone(upstream(server, "p")) as nc:
         async with anyio.create_task_group() as group:
             for _ in range(CONCURRENCY):
                 group.start_soon(functools.partial(nc.chat, "hi", models=["p/m"]))
@@ -61,7 +61,7 @@ async def test_fifty_callers_cancelling_release_every_connection_and_blame_no_mo
 
 
 async def test_fifty_streams_cancelled_mid_answer_close_their_upstream_calls(
-    settings: Settings, clock: ManualClock, server: RecordingServer
+    server: RecordingServer, opened_neoclone: OpenedNeoclone
 ) -> None:
     server.route("POST", path("p"), sse(*[f"{n} " for n in range(1000)], event_delay_s=0.05))
     started = anyio.Event()
@@ -76,7 +76,7 @@ async def test_fifty_streams_cancelled_mid_answer_close_their_upstream_calls(
             async for _chunk in stream:
                 pass
 
-    async with neoclone(settings, clock, upstream(server, "p")) as nc:
+    async with opened_neoclone(upstream(server, "p")) as nc:
         async with anyio.create_task_group() as group:
             for _ in range(CONCURRENCY):
                 group.start_soon(read_forever)
@@ -127,7 +127,7 @@ def half_failing(seed: int) -> object:
 
 
 async def test_two_thousand_requests_over_a_flaky_and_a_dead_upstream_all_succeed(
-    settings: Settings, clock: ManualClock, server: RecordingServer
+    clock: ManualClock, server: RecordingServer, opened_neoclone: OpenedNeoclone
 ) -> None:
     server.route("POST", path("dead"), error(503))
     server.route("POST", path("flaky"), half_failing(seed=5))  # type: ignore[arg-type]
@@ -138,7 +138,7 @@ async def test_two_thousand_requests_over_a_flaky_and_a_dead_upstream_all_succee
     served: dict[str | None, int] = {}
 
     pool = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=CONNECTIONS))
-    async with neoclone(settings, clock, *upstreams, extra=[traffic], transport=pool) as nc:
+    async with opened_neoclone(*upstreams, extra=[traffic], transport=pool) as nc:
 
         async def caller(requests: int) -> None:
             for _ in range(requests):

@@ -20,16 +20,16 @@ from neoclone_core import EnginePolicy, RetryPolicy, Settings, hookimpl
 from neoclone_core.config import ProviderSettings
 from neoclone_core.errors import BadRequestError, NoModelAvailableError
 from neoclone_core.testing import RecordingServer, Reply
-from tests.engine_support import (
+from tests.support import (
     CompatProvider,
+    ManualClock,
+    OpenedNeoclone,
     answer,
     error,
     free_port,
-    neoclone,
     path,
     upstream,
 )
-from tests.support import ManualClock
 
 pytestmark = pytest.mark.anyio
 PLAN = ["p/m", "b/m"]
@@ -70,10 +70,14 @@ def providers(server: RecordingServer) -> tuple[CompatProvider, CompatProvider]:
     ],
 )
 async def test_an_upstream_failure_moves_on_to_the_backup_with_one_call_each(
-    quick: Settings, clock: ManualClock, server: RecordingServer, reply: Reply, kind: str
+    quick: Settings,
+    server: RecordingServer,
+    reply: Reply,
+    kind: str,
+    opened_neoclone: OpenedNeoclone,
 ) -> None:
     server.route("POST", path("p"), reply)
-    async with neoclone(quick, clock, *providers(server)) as nc:
+    async with opened_neoclone(*providers(server), settings=quick) as nc:
         response, route = await nc.chat("hi", models=PLAN)
     assert response.content == "from the backup"
     assert [(a.model_id, a.outcome, a.error_kind) for a in route.attempts] == [
@@ -84,10 +88,10 @@ async def test_an_upstream_failure_moves_on_to_the_backup_with_one_call_each(
 
 
 async def test_a_refused_connection_moves_on_to_the_backup(
-    settings: Settings, clock: ManualClock, server: RecordingServer
+    server: RecordingServer, opened_neoclone: OpenedNeoclone
 ) -> None:
     refused = CompatProvider("p", f"http://127.0.0.1:{free_port()}/v1")
-    async with neoclone(settings, clock, refused, upstream(server, "b")) as nc:
+    async with opened_neoclone(refused, upstream(server, "b")) as nc:
         _, route = await nc.chat("hi", models=PLAN)
     assert [a.error_kind for a in route.attempts] == ["unavailable", ""]
     assert "cannot reach 127.0.0.1" in route.attempts[0].error
@@ -113,12 +117,12 @@ class RefusingHost(httpx.AsyncBaseTransport):
 
 
 async def test_a_remote_host_that_refuses_connections_cools_its_provider_down_briefly(
-    settings: Settings, clock: ManualClock, server: RecordingServer
+    clock: ManualClock, server: RecordingServer, opened_neoclone: OpenedNeoclone
 ) -> None:
     models = (("m1", 8192), ("m2", 8192))
     refused = CompatProvider("p", "https://api.provider.test/v1", models=models)
     transport = RefusingHost("api.provider.test")
-    async with neoclone(settings, clock, refused, upstream(server, "b"), transport=transport) as nc:
+    async with opened_neoclone(refused, upstream(server, "b"), transport=transport) as nc:
         _, route = await nc.chat("hi", models=["p/m1", "p/m2", "b/m"])
         assert [(a.model_id, a.outcome) for a in route.attempts] == [
             ("p/m1", "failed"),
@@ -135,15 +139,13 @@ async def test_a_remote_host_that_refuses_connections_cools_its_provider_down_br
 
 
 async def test_a_refusing_host_on_this_machine_or_with_no_other_provider_left_does_not_cool_down(
-    settings: Settings, clock: ManualClock, server: RecordingServer
+    server: RecordingServer, opened_neoclone: OpenedNeoclone
 ) -> None:
     models = (("m1", 8192), ("m2", 8192))
     local = CompatProvider("p", f"http://127.0.0.1:{free_port()}/v1", models=models)
     remote = CompatProvider("q", "https://api.provider.test/v1", models=models)
     transport = RefusingHost("api.provider.test")
-    async with neoclone(
-        settings, clock, local, remote, upstream(server, "b"), transport=transport
-    ) as nc:
+    async with opened_neoclone(local, remote, upstream(server, "b"), transport=transport) as nc:
         _, route = await nc.chat("hi", models=["p/m1", "p/m2", "b/m"])  # this machine's
         assert [(a.model_id, a.outcome) for a in route.attempts] == [
             ("p/m1", "failed"),
@@ -171,11 +173,11 @@ async def test_a_refusing_host_on_this_machine_or_with_no_other_provider_left_do
     ],
 )
 async def test_a_rate_limited_model_cools_down_for_the_wait_it_gave_capped(
-    settings: Settings,
     clock: ManualClock,
     server: RecordingServer,
     retry_after: str | None,
     cooldown_s: float,
+    opened_neoclone: OpenedNeoclone,
 ) -> None:
     if retry_after is None:
         headers = {}
@@ -185,7 +187,7 @@ async def test_a_rate_limited_model_cools_down_for_the_wait_it_gave_capped(
     else:
         headers = {"Retry-After": retry_after}
     server.route("POST", path("p"), error(429, "slow down", headers=headers), answer("primary"))
-    async with neoclone(settings, clock, *providers(server)) as nc:
+    async with opened_neoclone(*providers(server)) as nc:
         _, first = await nc.chat("hi", models=PLAN)
         assert nc.stats()["cooldowns"]["p/m"]["until"] == clock.now + cooldown_s
         clock.advance(cooldown_s - 1)
@@ -199,12 +201,12 @@ async def test_a_rate_limited_model_cools_down_for_the_wait_it_gave_capped(
 
 
 async def test_a_restart_does_not_call_a_model_that_just_said_429(
-    settings: Settings, clock: ManualClock, server: RecordingServer
+    server: RecordingServer, opened_neoclone: OpenedNeoclone
 ) -> None:
     server.route("POST", path("p"), error(429, headers={"Retry-After": "600"}))
-    async with neoclone(settings, clock, *providers(server)) as first:
+    async with opened_neoclone(*providers(server)) as first:
         await first.chat("hi", models=PLAN)
-    async with neoclone(settings, clock, *providers(server)) as restarted:
+    async with opened_neoclone(*providers(server)) as restarted:
         _, route = await restarted.chat("hi", models=PLAN)
     assert route.attempts[0].skipped
     assert route.served_by == "b/m"
@@ -212,12 +214,12 @@ async def test_a_restart_does_not_call_a_model_that_just_said_429(
 
 
 async def test_two_instances_sharing_a_store_see_each_others_cooldowns(
-    settings: Settings, clock: ManualClock, server: RecordingServer
+    clock: ManualClock, server: RecordingServer, opened_neoclone: OpenedNeoclone
 ) -> None:
     server.route("POST", path("p"), error(429, headers={"Retry-After": "600"}))
     async with (
-        neoclone(settings, clock, *providers(server)) as one,
-        neoclone(settings, clock, *providers(server)) as other,
+        opened_neoclone(*providers(server)) as one,
+        opened_neoclone(*providers(server)) as other,
     ):
         await other.chat("hi", models=["b/m"])  # `other` has read the store already
         await one.chat("hi", models=PLAN)
@@ -228,11 +230,11 @@ async def test_two_instances_sharing_a_store_see_each_others_cooldowns(
 
 
 async def test_a_refused_key_benches_the_whole_provider(
-    settings: Settings, clock: ManualClock, server: RecordingServer
+    server: RecordingServer, opened_neoclone: OpenedNeoclone
 ) -> None:
     server.route("POST", path("p"), error(401, "invalid api key"))
     two_models = upstream(server, "p", models=[("m", 8192), ("m2", 8192)])
-    async with neoclone(settings, clock, two_models, upstream(server, "b")) as nc:
+    async with opened_neoclone(two_models, upstream(server, "b")) as nc:
         _, route = await nc.chat("hi", models=["p/m", "p/m2", "b/m"])
         assert "provider:p" in nc.stats()["cooldowns"]
     assert [(a.model_id, a.outcome, a.error_kind) for a in route.attempts] == [
@@ -244,10 +246,10 @@ async def test_a_refused_key_benches_the_whole_provider(
 
 
 async def test_a_bad_request_goes_back_to_the_caller_without_failover(
-    settings: Settings, clock: ManualClock, server: RecordingServer
+    server: RecordingServer, opened_neoclone: OpenedNeoclone
 ) -> None:
     server.route("POST", path("p"), error(400, "temperature must be at most 2"))
-    async with neoclone(settings, clock, *providers(server)) as nc:
+    async with opened_neoclone(*providers(server)) as nc:
         with pytest.raises(BadRequestError, match="temperature must be at most 2"):
             await nc.chat("hi", models=PLAN)
         assert nc.stats()["requests"]["failures"] == 1
@@ -255,13 +257,13 @@ async def test_a_bad_request_goes_back_to_the_caller_without_failover(
 
 
 async def test_a_context_overflow_fails_over_only_to_a_larger_context(
-    settings: Settings, clock: ManualClock, server: RecordingServer
+    server: RecordingServer, opened_neoclone: OpenedNeoclone
 ) -> None:
     server.route("POST", path("p"), error(400, "This model's maximum context length is 8192"))
     server.route("POST", path("big"), answer("fits"))
     same = upstream(server, "same")
     big = upstream(server, "big", models=[("m", 32768)])
-    async with neoclone(settings, clock, upstream(server, "p"), same, big) as nc:
+    async with opened_neoclone(upstream(server, "p"), same, big) as nc:
         response, route = await nc.chat("a very long text", models=["p/m", "same/m", "big/m"])
     assert response.content == "fits"
     assert [(a.model_id, a.outcome, a.error_kind) for a in route.attempts] == [
@@ -274,10 +276,10 @@ async def test_a_context_overflow_fails_over_only_to_a_larger_context(
 
 
 async def test_an_open_breaker_gets_zero_calls_and_its_probes_wait_longer_each_time(
-    settings: Settings, clock: ManualClock, server: RecordingServer
+    clock: ManualClock, server: RecordingServer, opened_neoclone: OpenedNeoclone
 ) -> None:
     server.route("POST", path("p"), error(503))
-    async with neoclone(settings, clock, *providers(server)) as nc:
+    async with opened_neoclone(*providers(server)) as nc:
 
         async def hits_after(requests: int, served_by: str = "b/m") -> int:
             for _ in range(requests):
@@ -302,10 +304,10 @@ async def test_an_open_breaker_gets_zero_calls_and_its_probes_wait_longer_each_t
 
 
 async def test_the_last_model_is_retried_with_backoff_then_serves(
-    settings: Settings, clock: ManualClock, server: RecordingServer
+    clock: ManualClock, server: RecordingServer, opened_neoclone: OpenedNeoclone
 ) -> None:
     server.route("POST", path("p"), error(503), error(502), answer("third time"))
-    async with neoclone(settings, clock, upstream(server, "p"), rng=lambda: 0.5) as nc:
+    async with opened_neoclone(upstream(server, "p"), rng=lambda: 0.5) as nc:
         response, route = await nc.chat("hi", models=["p/m"])
     assert response.content == "third time"
     assert [(a.outcome, a.retry) for a in route.attempts] == [
@@ -318,13 +320,11 @@ async def test_the_last_model_is_retried_with_backoff_then_serves(
 
 
 async def test_retries_never_sleep_past_the_deadline(
-    settings: Settings, clock: ManualClock, server: RecordingServer
+    clock: ManualClock, server: RecordingServer, opened_neoclone: OpenedNeoclone
 ) -> None:
     server.route("POST", path("p"), error(503))
     policy = EnginePolicy(retry=RetryPolicy(max_retries=5, base_s=0.4), deadline_s=1.0)
-    async with neoclone(
-        settings, clock, upstream(server, "p"), policy=policy, rng=lambda: 0.999
-    ) as nc:
+    async with opened_neoclone(upstream(server, "p"), policy=policy, rng=lambda: 0.999) as nc:
         with pytest.raises(NoModelAvailableError):
             await nc.chat("hi", models=["p/m"])
     # 0.3996 s fits in the 1 s deadline; the next backoff (0.7992 s) would pass it
@@ -344,13 +344,15 @@ class Elapse:
 
 
 async def test_the_deadline_bounds_each_attempt_and_skips_what_is_left(
-    settings: Settings, clock: ManualClock, server: RecordingServer
+    settings: Settings, clock: ManualClock, server: RecordingServer, opened_neoclone: OpenedNeoclone
 ) -> None:
     patient = attrs.evolve(settings, providers={"p": ProviderSettings(timeout=30.0)})
     server.route("POST", path("p"), Reply(delay_s=5, body=b"{}"))
     policy = EnginePolicy(deadline_s=SHORT_TIMEOUT_S)
     elapse = Elapse(clock, SHORT_TIMEOUT_S)
-    async with neoclone(patient, clock, *providers(server), policy=policy, extra=[elapse]) as nc:
+    async with opened_neoclone(
+        *providers(server), policy=policy, extra=[elapse], settings=patient
+    ) as nc:
         with pytest.raises(NoModelAvailableError) as caught:
             await nc.chat("hi", models=PLAN)
     attempts = caught.value.route.attempts
@@ -368,7 +370,7 @@ OPENROUTER_FIXTURES = ROOT / "plugins" / "neoclone-provider-openrouter" / "tests
 
 
 async def test_openrouters_daily_quota_benches_the_model_until_the_reset_it_names(
-    settings: Settings, clock: ManualClock, server: RecordingServer
+    settings: Settings, clock: ManualClock, server: RecordingServer, opened_neoclone: OpenedNeoclone
 ) -> None:
     openrouter = pytest.importorskip("neoclone_provider_openrouter", reason="a plugin's")
     OpenRouterProvider = openrouter.OpenRouterProvider
@@ -386,7 +388,9 @@ async def test_openrouters_daily_quota_benches_the_model_until_the_reset_it_name
         settings, providers={"openrouter": ProviderSettings(base_url=f"{server.url}/api/v1")}
     )
     key = {"OPENROUTER_API_KEY": "sk-or-v1-" + "a" * 64}
-    async with neoclone(routed, clock, OpenRouterProvider(), upstream(server, "b"), env=key) as nc:
+    async with opened_neoclone(
+        OpenRouterProvider(), upstream(server, "b"), env=key, settings=routed
+    ) as nc:
         free = [m.id for m in nc.models(provider="openrouter", free_only=True)][:2]
         _, route = await nc.chat("hi", models=[*free, "b/m"])
         cooldowns = nc.stats()["cooldowns"]

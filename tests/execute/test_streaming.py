@@ -11,17 +11,16 @@ import pytest
 from neoclone_core import ChatStream, Settings
 from neoclone_core.errors import NoModelAvailableError, StreamInterruptedError
 from neoclone_core.testing import RecordingServer, Reply
-from tests.engine_support import (
+from tests.support import (
+    NewNeoclone,
+    OpenedNeoclone,
     active_connections,
-    build,
     error,
-    neoclone,
     path,
     sse,
     upstream,
     wait_for,
 )
-from tests.support import ManualClock
 
 pytestmark = pytest.mark.anyio
 PLAN = ["p/m", "b/m"]
@@ -45,11 +44,11 @@ def quick(settings: Settings) -> Settings:
 
 
 async def test_a_stream_yields_its_chunks_and_names_its_model_before_the_first(
-    settings: Settings, clock: ManualClock, server: RecordingServer
+    server: RecordingServer, opened_neoclone: OpenedNeoclone
 ) -> None:
     server.route("POST", path("p"), sse("Hel", "lo"))
     async with (
-        neoclone(settings, clock, upstream(server, "p"), upstream(server, "b")) as nc,
+        opened_neoclone(upstream(server, "p"), upstream(server, "b")) as nc,
         nc.stream("hi", models=PLAN) as stream,
     ):
         assert stream.model.id == "p/m"
@@ -80,11 +79,15 @@ async def test_a_stream_yields_its_chunks_and_names_its_model_before_the_first(
     ],
 )
 async def test_before_the_first_chunk_failover_is_transparent(
-    quick: Settings, clock: ManualClock, server: RecordingServer, reply: Reply, kind: str
+    quick: Settings,
+    server: RecordingServer,
+    reply: Reply,
+    kind: str,
+    opened_neoclone: OpenedNeoclone,
 ) -> None:
     server.route("POST", path("p"), reply)
     async with (
-        neoclone(quick, clock, upstream(server, "p"), upstream(server, "b")) as nc,
+        opened_neoclone(upstream(server, "p"), upstream(server, "b"), settings=quick) as nc,
         nc.stream("hi", models=PLAN) as stream,
     ):
         assert stream.model.id == "b/m"
@@ -110,11 +113,11 @@ async def test_before_the_first_chunk_failover_is_transparent(
     ],
 )
 async def test_after_the_first_chunk_a_failure_ends_the_stream_explicitly(
-    quick: Settings, clock: ManualClock, server: RecordingServer, reply: Reply
+    quick: Settings, server: RecordingServer, reply: Reply, opened_neoclone: OpenedNeoclone
 ) -> None:
     server.route("POST", path("p"), reply)
     received: list[str] = []
-    async with neoclone(quick, clock, upstream(server, "p"), upstream(server, "b")) as nc:
+    async with opened_neoclone(upstream(server, "p"), upstream(server, "b"), settings=quick) as nc:
         async with nc.stream("hi", models=PLAN) as stream:
             with pytest.raises(StreamInterruptedError):
                 await read_into(received, stream)
@@ -130,11 +133,11 @@ async def test_after_the_first_chunk_a_failure_ends_the_stream_explicitly(
 
 
 async def test_when_no_model_reaches_a_first_chunk_entering_raises_with_the_route(
-    quick: Settings, clock: ManualClock, server: RecordingServer
+    quick: Settings, server: RecordingServer, opened_neoclone: OpenedNeoclone
 ) -> None:
     server.route("POST", path("p"), error(503))
     server.route("POST", path("b"), sse("x", cut_after_events=0))
-    async with neoclone(quick, clock, upstream(server, "p"), upstream(server, "b")) as nc:
+    async with opened_neoclone(upstream(server, "p"), upstream(server, "b"), settings=quick) as nc:
         with pytest.raises(NoModelAvailableError) as caught:
             async with nc.stream("hi", models=PLAN):
                 pytest.fail("the stream must not open")
@@ -143,10 +146,10 @@ async def test_when_no_model_reaches_a_first_chunk_entering_raises_with_the_rout
 
 
 async def test_a_caller_that_stops_reading_closes_the_upstream_call(
-    settings: Settings, clock: ManualClock, server: RecordingServer
+    server: RecordingServer, opened_neoclone: OpenedNeoclone
 ) -> None:
     server.route("POST", path("p"), sse(*[f"{n} " for n in range(100)], event_delay_s=0.05))
-    async with neoclone(settings, clock, upstream(server, "p"), upstream(server, "b")) as nc:
+    async with opened_neoclone(upstream(server, "p"), upstream(server, "b")) as nc:
         async with nc.stream("hi", models=PLAN) as stream:
             async for _chunk in stream:
                 break
@@ -161,20 +164,20 @@ async def test_a_caller_that_stops_reading_closes_the_upstream_call(
 
 
 async def test_a_stream_must_be_opened_before_it_is_read(
-    settings: Settings, clock: ManualClock, server: RecordingServer
+    server: RecordingServer, opened_neoclone: OpenedNeoclone
 ) -> None:
-    async with neoclone(settings, clock, upstream(server, "b")) as nc:
+    async with opened_neoclone(upstream(server, "b")) as nc:
         stream = nc.stream("hi", models=["b/m"])
         with pytest.raises(RuntimeError, match="async with"):
             await stream.__anext__()
 
 
 async def test_an_empty_stream_is_an_empty_answer(
-    settings: Settings, clock: ManualClock, server: RecordingServer
+    server: RecordingServer, opened_neoclone: OpenedNeoclone
 ) -> None:
     server.route("POST", path("p"), Reply.sse([]))
     async with (
-        neoclone(settings, clock, upstream(server, "p")) as nc,
+        opened_neoclone(upstream(server, "p")) as nc,
         nc.stream("hi", models=["p/m"]) as stream,
     ):
         assert [c async for c in stream] == []
@@ -182,9 +185,9 @@ async def test_an_empty_stream_is_an_empty_answer(
 
 
 async def test_building_a_stream_calls_nothing_until_it_is_entered(
-    settings: Settings, clock: ManualClock, server: RecordingServer
+    server: RecordingServer, new_neoclone: NewNeoclone
 ) -> None:
-    async with build(settings, clock, upstream(server, "b")) as nc:
+    async with new_neoclone(upstream(server, "b"), rng=lambda: 0.5) as nc:
         await nc.initialize()
         stream = nc.stream("hi", models=["b/m"])
         assert stream.route is None

@@ -19,7 +19,7 @@ from neoclone_core import ScanCache, ScanState, ScanStatus, Settings, Source
 from neoclone_core.errors import ProviderUnavailableError
 from neoclone_core.state.scan_cache import merge_scan
 from neoclone_core.state.store import Store
-from tests.support import FakeProvider, ManualClock, make_neoclone
+from tests.support import FakeProvider, ManualClock, NewNeoclone, make_neoclone
 
 DAY = 86400.0
 
@@ -126,11 +126,11 @@ async def test_failures_are_counted_across_instances_and_back_off_for_all(
 
 @pytest.mark.anyio
 async def test_a_shared_cache_that_fails_is_skipped_and_discovery_runs_locally(
-    settings: Settings, clock: ManualClock, shared: Store
+    shared: Store, new_neoclone: NewNeoclone
 ) -> None:
     provider = FakeProvider("alpha")
     shared.close()  # every call now raises StoreError
-    async with make_neoclone(settings, clock, provider, state=shared) as neoclone:
+    async with new_neoclone(provider, state=shared) as neoclone:
         (result,) = await neoclone.discover()
         assert result.status is ScanStatus.SCANNED
         assert [m.id for m in neoclone.models()] == ["alpha/m1", "alpha/m2:free"]

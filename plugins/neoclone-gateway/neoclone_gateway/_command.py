@@ -3,6 +3,7 @@ checks made before anything listens (where it may listen, the sessions it serves
 
 from __future__ import annotations
 
+import functools
 import os
 
 import click
@@ -86,9 +87,12 @@ def serve(
             os.environ, max_body_bytes=max_body, max_concurrency=max_concurrency
         )
         check_bind(host, options.key)
+        import anyio
+
         from neoclone_gateway._serve import serve as run_gateway
 
-        run_gateway(
+        gateway = functools.partial(
+            run_gateway,
             state.open(),
             host=host,
             port=port,
@@ -97,3 +101,4 @@ def serve(
             offline=offline,
             verbose=state.verbose,
         )
+        anyio.run(gateway)

@@ -10,7 +10,6 @@ must not reach a log either. uvicorn's own loggers get the same treatment.
 
 from __future__ import annotations
 
-import functools
 import logging
 import socket
 import sys
@@ -30,7 +29,7 @@ _BACKLOG = 2048  # uvicorn's default
 log = structlog.get_logger("neoclone")
 
 
-def serve(
+async def serve(
     neoclone: Neoclone,
     *,
     host: str,
@@ -40,30 +39,7 @@ def serve(
     offline: bool,
     verbose: int,
 ) -> None:
-    """Serve until stopped (blocking); `neoclone` is closed at the end."""
-    run = functools.partial(
-        _main,
-        neoclone,
-        host=host,
-        port=port,
-        options=options,
-        sessions=sessions,
-        offline=offline,
-        verbose=verbose,
-    )
-    anyio.run(run)
-
-
-async def _main(
-    neoclone: Neoclone,
-    *,
-    host: str,
-    port: int,
-    options: GatewayOptions,
-    sessions: Mapping[str, Sequence[str]],
-    offline: bool,
-    verbose: int,
-) -> None:
+    """Serve until stopped; `neoclone` is closed at the end (run it with `anyio.run`)."""
     import uvicorn
 
     # Bound before the scan, so a port already taken fails at once, not after it.
