@@ -276,8 +276,9 @@ class OpenAICompatibleProvider:
     Subclasses set `name`, `default_base_url` and `api_key_env` (annotated `str | None`,
     as the `Provider` protocol declares it, or mypy infers `str` and refuses the
     provider), change the other class attributes where the provider departs from OpenAI,
-    and implement `model_from_entry` (for a `{"data": [...]}` list) or `parse_models`
-    (for any other document).
+    and implement `model_from_entry` (for a list whose entries `listing_key` finds) or
+    `parse_models` (for any other document). A plugin whose entry reader is a
+    module-level function sets `model_from_entry = staticmethod(model_from_entry)`.
 
     Discovery GETs `models_path`; chat and streaming POST to `chat_path`, need the key,
     and raise MissingAPIKeyError before any request without one. Every request carries
@@ -299,6 +300,12 @@ class OpenAICompatibleProvider:
     refusal_means_no_key: bool = False
     """For a public list: a 401/403 to a request sent without a key means "set one"
     (MissingAPIKeyError, so the scan is skipped), not a refused key."""
+    listing_key: str | None = "data"
+    """Where the list document keeps its entries: OpenAI's `{"data": [...]}`; None for a
+    list that is a bare JSON array."""
+    listing_what: str = "model list"
+    """What the list document is called when it is not what `listing_key` says: "the
+    catalog is not a JSON array"."""
 
     async def discover(self, ctx: ProviderContext) -> list[ModelInfo]:
         """The models of the provider's list, as `parse_models` reads them."""
@@ -316,8 +323,10 @@ class OpenAICompatibleProvider:
 
     def parse_models(self, document: object, ctx: ProviderContext) -> list[ModelInfo]:
         """The models of a list document; by default `parse_model_list` with
-        `model_from_entry` over its `data` list."""
-        return parse_model_list(document, self.name, self.model_from_entry)
+        `model_from_entry` over the entries `listing_key` finds."""
+        return parse_model_list(
+            document, self.name, self.model_from_entry, key=self.listing_key, what=self.listing_what
+        )
 
     def model_from_entry(self, entry: object) -> ModelInfo | None:
         """One entry of the list as a model, None to leave it out; raise ValueError

@@ -45,35 +45,10 @@ _NOT_CHAT = re.compile(r"embed|rerank|moderation|whisper|tts|guard", re.IGNORECA
 rerankers, classifiers, speech): left out, so that no plan ever picks one."""
 
 
-class {{ cookiecutter.class_name }}(OpenAICompatibleProvider):
-    """The `{{ cookiecutter.provider_name }}` provider.
-
-    Discovery GETs `{base_url}/models`; chat and streaming POST to
-    `{base_url}/chat/completions`. Without the key both are skipped before any request,
-    with the one-line reason "{{ cookiecutter.provider_name }}: no API key (set {{ cookiecutter.api_key_env }})".
-    """
-
-    name = PROVIDER
-    default_base_url = "{{ cookiecutter.base_url }}"
-    api_key_env: str | None = "{{ cookiecutter.api_key_env }}"
-    # A public model list (no key needed to read it): set discovery_needs_key = False.
-    # A key sent raw in another header than `Authorization: Bearer`: key_header = "x-api-key".
-
-    def model_from_entry(self, entry: object) -> ModelInfo | None:
-        """The module-level `model_from_entry`: the rules need no provider object."""
-        return model_from_entry(entry)
-
-
-@hookimpl
-def neoclone_register_providers(register: Callable[[Provider], None]) -> None:
-    """Register the provider; neoclone calls this through the entry point in pyproject.toml."""
-    register({{ cookiecutter.class_name }}())
-
-
 def model_from_entry(entry: object) -> ModelInfo | None:
     """One entry of the model list as a ModelInfo, or None to leave it out on purpose.
 
-    `identify` refuses an entry that is not an object or has no id; the kit then skips
+    `entry_and_id` refuses an entry that is not an object or has no id; the kit then skips
     it with a `neoclone.model_skipped` warning, and the rest of the list still counts.
     Raise ValueError for any other entry you cannot read: the same happens.
     """
@@ -113,3 +88,26 @@ def _capabilities(fields: Mapping[str, Any]) -> set[Capability]:
     if fields.get("supports_tools") is True:
         found.add(Capability.TOOLS)
     return found
+
+
+class {{ cookiecutter.class_name }}(OpenAICompatibleProvider):
+    """The `{{ cookiecutter.provider_name }}` provider.
+
+    Discovery GETs `{base_url}/models`; chat and streaming POST to
+    `{base_url}/chat/completions`. Without the key both are skipped before any request,
+    with the one-line reason "{{ cookiecutter.provider_name }}: no API key (set {{ cookiecutter.api_key_env }})".
+    """
+
+    name = PROVIDER
+    default_base_url = "{{ cookiecutter.base_url }}"
+    api_key_env: str | None = "{{ cookiecutter.api_key_env }}"
+    # A public model list (no key needed to read it): set discovery_needs_key = False.
+    # A key sent raw in another header than `Authorization: Bearer`: key_header = "x-api-key".
+    # A model list that is a bare JSON array, not `{"data": [...]}`: listing_key = None.
+    model_from_entry = staticmethod(model_from_entry)  # the rules need no provider object
+
+
+@hookimpl
+def neoclone_register_providers(register: Callable[[Provider], None]) -> None:
+    """Register the provider; neoclone calls this through the entry point in pyproject.toml."""
+    register({{ cookiecutter.class_name }}())

@@ -13,12 +13,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-from neoclone_core import Capability, ModelInfo, Provider, ProviderContext, RateLimit, hookimpl
+from neoclone_core import Capability, ModelInfo, Provider, RateLimit, hookimpl
 from neoclone_core.provider_kit import (
     OpenAICompatibleProvider,
     entry_and_id,
     is_code_model,
-    parse_model_list,
 )
 
 __all__ = [
@@ -27,7 +26,6 @@ __all__ = [
     "CerebrasProvider",
     "model_from_entry",
     "neoclone_register_providers",
-    "parse_models",
 ]
 
 PROVIDER = "cerebras"
@@ -53,36 +51,7 @@ thinking variants and hybrid qwen-3-32b, GLM; `qwen-3-235b-a22b-instruct-2507` i
 non-thinking variant and does not match."""
 
 
-class CerebrasProvider(OpenAICompatibleProvider):
-    """The `cerebras` provider: discovery from `/models`, chat through the shared client.
-    Cerebras' list needs the key, so without one discovery raises MissingAPIKeyError
-    before any request."""
-
-    name = PROVIDER
-    default_base_url = "https://api.cerebras.ai/v1"
-    api_key_env: str | None = "CEREBRAS_API_KEY"
-
-    def parse_models(self, document: object, ctx: ProviderContext) -> list[ModelInfo]:
-        """Every model Cerebras lists."""
-        return parse_models(document)
-
-
-@hookimpl
-def neoclone_register_providers(register: Callable[[Provider], None]) -> None:
-    """Register the Cerebras provider."""
-    register(CerebrasProvider())
-
-
 # -- the model list ----------------------------------------------------------------------
-
-
-def parse_models(document: object) -> list[ModelInfo]:
-    """The models in a `GET /models` document, in its order.
-
-    Entries that cannot be read are skipped with a `neoclone.model_skipped` warning. A
-    document without a `data` list raises MalformedResponseError.
-    """
-    return parse_model_list(document, PROVIDER, model_from_entry)
 
 
 def model_from_entry(entry: object) -> ModelInfo:
@@ -112,3 +81,22 @@ def _capabilities(model_id: str) -> set[Capability]:
     if is_code_model(model_id):
         found.add(Capability.CODE)
     return found
+
+
+# -- the provider ------------------------------------------------------------------------
+
+
+class CerebrasProvider(OpenAICompatibleProvider):
+    """The `cerebras` provider over Cerebras' OpenAI-compatible API, whose model list
+    needs the key: without one, the scan is skipped before any request."""
+
+    name = PROVIDER
+    default_base_url = "https://api.cerebras.ai/v1"
+    api_key_env: str | None = "CEREBRAS_API_KEY"
+    model_from_entry = staticmethod(model_from_entry)
+
+
+@hookimpl
+def neoclone_register_providers(register: Callable[[Provider], None]) -> None:
+    """Register the Cerebras provider."""
+    register(CerebrasProvider())

@@ -17,14 +17,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from neoclone_core import Capability, ModelInfo, Pricing, Provider, ProviderContext, hookimpl
+from neoclone_core import Capability, ModelInfo, Pricing, Provider, hookimpl
 from neoclone_core.provider_kit import (
     OpenAICompatibleProvider,
     as_mapping,
     entry_and_id,
     is_code_model,
     log_left_out,
-    parse_model_list,
     positive_int,
     stripped_str,
 )
@@ -39,7 +38,6 @@ __all__ = [
     "free_limits",
     "model_from_entry",
     "neoclone_register_providers",
-    "parse_models",
 ]
 
 PROVIDER = "github"
@@ -51,42 +49,7 @@ API_HEADERS = {"X-GitHub-Api-Version": "2022-11-28"}
 _NOT_CHAT_TIERS = frozenset({"embeddings"})
 
 
-class GitHubModelsProvider(OpenAICompatibleProvider):
-    """The `github` provider: the catalog for discovery, the inference API for chat
-    (Azure's leading content-filter event, which has no choices, yields nothing). The
-    token is sent to the catalog when set; a catalog that refuses a request without one
-    skips the scan with MissingAPIKeyError."""
-
-    name = PROVIDER
-    default_base_url = "https://models.github.ai"
-    api_key_env: str | None = "GITHUB_TOKEN"
-    models_path = CATALOG_PATH
-    chat_path = CHAT_PATH
-    headers = API_HEADERS
-    discovery_needs_key = False
-    refusal_means_no_key = True
-
-    def parse_models(self, document: object, ctx: ProviderContext) -> list[ModelInfo]:
-        """Every chat model of the catalog."""
-        return parse_models(document)
-
-
-@hookimpl
-def neoclone_register_providers(register: Callable[[Provider], None]) -> None:
-    """Register the GitHub Models provider."""
-    register(GitHubModelsProvider())
-
-
 # -- the catalog -------------------------------------------------------------------------
-
-
-def parse_models(document: object) -> list[ModelInfo]:
-    """The chat models of a catalog document (a JSON array), in its order.
-
-    Entries that cannot be read are skipped with a `neoclone.model_skipped` warning;
-    anything but a list raises MalformedResponseError.
-    """
-    return parse_model_list(document, PROVIDER, model_from_entry, key=None, what="catalog")
 
 
 def model_from_entry(entry: object) -> ModelInfo | None:
@@ -156,3 +119,31 @@ def _strings(value: object) -> set[str]:
     if not isinstance(value, list):
         return set()
     return {item.strip().lower() for item in value if isinstance(item, str)}
+
+
+# -- the provider ------------------------------------------------------------------------
+
+
+class GitHubModelsProvider(OpenAICompatibleProvider):
+    """The `github` provider: the catalog for discovery, the inference API for chat
+    (Azure's leading content-filter event, which has no choices, yields nothing). The
+    token is sent to the catalog when set; a catalog that refuses a request without one
+    skips the scan with MissingAPIKeyError."""
+
+    name = PROVIDER
+    default_base_url = "https://models.github.ai"
+    api_key_env: str | None = "GITHUB_TOKEN"
+    models_path = CATALOG_PATH
+    chat_path = CHAT_PATH
+    headers = API_HEADERS
+    discovery_needs_key = False
+    refusal_means_no_key = True
+    listing_key = None  # the catalog is a bare JSON array
+    listing_what = "catalog"
+    model_from_entry = staticmethod(model_from_entry)
+
+
+@hookimpl
+def neoclone_register_providers(register: Callable[[Provider], None]) -> None:
+    """Register the GitHub Models provider."""
+    register(GitHubModelsProvider())

@@ -14,13 +14,12 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from neoclone_core import Capability, ModelInfo, Provider, ProviderContext, RateLimit, hookimpl
+from neoclone_core import Capability, ModelInfo, Provider, RateLimit, hookimpl
 from neoclone_core.provider_kit import (
     OpenAICompatibleProvider,
     entry_and_id,
     is_code_model,
     log_left_out,
-    parse_model_list,
     positive_int,
 )
 
@@ -29,7 +28,6 @@ __all__ = [
     "GroqProvider",
     "model_from_entry",
     "neoclone_register_providers",
-    "parse_models",
 ]
 
 PROVIDER = "groq"
@@ -78,37 +76,7 @@ Compound systems run their own built-in tools and take no user-defined functions
 """Code models by id only, as in the OpenRouter provider."""
 
 
-class GroqProvider(OpenAICompatibleProvider):
-    """The `groq` provider: discovery from `/models`, chat through the shared client.
-    Groq's list needs the key, so without one discovery raises MissingAPIKeyError
-    before any request."""
-
-    name = PROVIDER
-    default_base_url = "https://api.groq.com/openai/v1"
-    api_key_env: str | None = "GROQ_API_KEY"
-
-    def parse_models(self, document: object, ctx: ProviderContext) -> list[ModelInfo]:
-        """Every active chat model Groq lists."""
-        return parse_models(document)
-
-
-@hookimpl
-def neoclone_register_providers(register: Callable[[Provider], None]) -> None:
-    """Register the Groq provider."""
-    register(GroqProvider())
-
-
 # -- the model list ----------------------------------------------------------------------
-
-
-def parse_models(document: object) -> list[ModelInfo]:
-    """The chat models in a `GET /models` document, in its order.
-
-    Entries that cannot be read are skipped with a `neoclone.model_skipped` warning;
-    inactive and non-chat models are left out. A document without a `data` list
-    raises MalformedResponseError.
-    """
-    return parse_model_list(document, PROVIDER, model_from_entry)
 
 
 def model_from_entry(entry: object) -> ModelInfo | None:
@@ -152,3 +120,22 @@ def _capabilities(model_id: str) -> set[Capability]:
     if is_code_model(model_id):
         found.add(Capability.CODE)
     return found
+
+
+# -- the provider ------------------------------------------------------------------------
+
+
+class GroqProvider(OpenAICompatibleProvider):
+    """The `groq` provider: Groq's `/openai/v1` endpoints, the key required for the
+    model list as for chat (MissingAPIKeyError before any request without one)."""
+
+    name = PROVIDER
+    default_base_url = "https://api.groq.com/openai/v1"
+    api_key_env: str | None = "GROQ_API_KEY"
+    model_from_entry = staticmethod(model_from_entry)
+
+
+@hookimpl
+def neoclone_register_providers(register: Callable[[Provider], None]) -> None:
+    """Register the Groq provider."""
+    register(GroqProvider())

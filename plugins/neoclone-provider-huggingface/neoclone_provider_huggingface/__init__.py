@@ -25,15 +25,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from neoclone_core import ModelInfo, Provider, ProviderContext, hookimpl
+from neoclone_core import Provider, hookimpl
 from neoclone_core.provider_kit import OpenAICompatibleProvider
-from neoclone_provider_huggingface._listing import PROVIDER, model_from_entry, parse_models
+from neoclone_provider_huggingface._listing import PROVIDER, model_from_entry
 
 __all__ = [
     "HuggingFaceProvider",
     "model_from_entry",
     "neoclone_register_providers",
-    "parse_models",
 ]
 
 
@@ -48,10 +47,7 @@ class HuggingFaceProvider(OpenAICompatibleProvider):
     api_key_env: str | None = "HF_TOKEN"
     discovery_needs_key = False
     refusal_means_no_key = True
-
-    def parse_models(self, document: object, ctx: ProviderContext) -> list[ModelInfo]:
-        """The router's chat models."""
-        return parse_models(document)
+    model_from_entry = staticmethod(model_from_entry)
 
 
 @hookimpl

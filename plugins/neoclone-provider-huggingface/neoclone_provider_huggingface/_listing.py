@@ -30,7 +30,6 @@ from neoclone_core.provider_kit import (
     is_code_model,
     is_reasoning_model,
     log_left_out,
-    parse_model_list,
     positive_int,
     price_per_million,
 )
@@ -40,15 +39,6 @@ LIVE = "live"
 
 """The list has no reasoning or code field; model ids do ("DeepSeek-R1", "QwQ-32B",
 "Qwen2.5-Coder-32B-Instruct")."""
-
-
-def parse_models(document: object) -> list[ModelInfo]:
-    """The chat models of a `GET /models` document, in its order.
-
-    Entries that cannot be read are skipped with a `neoclone.model_skipped` warning; a
-    document without a `data` list raises MalformedResponseError.
-    """
-    return parse_model_list(document, PROVIDER, model_from_entry)
 
 
 def model_from_entry(entry: object) -> ModelInfo | None:

@@ -48,9 +48,7 @@ _REASONING = re.compile(r"magistral", re.IGNORECASE)
 
 
 class MistralProvider(OpenAICompatibleProvider):
-    """The `mistral` provider: discovery from `/models`, chat through the shared client.
-    Mistral's list needs the key, so without one discovery raises MissingAPIKeyError
-    before any request."""
+    """The `mistral` provider over Mistral's `/v1` API; its list wants the key, as chat does."""
 
     name = PROVIDER
     default_base_url = "https://api.mistral.ai/v1"

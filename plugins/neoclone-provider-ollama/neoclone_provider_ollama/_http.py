@@ -2,7 +2,7 @@
 
 Ollama speaks JSON to `/api/*` and streams NDJSON, not OpenAI's dialect, so
 `neoclone_core.openai.compat` cannot carry these calls; HTTP error statuses still go
-through its `error_from_response`, which reads Ollama's `{"error": "text"}` bodies.
+through `neoclone_core.openai.http_errors`, which reads Ollama's `{"error": "text"}` bodies.
 The one failure worth its own words is the common one: nothing listens at the base
 URL, which almost always means Ollama is not running.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from typing import Any
 
 import httpx
@@ -23,7 +23,8 @@ from neoclone_core.errors import (
     ProviderUnavailableError,
     ProviderUnreachableError,
 )
-from neoclone_core.openai.compat import error_from_response
+from neoclone_core.openai.error_body import truncate
+from neoclone_core.openai.http_errors import raise_for_status, transport_errors
 from neoclone_core.provider_kit import malformed
 
 _SNIPPET = 80
@@ -37,7 +38,7 @@ def native_base(ctx: ProviderContext) -> str:
 
 async def get_json(ctx: ProviderContext, path: str) -> Any:
     """GET `path` and decode its JSON body."""
-    with transport_errors(ctx, ""):
+    with transport_errors(ctx, "", transport_error):
         response = await ctx.http.get(native_base(ctx) + path, timeout=ctx.timeout)
     raise_for_status(ctx, "", response)
     return decode(ctx, "", response.content)
@@ -45,7 +46,7 @@ async def get_json(ctx: ProviderContext, path: str) -> Any:
 
 async def post_json(ctx: ProviderContext, path: str, body: Mapping[str, Any], model: str) -> Any:
     """POST `body` to `path` and decode the JSON answer."""
-    with transport_errors(ctx, model):
+    with transport_errors(ctx, model, transport_error):
         response = await ctx.http.post(native_base(ctx) + path, json=body, timeout=ctx.timeout)
     raise_for_status(ctx, model, response)
     return decode(ctx, model, response.content)
@@ -82,15 +83,6 @@ async def _lines(response: httpx.Response) -> AsyncGenerator[str, None]:
         yield buffer.decode("utf-8", errors="replace")
 
 
-@contextlib.contextmanager
-def transport_errors(ctx: ProviderContext, model: str) -> Iterator[None]:
-    """httpx's transport failures as the error tree's classes."""
-    try:
-        yield
-    except httpx.RequestError as exc:
-        raise transport_error(ctx, model, exc) from exc
-
-
 def transport_error(ctx: ProviderContext, model: str, exc: httpx.RequestError) -> ProviderError:
     """No answer in time, nothing listening (Ollama not running), or a broken connection."""
     kind = type(exc).__name__
@@ -108,19 +100,6 @@ def transport_error(ctx: ProviderContext, model: str, exc: httpx.RequestError) -
     return ProviderUnavailableError(message, provider=ctx.provider, model=model)
 
 
-def raise_for_status(ctx: ProviderContext, model: str, response: httpx.Response) -> None:
-    """Raise what a non-2xx answer means (404 for an unpulled model: ModelNotFoundError)."""
-    if not response.is_success:
-        raise error_from_response(
-            ctx.provider,
-            model,
-            response.status_code,
-            response.headers,
-            response.content,
-            now=ctx.clock(),
-        )
-
-
 def decode(ctx: ProviderContext, model: str, content: bytes) -> Any:
     """JSON, or MalformedResponseError saying what came instead."""
     try:
@@ -132,5 +111,4 @@ def decode(ctx: ProviderContext, model: str, content: bytes) -> Any:
 def snippet(content: bytes | str) -> str:
     """The start of a body, on one line, for error messages."""
     text = content.decode("utf-8", errors="replace") if isinstance(content, bytes) else content
-    text = " ".join(text.split()) or "an empty body"
-    return text if len(text) <= _SNIPPET else text[: _SNIPPET - 3] + "..."
+    return truncate(text, _SNIPPET) or "an empty body"

@@ -12,14 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from neoclone_core import Capability, ModelInfo, Provider, ProviderContext, RateLimit, hookimpl
+from neoclone_core import Capability, ModelInfo, Provider, RateLimit, hookimpl
 from neoclone_core.provider_kit import (
     OpenAICompatibleProvider,
     as_mapping,
     entry_and_id,
     is_code_model,
     log_left_out,
-    parse_model_list,
     positive_int,
     read_pricing,
     stripped_str,
@@ -31,7 +30,6 @@ __all__ = [
     "OpenRouterProvider",
     "model_from_entry",
     "neoclone_register_providers",
-    "parse_models",
 ]
 
 PROVIDER = "openrouter"
@@ -48,40 +46,7 @@ praise their coding too ("the world's best coding model"), which says nothing of
 specialised code model."""
 
 
-class OpenRouterProvider(OpenAICompatibleProvider):
-    """The `openrouter` provider: discovery from the public `/models` (the key is sent
-    when set), chat through the shared client with the app attribution header
-    (OpenRouter's keep-alive comments and in-stream errors are the client's business)."""
-
-    name = PROVIDER
-    default_base_url = "https://openrouter.ai/api/v1"
-    api_key_env: str | None = "OPENROUTER_API_KEY"
-    headers = APP_HEADERS
-    discovery_needs_key = False
-
-    def parse_models(self, document: object, ctx: ProviderContext) -> list[ModelInfo]:
-        """Every chat model OpenRouter lists, with prices, limits and capabilities."""
-        return parse_models(document)
-
-
-@hookimpl
-def neoclone_register_providers(register: Callable[[Provider], None]) -> None:
-    """Register the OpenRouter provider."""
-    register(OpenRouterProvider())
-
-
 # -- the model list ----------------------------------------------------------------------
-
-
-def parse_models(document: object) -> list[ModelInfo]:
-    """The chat models in a `GET /models` document, in its order.
-
-    Entries that cannot be read are skipped with a `neoclone.model_skipped` warning, so
-    one odd model never hides the others; models that do not output text are not chat
-    models and are left out. A document without a `data` list raises
-    MalformedResponseError.
-    """
-    return parse_model_list(document, PROVIDER, model_from_entry)
 
 
 def model_from_entry(entry: object) -> ModelInfo | None:
@@ -147,3 +112,25 @@ def _context_length(entry: Mapping[str, Any]) -> int | None:
     return positive_int(entry.get("context_length")) or positive_int(
         as_mapping(entry.get("top_provider")).get("context_length")
     )
+
+
+# -- the provider ------------------------------------------------------------------------
+
+
+class OpenRouterProvider(OpenAICompatibleProvider):
+    """The `openrouter` provider: discovery from the public `/models` (the key is sent
+    when set), chat through the shared client with the app attribution header
+    (OpenRouter's keep-alive comments and in-stream errors are the client's business)."""
+
+    name = PROVIDER
+    default_base_url = "https://openrouter.ai/api/v1"
+    api_key_env: str | None = "OPENROUTER_API_KEY"
+    headers = APP_HEADERS
+    discovery_needs_key = False
+    model_from_entry = staticmethod(model_from_entry)
+
+
+@hookimpl
+def neoclone_register_providers(register: Callable[[Provider], None]) -> None:
+    """Register the OpenRouter provider."""
+    register(OpenRouterProvider())

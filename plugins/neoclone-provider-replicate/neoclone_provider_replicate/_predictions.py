@@ -28,6 +28,7 @@ from neoclone_core.errors import (
     RateLimitedError,
 )
 from neoclone_core.openai.compat import content_text, get_json, post_json
+from neoclone_core.openai.error_body import truncate
 from neoclone_core.provider_kit import malformed
 
 SUCCEEDED = "succeeded"
@@ -189,8 +190,7 @@ def _snippet(value: object) -> str:
         text = value
     else:
         text = json.dumps(value, default=str)
-    text = " ".join(text.split()) or "an empty body"
-    return text if len(text) <= _SNIPPET else text[: _SNIPPET - 3] + "..."
+    return truncate(text, _SNIPPET) or "an empty body"
 
 
 def _count(value: object) -> int | None:

@@ -25,7 +25,6 @@ from neoclone_core.provider_kit import (
     is_code_model,
     is_reasoning_model,
     log_left_out,
-    parse_model_list,
     positive_int,
     read_pricing,
     stripped_str,
@@ -36,7 +35,6 @@ __all__ = [
     "TogetherProvider",
     "model_from_entry",
     "neoclone_register_providers",
-    "parse_models",
 ]
 
 PROVIDER = "together"
@@ -54,38 +52,7 @@ _VISION_MODEL = re.compile(r"vision|(?:^|[-_/ ])vl(?:$|[-_ ])", re.IGNORECASE)
 "Llama-Vision-Free", "Qwen2.5-Coder"). Tools are never claimed: nothing says so."""
 
 
-class TogetherProvider(OpenAICompatibleProvider):
-    """The `together` provider: discovery from `/models`, chat through the shared client.
-    The list itself needs the key."""
-
-    name = PROVIDER
-    default_base_url = "https://api.together.xyz/v1"
-    api_key_env: str | None = "TOGETHER_API_KEY"
-
-    def parse_models(self, document: object, ctx: ProviderContext) -> list[ModelInfo]:
-        """Every chat model Together lists."""
-        return parse_models(document)
-
-
-@hookimpl
-def neoclone_register_providers(register: Callable[[Provider], None]) -> None:
-    """Register the Together provider."""
-    register(TogetherProvider())
-
-
 # -- the model list ----------------------------------------------------------------------
-
-
-def parse_models(document: object) -> list[ModelInfo]:
-    """The chat models in a `GET /models` document, in its order.
-
-    The document is a bare array (an OpenAI-style `{"data": [...]}` is accepted too).
-    Entries that cannot be read are skipped with a `neoclone.model_skipped` warning;
-    anything but a list raises MalformedResponseError.
-    """
-    if isinstance(document, Mapping):
-        document = document.get("data")
-    return parse_model_list(document, PROVIDER, model_from_entry, key=None)
 
 
 def model_from_entry(entry: object) -> ModelInfo | None:
@@ -128,3 +95,29 @@ def _capabilities(names: str) -> set[Capability]:
     if _VISION_MODEL.search(names):
         found.add(Capability.VISION)
     return found
+
+
+# -- the provider ------------------------------------------------------------------------
+
+
+class TogetherProvider(OpenAICompatibleProvider):
+    """The `together` provider: Together's `/v1` API, whose model list needs the key."""
+
+    name = PROVIDER
+    default_base_url = "https://api.together.xyz/v1"
+    api_key_env: str | None = "TOGETHER_API_KEY"
+    listing_key = None  # a bare JSON array
+    model_from_entry = staticmethod(model_from_entry)
+
+    def parse_models(self, document: object, ctx: ProviderContext) -> list[ModelInfo]:
+        """Every chat model Together lists, in its order; an OpenAI-style
+        `{"data": [...]}` is accepted too."""
+        if isinstance(document, Mapping):
+            document = document.get("data")
+        return super().parse_models(document, ctx)
+
+
+@hookimpl
+def neoclone_register_providers(register: Callable[[Provider], None]) -> None:
+    """Register the Together provider."""
+    register(TogetherProvider())
