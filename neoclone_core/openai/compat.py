@@ -35,6 +35,7 @@ from typing import Any
 import anyio
 import httpx
 
+from neoclone_core.errors import BadRequestError
 from neoclone_core.models import (
     ChatChunk,
     ChatRequest,
@@ -140,8 +141,8 @@ async def chat_completion(
     with transport_errors(ctx, model.name):
         response = await ctx.http.post(
             ctx.base_url + path,
-            json=_request_body(model, request, stream=False),
-            headers=_headers(ctx, headers, key_header=key_header),
+            content=encoded(ctx, model.name, _request_body(model, request, stream=False)),
+            headers=_headers(ctx, headers, key_header=key_header, body=True),
             timeout=ctx.timeout,
         )
     raise_for_status(ctx, model.name, response)
@@ -169,8 +170,10 @@ async def stream_chat_completion(
         async with ctx.http.stream(
             "POST",
             ctx.base_url + path,
-            json=_request_body(model, request, stream=True),
-            headers=_headers(ctx, headers, key_header=key_header, accept="text/event-stream"),
+            content=encoded(ctx, model.name, _request_body(model, request, stream=True)),
+            headers=_headers(
+                ctx, headers, key_header=key_header, accept="text/event-stream", body=True
+            ),
             timeout=ctx.timeout,
         ) as response:
             if not response.is_success:
@@ -207,6 +210,25 @@ async def _read_to_end(events: AsyncIterator[str]) -> None:
             pass
 
 
+def encoded(ctx: ProviderContext, model: str, body: object) -> bytes:
+    """`body` as the JSON bytes sent upstream, encoded before any connection is made: a
+    value JSON cannot carry (NaN, infinity) or text UTF-8 cannot encode (a lone
+    surrogate) is the caller's `BadRequestError`, which no breaker counts, instead of an
+    exception from inside the HTTP client that would read as the provider failing."""
+    try:
+        text = json.dumps(body, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+        return text.encode("utf-8")
+    except (ValueError, TypeError) as exc:  # UnicodeEncodeError is a ValueError
+        if isinstance(exc, UnicodeError):
+            why = "it holds text UTF-8 cannot encode (a lone surrogate)"
+        elif "float" in str(exc):  # json's "Out of range float values are not JSON compliant"
+            why = "it holds NaN or an infinity, numbers JSON cannot carry"
+        else:
+            why = str(exc)
+        msg = f"{ctx.provider}: the request cannot be sent: {why}"
+        raise BadRequestError(msg, provider=ctx.provider, model=model) from exc
+
+
 def _request_body(model: ModelInfo, request: ChatRequest, *, stream: bool) -> dict[str, Any]:
     """OpenAI's body; `params` pass through but never replace what neoclone decides."""
     body = {k: v for k, v in request.params.items() if k not in _RESERVED_PARAMS}
@@ -231,11 +253,13 @@ async def _json_call(
     key_header: str | None,
     **request: Any,
 ) -> Any:
+    if "json" in request:
+        request["content"] = encoded(ctx, model, request.pop("json"))
     with transport_errors(ctx, model):
         response = await ctx.http.request(
             method,
             ctx.base_url + path,
-            headers=_headers(ctx, headers, key_header=key_header),
+            headers=_headers(ctx, headers, key_header=key_header, body="content" in request),
             timeout=ctx.timeout,
             **request,
         )
@@ -249,10 +273,14 @@ def _headers(
     *,
     key_header: str | None = None,
     accept: str = "application/json",
+    body: bool = False,
 ) -> dict[str, str]:
     """Default headers plus `extra`; the key as `Authorization: Bearer`, or raw in
-    `key_header` for providers that want it elsewhere (Gemini's `x-goog-api-key`)."""
+    `key_header` for providers that want it elsewhere (Gemini's `x-goog-api-key`); with
+    a JSON `body`, its content type."""
     headers = {"Accept": accept}
+    if body:
+        headers["Content-Type"] = "application/json"
     if ctx.api_key:
         if key_header is None:
             headers["Authorization"] = f"Bearer {ctx.api_key.reveal()}"

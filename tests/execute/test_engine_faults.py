@@ -16,7 +16,7 @@ import attrs
 import httpx
 import pytest
 
-from neoclone_core import EnginePolicy, RetryPolicy, Settings, hookimpl
+from neoclone_core import ChatRequest, EnginePolicy, RetryPolicy, Settings, hookimpl
 from neoclone_core.config import ProviderSettings
 from neoclone_core.errors import BadRequestError, NoModelAvailableError
 from neoclone_core.testing import RecordingServer, Reply
@@ -397,3 +397,21 @@ async def test_openrouters_daily_quota_benches_the_model_until_the_reset_it_name
     assert [a.error_kind for a in route.attempts] == ["rate_limited", "rate_limited", ""]
     assert cooldowns[free[0]]["until"] == reset_at  # half an hour: the quota's reset
     assert server.hits("POST", "/api/v1/chat/completions") == 2
+
+
+async def test_a_request_that_cannot_be_encoded_is_the_callers_and_opens_no_breaker(
+    server: RecordingServer, opened_neoclone: OpenedNeoclone
+) -> None:
+    """Issue 16, defect 1: NaN (or a lone surrogate) fails while the call is being built,
+    before the network; that is the caller's BadRequestError, returned at once, and it
+    counts against neither the model's breaker nor its provider's."""
+    server.route("POST", path("p"), answer("Hi."))
+    bad = ChatRequest.from_prompt("hi", temperature=float("nan"))
+    async with opened_neoclone(upstream(server, "p"), upstream(server, "b")) as nc:
+        for _ in range(6):  # more than the 5 failures in a row that open a breaker
+            with pytest.raises(BadRequestError, match="NaN"):
+                await nc.chat(bad, models=PLAN)
+        response, route = await nc.chat("hi", models=PLAN)
+    assert route.served_by == "p/m" and response.content == "Hi."
+    assert nc.breaker_states() == {}
+    assert server.hits("POST", path("p")) == 1 and server.hits("POST", path("b")) == 0

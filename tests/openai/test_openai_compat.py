@@ -1014,3 +1014,29 @@ async def test_a_planted_key_never_reaches_an_error_message(
         assert "[REDACTED]" in message
         assert key not in message
         assert key[:12] not in message
+
+
+@pytest.mark.parametrize(
+    ("request_", "why"),
+    [
+        pytest.param(ChatRequest.from_prompt("Say hi", temperature=float("nan")), "NaN", id="nan"),
+        pytest.param(
+            ChatRequest.from_prompt("Say hi", params={"top_p": float("inf")}),
+            "infinity",
+            id="inf",
+        ),
+        pytest.param(ChatRequest.from_prompt("a \ud800 b"), "UTF-8", id="lone-surrogate"),
+    ],
+)
+async def test_a_request_json_cannot_carry_is_the_callers_error_and_sends_nothing(
+    server: RecordingServer, ctx: ProviderContext, request_: ChatRequest, why: str
+) -> None:
+    server.route("POST", CHAT, Reply(body=COMPLETION))
+
+    with pytest.raises(BadRequestError, match=why) as chat:
+        await chat_completion(ctx, MODEL, request_)
+    with pytest.raises(BadRequestError, match=why):
+        [chunk async for chunk in stream_chat_completion(ctx, MODEL, request_)]
+
+    assert chat.value.kind == "bad_request"
+    assert server.requests == []  # encoded before any connection: no provider is blamed

@@ -9,6 +9,7 @@ pass through; anything else is ignored, never sent.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -87,6 +88,9 @@ def parse_chat_body(raw: bytes) -> ChatBody:
         if name not in _KNOWN and _ROUTING.search(name):
             msg = f"'{name}' may not be set: the gateway chooses upstream URLs, keys and headers"
             raise GatewayError(400, msg, param=name, code="forbidden_field")
+    if (found := _unsendable(body)) is not None:
+        where, why = found
+        raise GatewayError(400, f"'{where}' {why}", param=re.split(r"[.\[]", where, maxsplit=1)[0])
     n = body.get("n")
     if n not in (None, 1):
         raise GatewayError(400, "only n = 1 is supported", param="n")
@@ -102,6 +106,40 @@ def parse_chat_body(raw: bytes) -> ChatBody:
         stream=_flag(body, "stream"),
         fallbacks=_names(body, "models"),
     )
+
+
+def _unsendable(value: object, where: str = "body") -> tuple[str, str] | None:
+    """The path of the first value in `value` that no provider can be sent, and why, or
+    None. Python's JSON reader takes `NaN` and `Infinity`, which are not JSON, and JSON's
+    escapes allow lone UTF-16 surrogates ("\\ud800"), which UTF-8 cannot encode: either
+    fails while the upstream call is being built, so it is the caller's 400, not an
+    outage of the provider."""
+    if (why := _unsendable_scalar(value)) is not None:
+        return where, why
+    if isinstance(value, dict):
+        if any(_unsendable_scalar(key) for key in value):
+            return where, "has a field name that cannot be encoded (a lone surrogate)"
+        prefix = "" if where == "body" else f"{where}."
+        items = [(f"{prefix}{key}", item) for key, item in value.items()]
+    elif isinstance(value, list):
+        items = [(f"{where}[{index}]", item) for index, item in enumerate(value)]
+    else:
+        items = []
+    return next(
+        (found for path, item in items if (found := _unsendable(item, path)) is not None), None
+    )
+
+
+def _unsendable_scalar(value: object) -> str | None:
+    """Why a number or a string cannot be sent, or None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"is {value}, not a finite number"
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "holds text that cannot be encoded (a lone surrogate)"
+    return None
 
 
 def _text(body: Mapping[str, Any], key: str) -> str:

@@ -268,6 +268,10 @@ async def test_an_unknown_model_is_a_404_suggesting_close_ids(
         (json.dumps(chat("x", stream="yes")).encode(), "stream"),
         (json.dumps(chat("x", max_tokens=0)).encode(), "max_tokens"),
         (json.dumps({"model": "x", "messages": [{"content": "no role"}]}).encode(), "messages"),
+        # Values Python's JSON reader takes that no upstream call can carry (issue 16, 1)
+        (json.dumps(chat("x", temperature=float("nan"))).encode(), "temperature"),
+        (json.dumps(chat("x", top_p=float("inf"))).encode(), "top_p"),
+        (b'{"model": "x", "messages": [{"role": "user", "content": "a\\ud800"}]}', "messages"),
     ],
 )
 async def test_an_invalid_body_is_a_400_naming_the_field(
@@ -275,9 +279,11 @@ async def test_an_invalid_body_is_a_400_naming_the_field(
 ) -> None:
     async with gateway(tmp_path, upstream) as (client, _):
         response = await client.post("/v1/chat/completions", content=body)
+        after = await client.post("/v1/chat/completions", json=chat(model_id("alpha")))
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["type"] == "invalid_request_error" and error["param"] == param
+    assert after.status_code == 200  # the refused body cost the provider nothing
 
 
 async def test_every_model_failing_is_a_503_listing_each_attempt_with_upstream_text_redacted(
