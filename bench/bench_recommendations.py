@@ -17,7 +17,8 @@ Reported:
   recommendation has an LMArena text figure of at least 1250, and the share whose first
   recommendation is not a model with the scarcest daily quota among those that can serve;
 - the first model per kind of request (code, maths, vision, long document, creative, quick);
-- how often two of a plan's five models have the same total.
+- how often two of a plan's five models have the same total;
+- the difficulty each set gets (median, and the share rated hard).
 
 Which difficulty decides how much quality to spend: ``--difficulty analyser`` (the default,
 end to end), ``stand-in`` (cleared, so the scoring's own estimate decides) or ``labelled``
@@ -129,6 +130,17 @@ def report(results: list[Outcome]) -> None:
     )
     given = [r.profile.difficulty for r in results if r.profile.difficulty is not None]
     print(f"requests with a difficulty in their profile: {len(given)} of {len(results)}")
+    _report_difficulty(results)
+
+
+def _report_difficulty(results: list[Outcome]) -> None:
+    """The difficulty each set of prompts gets: median, and the share rated hard."""
+    print("difficulty by set (median, share >= 0.65):")
+    for group in sorted({r.group for r in results}):
+        values = [d for r in results if r.group == group if (d := r.profile.difficulty) is not None]
+        if values:
+            hard = sum(d >= 0.65 for d in values) / len(values)
+            print(f"  {group:<15} {statistics.median(values):.2f}  {hard:.0%}")
 
 
 def _not_scarcest(result: Outcome) -> bool:

@@ -11,7 +11,9 @@ What callers may rely on: pure Python and deterministic (no network, no numpy, n
 randomness); nothing loads at import: the weights (`neoclone_core/data/
 analyser_model.json.gz`, int16, a few MB in memory) load on the first call of `classify()`
 or `top_labels()`. The labels are the task kinds that need reading the words (`LABELS`);
-vision, tools, long context and the language stay rules in the analyser.
+vision, tools, long context and the language stay rules in the analyser. The same file
+holds a difficulty head (one linear output over the same features, `Model.read`), which
+`_difficulty.py` combines with its rules.
 """
 
 from __future__ import annotations
@@ -52,6 +54,9 @@ class Model:
     threshold: float  # a second or third label must be at least this probable
     max_labels: int
     meta: dict[str, Any] = attrs.field(factory=dict, eq=False)
+    # The difficulty head: a linear regression over the same features (bias, scale,
+    # one int16 weight a bucket), or None in a weights file without one.
+    hardness: tuple[float, float, array[int]] | None = attrs.field(default=None, eq=False)
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> Model:
@@ -63,9 +68,7 @@ class Model:
                 f"reads {FORMAT_VERSION}: retrain with scripts/train_analyser.py"
             )
             raise ValueError(msg)
-        weights = array("h", base64.b64decode(doc["weights"]))
-        if sys.byteorder == "big":
-            weights.byteswap()
+        weights = _int16(doc["weights"])
         labels = tuple(doc["labels"])
         if len(weights) != doc["buckets"] * len(labels):
             msg = "analyser weights file is truncated: wrong number of weights"
@@ -79,13 +82,29 @@ class Model:
             threshold=doc["threshold"],
             max_labels=doc["max_labels"],
             meta=doc.get("meta", {}),
+            hardness=_head(doc.get("difficulty"), doc["buckets"]),
         )
 
     def probabilities(self, text: str) -> list[tuple[str, float]]:
         """Every label with its probability (they sum to 1), best first; ties keep the
         labels' order, so the answer is deterministic."""
-        width = len(self.labels)
+        return self.read(text)[0]
+
+    def read(self, text: str) -> tuple[list[tuple[str, float]], float | None]:
+        """The labels' probabilities (as `probabilities`) and the difficulty the head
+        reads in [0, 1] (None without a head), from one pass over the features."""
         hashed = features(text, self.buckets)
+        return self._ranked(hashed), self._hardness(hashed)
+
+    def _hardness(self, hashed: list[int]) -> float | None:
+        if self.hardness is None:
+            return None
+        bias, scale, weights = self.hardness
+        total = sum(weights[bucket] for bucket in hashed)
+        return min(1.0, max(0.0, bias + total * scale / math.sqrt(len(hashed))))
+
+    def _ranked(self, hashed: list[int]) -> list[tuple[str, float]]:
+        width = len(self.labels)
         sums = [0] * width
         weights = self.weights
         for bucket in hashed:
@@ -111,6 +130,25 @@ class Model:
                 break
             chosen.append((label, p))
         return chosen
+
+
+def _int16(encoded: str) -> array[int]:
+    """Little-endian int16 values from base64."""
+    values = array("h", base64.b64decode(encoded))
+    if sys.byteorder == "big":
+        values.byteswap()
+    return values
+
+
+def _head(doc: dict[str, Any] | None, buckets: int) -> tuple[float, float, array[int]] | None:
+    """The difficulty head of a weights file, if it has one."""
+    if doc is None:
+        return None
+    weights = _int16(doc["weights"])
+    if len(weights) != buckets:
+        msg = "analyser weights file is truncated: wrong number of difficulty weights"
+        raise ValueError(msg)
+    return float(doc["bias"]), float(doc["scale"]), weights
 
 
 @cache

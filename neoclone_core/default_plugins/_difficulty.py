@@ -2,11 +2,13 @@
 ranking can keep the strongest (scarcest) free models for hard requests and serve easy
 ones from abundant quota.
 
-No public set we may train on labels difficulty across task kinds (MATH's levels ship only
-as Git LFS objects, which the snapshots we read lack), so difficulty is a documented
-combination instead: what kind of task the learned classifier sees, plus signs of depth
-that cost nothing to find (advanced mathematics, a whole system to build, length,
-explicit constraints).
+Two parts. The learned head (`_classifier.Model.read`, a linear regression over the
+classifier's features) is calibrated on public data graded by its authors: MATH's levels
+1-5 (competition mathematics), GSM8K as moderate, SVAMP, CoNaLa snippets, small talk and
+simple factual questions as easy (scripts/analyser/difficulty_targets.py). No source
+grades code or writing as hard, so rules add what is cheap to see: advanced mathematics
+(a proof, a differential equation) or a whole system to build make a request hard; a long
+technical request, several parts and explicit constraints add to it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import math
 import re
 from collections.abc import Mapping
 
-from neoclone_core.default_plugins._features import CJK, sample
+from neoclone_core.default_plugins._features import CJK
+from neoclone_core.default_plugins._lexicon import FOLDED
 
 _ADVANCED_MATH = re.compile(
     r"d[yx]\s*/\s*d[xt]|∫|∑|∂|\\frac|\\int|\b(?:derivative|integral|integrate|differential|"
@@ -23,7 +26,7 @@ _ADVANCED_MATH = re.compile(
     r"converge\w*|polynomial|logarithm|probability|combinatori\w*|modulo|prime factor\w*|"
     r"dérivée|intégrale|démontre\w*|prouve\w*|derivada|integral|demuestra\w*|demonstre\w*|"
     r"ableitung|beweise\w*|wahrscheinlichkeit)\b|导数|积分|微分|证明|极限|概率|矩阵",
-    re.IGNORECASE,
+    FOLDED,
 )
 _BIG_BUILD = re.compile(
     r"\b(?:system|compiler|interpreter|engine|database|operating system|kernel|emulator|"
@@ -31,35 +34,51 @@ _BIG_BUILD = re.compile(
     r"lock-free|garbage collector|virtual machine|protocol|scheduler|optimi[sz]e\w*|"
     r"architecture|scalab\w*|compilateur|sistema|système|compilador)\b|"
     r"编译器|操作系统|分布式|并发|系统",
-    re.IGNORECASE,
+    FOLDED,
 )
 _CONSTRAINT = re.compile(
     r"\b(?:must|exactly|at least|at most|without using|step by step|each|every|"
-    r"ensure|constraint\w*|O\([^)]*\))\b",
-    re.IGNORECASE,
+    r"ensure|constraint\w*|o\([^)]*\))\b",
+    FOLDED,
 )
+_PART = re.compile(r"(?m)^\s*(?:\d+[.)]|[-*•])\s+|\?(?=\s|$)|？")  # noqa: RUF001
 EASY, HARD = 0.35, 0.65
+MODERATE = 0.5  # what a long, technical request is at least
+TECHNICAL = ("code", "reasoning")
 
 
-def difficulty(text: str, ranked: Mapping[str, float]) -> tuple[float, str]:
-    """How hard `text` is for a model, in [0, 1], and why, given the learned labels'
-    probabilities (`ranked`): below 0.35 "easy" (a small free model will do), from 0.65
+def difficulty(
+    low: str, ranked: Mapping[str, float], learned: float | None = None
+) -> tuple[float, str]:
+    """How hard a request is for a model, in [0, 1], and why, from what the rules read of
+    it (`low`: `Clues.low`, lowercased, head and tail of a long text), the learned labels'
+    probabilities (`ranked`) and the learned head's reading (`learned`; None: a formula
+    of the labels stands in): below 0.35 "easy" (a small free model will do), from 0.65
     "hard" (keep it for the strongest ones).
 
-    Reasoning and code weigh most (they are where small models fail first); advanced
-    mathematics (a differential equation, a proof) or a whole system to build (a compiler,
-    a version control system) makes either hard; length and explicit constraints add a
-    little; small talk and a short sum stay easy."""
-    head = sample(text)
-    score = 0.1 + 0.3 * ranked.get("reasoning", 0.0) + 0.25 * ranked.get("code", 0.0)
-    why = [_main_kind(ranked)]
+    Advanced mathematics (a differential equation, a proof) or a whole system to build
+    (a compiler, a version control system) makes a request hard; a long technical
+    request (code or maths, over 60 words or in several parts) is at least moderate;
+    length and explicit constraints add a little; small talk and a short sum stay easy."""
+    head = low
+    technical = sum(ranked.get(label, 0.0) for label in TECHNICAL)
+    if learned is None:
+        score = 0.1 + 0.3 * ranked.get("reasoning", 0.0) + 0.25 * ranked.get("code", 0.0)
+        why = [_main_kind(ranked)]
+    else:
+        score = learned
+        why = [f"learned {learned:.2f}", _main_kind(ranked)]
     if math_term := _ADVANCED_MATH.search(head):  # hard, whatever the classifier reads
-        score = max(HARD, score + 0.35 + 0.1 * ranked.get("reasoning", 0.0))
+        score = max(HARD, score + 0.15)
         why.append(f"advanced mathematics ({math_term.group(0)!r})")
     if (build := _BIG_BUILD.search(head)) and ranked.get("code", 0.0) > 0.3:
-        score += 0.35
+        score = max(HARD, score + 0.2)
         why.append(f"a whole system to build ({build.group(0)!r})")
     words = len(head.split()) + len(CJK.findall(head)) // 2
+    parts = len(_PART.findall(head))
+    if technical >= 0.5 and (words > 60 or parts >= 3):
+        score = max(MODERATE, score)
+        why.append(f"a long technical request ({parts} parts)")
     if words > 40:
         score += min(0.15, 0.05 * math.log2(words / 40))
         why.append(f"long request (~{words} words)")

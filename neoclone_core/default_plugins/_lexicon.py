@@ -8,6 +8,11 @@ Kept apart from the rules that use them so that adding a language, or a word the
 missed, is an edit to data. Each constant is one regular-expression alternation; `terms()`
 compiles Latin-script words with word boundaries and Chinese ones without (Chinese has no
 spaces, so a boundary would never match inside a sentence).
+
+The patterns are written in lower case and compiled without `re.IGNORECASE` (`FOLDED`):
+the detectors match them against the lowercased instruction (`Clues.low`), which Python's
+`re` scans three to four times faster than a case-insensitive pattern. `CODE_SHAPES` alone
+is case-sensitive and reads the text as written.
 """
 
 # ruff: noqa: RUF001
@@ -15,8 +20,10 @@ from __future__ import annotations
 
 import re
 
+FOLDED = 0  # the flags of a pattern matched against lowercased text (no re.IGNORECASE)
 
-def terms(latin: str, cjk: str = "", *, flags: int = re.IGNORECASE) -> re.Pattern[str]:
+
+def terms(latin: str, cjk: str = "", *, flags: int = FOLDED) -> re.Pattern[str]:
     """One pattern: `latin` alternatives as whole words, `cjk` ones anywhere."""
     parts = [rf"\b(?:{latin})\b"] if latin else []
     if cjk:
@@ -164,7 +171,7 @@ MATH_EXPRESSION = re.compile(
     r"|\d\s+[*×÷]\s+\d"  # 48213 * 9977
     r"|\d\s+(?:times|plus|minus|fois|por|mal|vezes)\s+\d|(?:divided|multiplied) by\s+\d"
     r"|\d\s*(?:%|percent|prozent|por ciento|pour ?cent|por cento)\s*(?:of|de|von|du|do|da)\s*\d",
-    re.IGNORECASE,
+    FOLDED,
 )
 MATH_WORDS = terms(
     r"equations?|solve for|integral|integrate|derivative|differentiate|prove|proof|theorem"

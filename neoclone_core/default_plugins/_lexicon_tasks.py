@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import re
 
-from neoclone_core.default_plugins._lexicon import PROGRAMMING_LANGUAGE_NAMES, near, terms
+from neoclone_core.default_plugins._lexicon import (
+    FOLDED,
+    PROGRAMMING_LANGUAGE_NAMES,
+    near,
+    terms,
+)
 
 # -- vision ----------------------------------------------------------------------------------
 
@@ -44,7 +49,7 @@ IMAGE_REFERENCE = re.compile(
     r"|imagem|imagen|screenshot)\b"
     rf"|{near(_LOOK_AT, rf'(?:my|our) (?:{IMAGE_NOUN})', gap=1)}"
     r"|(?:这张|这幅|图中|图片中|照片中|截图)",
-    re.IGNORECASE,
+    FOLDED,
 )
 # An image that is not being looked at: to be generated, or a container image.
 NOT_SEEN_IMAGE = terms(
@@ -192,12 +197,12 @@ FIGURES = terms(
 SERIES = re.compile(
     r"(?:\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|q[1-4])\w*\.?\s*:?\s*"
     r"\d[\d.,%k]*\W+){2,}(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|q[1-4])",
-    re.IGNORECASE,
+    FOLDED,
 )
 # A figures word followed closely by three numbers: "visits per day: 310, 295, 402".
 FIGURES_LISTED = re.compile(
     rf"(?:{FIGURES.pattern}).{{0,80}}?\d[\d.,%]*(?:\D{{1,20}}\d[\d.,%]*){{2,}}",
-    re.IGNORECASE | re.DOTALL,
+    FOLDED | re.DOTALL,
 )
 _QUERY = r"sql|query|requête|consulta|abfrage"
 _AGGREGATION = (

@@ -59,14 +59,17 @@ _UNITS: tuple[tuple[re.Pattern[str], float], ...] = (
 _SCALE = {"": 1.0, "k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "billion": 1e9}
 _EACH = re.compile(r"\s*\)?\s*(?:each|chacun\w*|cada uno|jeweils|cada)\b", re.IGNORECASE)
 _COUNT_BEFORE = re.compile(rf"\b{_COUNT}\b(?!.*\b{_COUNT}\b)", re.IGNORECASE)
-_OUTPUT = terms(r"write|draft|generate|compose|écris|escribe|schreibe|escreva")
+_OUTPUT = terms(r"write|draft|generate|compose|écris|escribe|schreibe|escreva", flags=re.IGNORECASE)
 _WHOLE_WORK = terms(
     r"(?:whole|entire|full|complete) (?:text of )?(?:the |this |my |our |a )?"
     r"(?:book|novel|codebase|code base|repo|repository|manual|thesis|archive)"
     r"|full text of|todo el libro|le livre entier|das ganze buch|o livro inteiro",
     r"整本书",
+    flags=re.IGNORECASE,
 )
-_WHOLE_TRANSCRIPT = terms(r"(?:whole|entire|full) (?:meeting |call |podcast )?transcript")
+_WHOLE_TRANSCRIPT = terms(
+    r"(?:whole|entire|full) (?:meeting |call |podcast )?transcript", flags=re.IGNORECASE
+)
 _CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
 
 

@@ -72,12 +72,12 @@ def analyse_task(text: str, model: Model | None = None) -> TaskProfile:
     found = findings(clues)
     need = estimate_context(text, clues.head)
     model = model or load_model()
-    ranked = model.probabilities(text)
+    ranked, hardness = model.read(text)
     learned = _unless_contradicted(
         found, model.decide([(label, p) for label, p in ranked if label not in RULE_OWNED])
     )
     categories = _categories(found, [label for label, _p in learned], is_long(need))
-    score, why = difficulty(text, dict(ranked))
+    score, why = difficulty(clues.low, dict(ranked), hardness)
     preferred = capabilities(found, Level.PREFERRED) | _learned_preferences(found, learned)
     reasons = [*_rule_reasons(found), *_learned_reasons(found, learned)]
     if context := context_reason(need):

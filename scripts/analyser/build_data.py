@@ -35,6 +35,7 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 from mirrors import Mirrors  # noqa: E402 (on the path above)
 from templates import LANGUAGE_NAMES, TRANSLATE_TEMPLATES  # noqa: E402
+from writing_templates import ROLES, SUBJECTS, WRITING_TEMPLATES  # noqa: E402
 
 SEED = 13
 
@@ -108,6 +109,28 @@ def conala(m: Mirrors, rng: random.Random) -> Iterator[dict[str, Any]]:
     intents = sorted({i["intent"] for i in items if i.get("intent")})
     for intent in _sample(intents, 1200, rng):
         yield _row(intent, "code", "conala", "conala", "en")
+
+
+MATH_EVAL_DATA = "evaluation/data"
+
+
+def math500(m: Mirrors) -> Iterator[dict[str, Any]]:
+    """MATH (Hendrycks et al., MIT), the 500-problem test subset of PRM800K, as copied
+    into a public evaluation harness with its authors' difficulty `level` (1-5) and
+    subject: competition mathematics, the one source whose items carry a difficulty."""
+    for line in m.text("math_eval", f"{MATH_EVAL_DATA}/math500/test_ori.jsonl").splitlines():
+        item = json.loads(line)
+        group = f"math500_{item['subject'].lower().replace(' ', '_')}"
+        row = _row(item["problem"], "reasoning", "math500", group, "en")
+        yield row | {"level": int(item["level"])}
+
+
+def svamp(m: Mirrors) -> Iterator[dict[str, Any]]:
+    """SVAMP (Patel et al., MIT): one-step elementary word problems, easier than GSM8K."""
+    for line in m.text("math_eval", f"{MATH_EVAL_DATA}/svamp/test.jsonl").splitlines():
+        item = json.loads(line)
+        text = f"{item['Body'].strip()} {item['Question'].strip()}"
+        yield _row(text, "reasoning", "svamp", "svamp", "en")
 
 
 def xquad_items(m: Mirrors) -> dict[str, dict[str, tuple[str, str]]]:
@@ -258,6 +281,17 @@ def translations(
             yield _row(request, "translation", "translation_built", f"tr_{asked_in}", asked_in)
 
 
+def writing(rng: random.Random) -> Iterator[dict[str, Any]]:
+    """Requests for a piece of writing or a role-play in de, fr, es and pt, built from
+    templates (writing_templates.py); creative_writing by construction."""
+    for lang, templates in WRITING_TEMPLATES.items():
+        for i in range(120):
+            template = templates[i % len(templates)]
+            subject, role = rng.choice(SUBJECTS[lang]), rng.choice(ROLES[lang])
+            request = template.format(s=subject, r=role)
+            yield _row(request, "creative_writing", "writing_built", f"wr_{lang}", lang)
+
+
 # -- evaluation sources ----------------------------------------------------------------------
 
 MT_BENCH_PATHS = {
@@ -320,6 +354,9 @@ def build(m: Mirrors) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         *gpteacher(m, rng),
         *prompts_zh(m, table),
         *translations(xq, mg, rng),
+        *math500(m),
+        *svamp(m),
+        *writing(rng),
     ]
     train = [r for r in train if r["text"]]
     return train, list(evaluation(m, table))

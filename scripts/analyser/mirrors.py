@@ -17,6 +17,7 @@ REPOS = {
     "self_instruct": ("yizhongw/self-instruct", "0b26ccaa415992100fa32df62d41b994cf928e23"),
     "gpteacher": ("teknium1/GPTeacher", "481075123c29854bddb82655badeef6a438f2436"),
     "prompts_zh": ("PlexPt/awesome-chatgpt-prompts-zh", "367ed18b9c50b702d762c6fbc2885107141acb62"),
+    "math_eval": ("MobileLLM/BudgetThinker", "f0466b9d37595f46603387baa5930e312fefb7f5"),
     "fastchat": ("lm-sys/FastChat", "0e6d3e4beaab66f4d3f93db72541a4abab8af28d"),
     "fastchat_ml": ("ServiceNow/FastChat", "57659b0588c8077b855f48ba9421bf31fbcd9f72"),
     "mt_bench_zh": ("GeneZC/MiniMA", "4842dc053c697f38e29ff7effbc3448313497ed1"),

@@ -19,6 +19,7 @@ SINGLE_GROUP_SOURCES = {
     "awesome_prompts",
     "gpteacher",
     "prompts_zh",
+    "svamp",
 }
 
 

@@ -102,6 +102,30 @@ def test_difficulty_is_a_number_with_its_reason(text: str, band: str) -> None:
     assert profile.reasons[-1].startswith(f"difficulty {profile.difficulty:.2f}, {band}:")
 
 
+def test_difficulty_comes_from_the_learned_head_and_says_so() -> None:
+    profile = analyse_task("Let p(x) be a polynomial of degree 5 with p(n) = n for n = 1..6.")
+    assert "learned" in profile.reasons[-1]
+
+
+def test_a_long_multi_part_technical_request_is_at_least_moderate() -> None:
+    parts = "\n".join(f"{i}. handle case {i} of the parser and test it" for i in range(1, 6))
+    text = f"Write a Python module that parses log files with these requirements:\n{parts}"
+    profile = analyse_task(text)
+    assert profile.difficulty is not None and profile.difficulty >= 0.5
+
+
+def test_a_long_document_is_read_from_its_head_and_tail() -> None:
+    document = "Summarise this report.\n" + "The committee met. " * 6_000 + "Thanks."
+    profile = analyse_task(document)
+    assert "extraction: asks for a summary ('Summarise') (rules)" in profile.reasons
+    assert "long_context" in profile.categories
+
+
+def test_evidence_is_quoted_as_written_though_matched_in_lower_case() -> None:
+    profile = analyse_task("Please WRITE A POEM about the sea.")
+    assert any("'WRITE A POEM'" in r or "'POEM'" in r for r in profile.reasons)
+
+
 def test_the_analysis_is_deterministic() -> None:
     texts = ["Résume ce texte : le conseil a voté.", "用Python写一个快速排序算法。", "hi"]
     assert [analyse_task(t) for t in texts] == [analyse_task(t) for t in texts]
