@@ -134,8 +134,28 @@ def names(value: object) -> tuple[str, ...]:
     return tuple(value)
 
 
+_KEY_QUERY = re.compile(
+    r"(?i)^(?:key|api[_-]?key|apikey|token|access[_-]?token|secret|password|passwd|sig)$"
+)
+
+
 def url(value: object) -> str:
-    parts = urlsplit(value) if isinstance(value, str) else None
+    """An http(s) URL with a host, and no credentials in it: a user and password (httpx
+    would send them as `Authorization: Basic`, replacing the configured key) or a
+    key-like query parameter would sit in a file that is shared and committed. Neither
+    is echoed back; a malformed URL (a bad IPv6 host, a port out of range) is refused."""
+    try:
+        parts = urlsplit(value) if isinstance(value, str) else None
+        _ = parts.port if parts is not None else None  # ValueError when out of range
+    except ValueError:  # an unbalanced "[" in the host, a port out of range
+        msg = f"is a malformed URL (its host or port cannot be read), got {shown(value)}"
+        raise Invalid(msg) from None
+    if parts is not None and (parts.username is not None or parts.password is not None):
+        msg = "must not hold a user or password: keys come from the environment variable"
+        raise Invalid(msg)
+    if parts is not None and any(_KEY_QUERY.match(name) for name, _ in parse_qsl(parts.query)):
+        msg = "must not hold a key in its query: keys come from the environment variable"
+        raise Invalid(msg)
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         msg = f"must be an http(s) URL with a host, got {shown(value)}"
         raise Invalid(msg)

@@ -275,6 +275,28 @@ def test_disable_plugins_env_works_without_a_file(tmp_path: Path) -> None:
             "providers.groq.base_url must be an http(s) URL with a host",
             id="url-without-host",
         ),
+        # Issue 16, defect 7: httpx sends a URL's user and password as Basic auth,
+        # replacing the configured key; neither they nor a key in the query are accepted.
+        pytest.param(
+            '[providers.groq]\nbase_url = "http://user:hunter2@127.0.0.1:9/v1"',
+            "providers.groq.base_url must not hold a user or password",
+            id="url-credentials",
+        ),
+        pytest.param(
+            '[providers.groq]\nbase_url = "https://example.com/v1?api_key=hunter2"',
+            "providers.groq.base_url must not hold a key in its query",
+            id="url-key-in-query",
+        ),
+        pytest.param(
+            '[providers.groq]\nbase_url = "http://[::1/v1"',
+            "providers.groq.base_url is a malformed URL",
+            id="url-bad-ipv6",
+        ),
+        pytest.param(
+            '[providers.groq]\nbase_url = "http://127.0.0.1:99999/v1"',
+            "providers.groq.base_url is a malformed URL",
+            id="url-port-out-of-range",
+        ),
         pytest.param(
             '[providers.groq]\napi_key_env = "MY-KEY"',
             "providers.groq.api_key_env must be the NAME of the environment variable",
@@ -300,6 +322,7 @@ def test_each_kind_of_error_names_the_file_and_key(
 
     assert str(error).startswith(f"{tmp_path / 'neoclone.toml'}: ")
     assert expected in str(error)
+    assert "hunter2" not in str(error)  # a credential in a value is never echoed
 
 
 def test_long_bad_values_are_truncated(tmp_path: Path) -> None:
