@@ -10,9 +10,10 @@ pasted into the file is refused without ever being echoed back.
 
 from __future__ import annotations
 
+import difflib
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import TypeVar
 
@@ -245,3 +246,20 @@ def _provider(table: Table) -> ProviderSettings:
         api_key_env=table.get("api_key_env", env_name, None),
         options=table.child("options").data if "options" in table.data else {},
     )
+
+
+def check_provider_tables(settings: Settings, installed: Collection[str]) -> None:
+    """ConfigError for a `[providers.<name>]` table no installed provider has (a typo such
+    as `openroutr` would otherwise be ignored in silence), with a close match if any. A
+    table of a disabled plugin, or one that only switches its provider off, is fine."""
+    unknown = set(settings.providers) - set(installed) - set(settings.disabled_plugins)
+    for name in sorted(n for n in unknown if settings.providers[n].enabled):
+        close = difflib.get_close_matches(name, sorted(installed), n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        where = f"{settings.config_path}: " if settings.config_path else ""
+        listing = ", ".join(sorted(installed)) or "none"
+        msg = (
+            f"{where}providers.{name}: no installed provider is called {name!r}"
+            f" ({hint}installed: {listing})"
+        )
+        raise ConfigError(msg)

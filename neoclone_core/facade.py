@@ -16,7 +16,7 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from neoclone_core.config import Settings, load_settings
+from neoclone_core.config import Settings, check_provider_tables, load_settings
 from neoclone_core.discover.catalog import CacheStats, Catalog, ProviderScan
 from neoclone_core.discover.index import CatalogReader, catalog_totals
 from neoclone_core.errors import NoModelAvailableError
@@ -105,6 +105,7 @@ class Neoclone(SeedNames):
         env = env if env is not None else os.environ
         shared_scans = state if isinstance(state, ScanCache) else None
         providers = self.plugins.providers()
+        check_provider_tables(self.settings, providers)
         self._catalog = Catalog(
             self._store, self.plugins, providers, self.settings, self._http, clock, env,
             shared=shared_scans,

@@ -440,3 +440,22 @@ def test_a_key_inside_provider_options_is_still_refused(tmp_path: Path) -> None:
     ) as caught:
         load_settings(config, env={}, cwd=tmp_path)
     assert "abcdef" not in str(caught.value)
+
+
+def test_a_provider_table_no_installed_provider_has_is_an_error_with_a_close_match(
+    tmp_path: Path,
+) -> None:
+    """Issue 16: `[providers.openroutr]` was ignored in silence."""
+    from neoclone_core import Neoclone, build_plugins
+    from neoclone_core.testing import ProvidersPlugin
+    from tests.support import FakeProvider
+
+    config = tmp_path / "neoclone.toml"
+    config.write_text("[providers.openroutr]\ntimeout = 5\n")
+    settings = load_settings(config, env={"NEOCLONE_HOME": str(tmp_path / "home")})
+    plugins = build_plugins(
+        entry_points=False, extra=[("p", ProvidersPlugin(FakeProvider("openrouter")))]
+    )
+
+    with pytest.raises(ConfigError, match=r"providers\.openroutr: .*did you mean 'openrouter'"):
+        Neoclone(settings, plugins=plugins, env={})
