@@ -156,7 +156,24 @@ def _messages(value: object) -> list[Mapping[str, Any]]:
         if not isinstance(message, dict) or message.get("role") not in _ROLES:
             msg = f"messages[{index}] must be an object with a role ({', '.join(sorted(_ROLES))})"
             raise GatewayError(400, msg, param="messages")
+        if not _is_content(message.get("content")):
+            msg = (
+                f"messages[{index}].content must be a string, or an array of content parts"
+                " (objects with a type)"
+            )
+            raise GatewayError(400, msg, param="messages")
     return value
+
+
+def _is_content(content: object) -> bool:
+    """OpenAI's message content: a string, a list of typed parts, or none at all (an
+    assistant turn that only calls tools); anything else would reach the provider as
+    something it cannot read."""
+    if content is None or isinstance(content, str):
+        return True
+    return isinstance(content, list) and all(
+        isinstance(part, dict) and isinstance(part.get("type"), str) for part in content
+    )
 
 
 def _max_tokens(body: Mapping[str, Any]) -> int | None:

@@ -16,6 +16,7 @@ header of ours lets it).
 from __future__ import annotations
 
 import hmac
+import re
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -127,11 +128,19 @@ def _names_this_machine(host: bytes | None) -> bool:
     if host is None:
         return True
     name = host.decode("latin-1").strip()
-    if name.startswith("["):
-        name = name[1 : name.find("]")]
+    if name.startswith("["):  # [::1] or [::1]:8000, and nothing after: not [::1].evil.com
+        end = name.find("]")
+        if end < 0 or not _PORT.fullmatch(name[end + 1 :]):
+            return False
+        name = name[1:end]
     elif name.count(":") == 1:
-        name = name.partition(":")[0]
+        name, _, port = name.partition(":")
+        if not _PORT.fullmatch(f":{port}"):
+            return False
     return is_loopback(name)
+
+
+_PORT = re.compile(r"(?::[0-9]{1,5})?")
 
 
 def _is_json(content_type: bytes) -> bool:

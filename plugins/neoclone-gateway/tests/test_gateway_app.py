@@ -272,6 +272,17 @@ async def test_an_unknown_model_is_a_404_suggesting_close_ids(
         (json.dumps(chat("x", temperature=float("nan"))).encode(), "temperature"),
         (json.dumps(chat("x", top_p=float("inf"))).encode(), "top_p"),
         (b'{"model": "x", "messages": [{"role": "user", "content": "a\\ud800"}]}', "messages"),
+        # Content of a type no provider reads (issue 16)
+        (
+            json.dumps({"model": "x", "messages": [{"role": "user", "content": 42}]}).encode(),
+            "messages",
+        ),
+        (
+            json.dumps(
+                chat("x", messages=[{"role": "user", "content": [{"text": "no type"}]}])
+            ).encode(),
+            "messages",
+        ),
     ],
 )
 async def test_an_invalid_body_is_a_400_naming_the_field(
@@ -461,6 +472,10 @@ async def test_without_a_key_only_json_addressed_to_this_machine_is_served(
         for host in ("localhost:8000", "127.0.0.1", "[::1]:8000"):
             local = await client.get("/v1/models", headers={"Host": host})
             assert local.status_code == 200, host
+        # Names that only begin like this machine's (issue 16): a page's own name.
+        for host in ("[::1].evil.com", "[::1]:80.evil.com", "localhost:80x"):
+            foreign = await client.get("/v1/models", headers={"Host": host})
+            assert foreign.status_code == 403, host
     assert (text.status_code, text.json()["error"]["code"]) == (415, "unsupported_media_type")
     assert (rebound.status_code, rebound.json()["error"]["code"]) == (403, "host_not_allowed")
     assert listing.status_code == 403
