@@ -7,6 +7,7 @@ that may have picked one up (an upstream error body echoing the request, say).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit, urlunsplit
@@ -42,11 +43,19 @@ class Secret:
 
 
 def redact(text: str, secrets: Iterable[Secret | None] = ()) -> str:
-    """`text` with the given secrets and anything shaped like an API key replaced."""
+    """`text` with the given secrets and anything shaped like an API key replaced. A
+    secret is found whatever its case and with whitespace inside it: an upstream that
+    echoes a key upper-cased, or wraps it across lines, does not get it through."""
     for secret in secrets:
         if secret:
-            text = text.replace(secret.reveal(), REDACTED)
+            text = _echo_pattern(secret.reveal()).sub(REDACTED, text)
     return _KEY_SHAPES.sub(REDACTED, text)
+
+
+@functools.lru_cache(maxsize=64)
+def _echo_pattern(value: str) -> re.Pattern[str]:
+    """`value`, any case, with any whitespace between its characters."""
+    return re.compile(r"\s*".join(map(re.escape, value)), re.IGNORECASE)
 
 
 def scrub_exception(exc: BaseException, secrets: Iterable[Secret | None] = ()) -> BaseException:

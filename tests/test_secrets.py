@@ -47,6 +47,21 @@ def test_redact_removes_a_known_secret_of_any_shape() -> None:
     assert redact("the key is plainword123", [Secret("plainword123")]) == "the key is [REDACTED]"
 
 
+@pytest.mark.parametrize(
+    "echo",
+    [
+        "key=PLAINWORDS-nothing-like-a-vendor-key",  # upper-cased
+        "key=plainwords-nothing-\n  like-a-vendor-key",  # wrapped across lines
+        "key=plainwords-nothing-like- a-vendor-key",  # split by a space
+    ],
+    ids=["case", "wrapped", "split"],
+)
+def test_redact_finds_a_known_secret_changed_in_case_or_split_by_whitespace(echo: str) -> None:
+    secret = Secret("plainwords-nothing-like-a-vendor-key")
+
+    assert redact(echo, [secret]) == "key=[REDACTED]"
+
+
 @pytest.mark.anyio
 async def test_a_planted_key_appears_in_no_log_error_stat_or_store_file(
     new_neoclone: NewNeoclone,
