@@ -128,10 +128,11 @@ async def _gateway_error(request: Request, exc: Exception) -> Response:
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
-    """Starlette's own 404 and 405, in OpenAI's shape."""
+    """Starlette's own 404 and 405, in OpenAI's shape, with their headers (Allow)."""
     assert isinstance(exc, HTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code)
-    return _error(GatewayError(exc.status_code, str(exc.detail), code=code))
+    headers = dict(exc.headers or {})  # a 405's Allow, which HTTP requires
+    return _error(GatewayError(exc.status_code, str(exc.detail), code=code, headers=headers))
 
 
 async def _body_too_large(request: Request, exc: Exception) -> Response:

@@ -355,6 +355,7 @@ async def test_unknown_paths_and_methods_answer_in_openais_error_shape(
         wrong = await client.get("/v1/chat/completions")
     assert missing.status_code == 404 and "error" in missing.json()
     assert wrong.status_code == 405 and wrong.json()["error"]["code"] == "method_not_allowed"
+    assert wrong.headers["allow"] == "POST"  # HTTP requires a 405 to say what is allowed
 
 
 # -- security -----------------------------------------------------------------------------
