@@ -265,11 +265,26 @@ async def test_neoclone_breaker_opened_after_five_failures_in_a_row(
         for _ in range(6):
             await neoclone.chat("hi", models=["down/m1", "up/m1"])
     opened = [payload for name, payload in events.events if name == "opened"]
-    assert opened == [
-        ("provider:down", clock.now + 30, "5 failures in a row, last unavailable"),
-        ("down/m1", clock.now + 30, "5 failures in a row, last unavailable"),
-    ]
+    # One model failing opens its own breaker, not its provider's (issue 16, defect 2).
+    assert opened == [("down/m1", clock.now + 30, "5 failures in a row, last unavailable")]
     assert down.chat_calls == 5  # the sixth request never reached it
+
+
+async def test_neoclone_breaker_opened_for_a_provider_once_several_of_its_models_fail(
+    settings: Settings, clock: ManualClock
+) -> None:
+    events = HealthEvents()
+    down = FakeProvider("down", chat_error=ProviderUnavailableError("503"))
+    async with with_plugin(settings, clock, events, down, FakeProvider("up")) as neoclone:
+        await neoclone.initialize()
+        for _ in range(3):
+            await neoclone.chat("hi", models=["down/m1", "down/m2:free", "up/m1"])
+    opened = [payload for name, payload in events.events if name == "opened"]
+    assert opened[0] == (
+        "provider:down",
+        clock.now + 30,
+        "5 failures in a row across 2 models, last unavailable",
+    )
 
 
 async def test_neoclone_breaker_closed_when_the_half_open_probe_succeeds(
@@ -285,7 +300,7 @@ async def test_neoclone_breaker_closed_when_the_half_open_probe_succeeds(
         flaky.chat_error = None
         _, route = await neoclone.chat("hi", models=["flaky/m1", "up/m1"])
     assert route.served_by == "flaky/m1"
-    assert [p for n, p in events.events if n == "closed"] == ["provider:flaky", "flaky/m1"]
+    assert [p for n, p in events.events if n == "closed"] == ["flaky/m1"]
 
 
 async def test_neoclone_cooldown_started_when_a_model_is_rate_limited(

@@ -24,12 +24,15 @@ from neoclone_core.log import log
 from neoclone_core.models import ModelInfo
 from neoclone_core.plugins import Plugins
 from neoclone_core.state.engine_state import (
+    PROVIDER_KEY_PREFIX,
     BreakerState,
     BreakerStatus,
     Cooldown,
     EngineState,
     provider_key,
 )
+
+PROVIDER_SOURCES = 2  # models among a provider's failures before its own breaker opens
 
 
 def counts_against_health(error: ProviderError) -> bool:
@@ -106,9 +109,10 @@ class Admission:
             self.released(permit)
             return
         now = self.clock()
+        model_id = permit.keys[1]
         for key in permit.keys:
             breaker = self._breaker(key)
-            if breaker.failed(now, error.kind, key in permit.probes):
+            if breaker.failed(now, error.kind, key in permit.probes, source=model_id):
                 self._changed(breaker.state)
 
     def released(self, permit: CallPermit) -> None:
@@ -172,7 +176,10 @@ class Admission:
     def _breaker(self, key: str) -> Breaker:
         breaker = self._breakers.get(key)
         if breaker is None:
-            breaker = self._breakers[key] = Breaker(BreakerState(key), self.policy)
+            # A provider's breaker opens on failures of several of its models only.
+            sources = PROVIDER_SOURCES if key.startswith(PROVIDER_KEY_PREFIX) else 1
+            state = BreakerState(key)
+            breaker = self._breakers[key] = Breaker(state, self.policy, min_sources=sources)
         return breaker
 
     def _changed(self, state: BreakerState) -> None:

@@ -6,7 +6,9 @@ on. So after a run of failures, or too high a failure ratio over enough calls, t
 breaker opens and no call reaches the key for a while; then one probe may pass
 (half-open): success closes the breaker, failure opens it again for longer.
 
-One failure never opens it. Only failures that say something about the key's health
+One failure never opens it, and a provider's breaker needs failures of more than one of
+its models (`min_sources`): one dead model is that model's trouble, and must not take its
+healthy siblings down with it. Only failures that say something about the key's health
 count (the engine decides which: outages, timeouts, broken bodies); rate limits have
 their own cooldowns and the caller's own mistakes are not the model's fault.
 
@@ -55,6 +57,8 @@ class Breaker:
     consecutive: int = 0
     outcomes: collections.deque[bool] = attrs.field(factory=collections.deque)
     probing: bool = False  # a half-open probe is in progress from this process
+    min_sources: int = 1  # distinct callers (models) among the failures before it opens
+    sources: collections.deque[str] = attrs.field(factory=collections.deque)
 
     def refusal(self, now: float) -> str:
         """Why no call may pass now, or "" when one may."""
@@ -81,15 +85,18 @@ class Breaker:
         self.state = BreakerState(self.state.key, BreakerStatus.CLOSED, 0.0, 0, now, "")
         return self.state
 
-    def failed(self, now: float, kind: str, probe: bool) -> BreakerState | None:
-        """Count a failure of error `kind`; the new state when it opened (or reopened)
-        the breaker."""
+    def failed(self, now: float, kind: str, probe: bool, source: str = "") -> BreakerState | None:
+        """Count a failure of error `kind` (of the model `source`, for a provider's
+        breaker); the new state when it opened (or reopened) the breaker."""
         if probe:
             self.probing = False
             return self._open(now, f"probe failed: {kind}", self.state.opened + 1)
         if self.state.status is BreakerStatus.OPEN:
             return None  # a call let through before it opened; it is open already
         self._count(ok=False)
+        self.sources.append(source)
+        if len(self.sources) > self.policy.window:
+            self.sources.popleft()
         reason = self._trip_reason()
         return self._open(now, f"{reason}, last {kind}", 1) if reason else None
 
@@ -114,11 +121,14 @@ class Breaker:
 
     def _trip_reason(self) -> str:
         """Why the counts open the breaker, or "" when they do not."""
+        if (models := len(set(self.sources))) < self.min_sources:
+            return ""
+        across = f" across {models} models" if self.min_sources > 1 else ""
         if self.consecutive >= self.policy.consecutive_failures:
-            return f"{self.consecutive} failures in a row"
+            return f"{self.consecutive} failures in a row{across}"
         calls, failures = len(self.outcomes), self.outcomes.count(False)
         if calls >= self.policy.min_calls and failures / calls > self.policy.failure_ratio:
-            return f"{failures} of the last {calls} calls failed"
+            return f"{failures} of the last {calls} calls failed{across}"
         return ""
 
     def _open(self, now: float, reason: str, opened: int) -> BreakerState:
@@ -130,3 +140,4 @@ class Breaker:
     def _reset(self) -> None:
         self.consecutive = 0
         self.outcomes.clear()
+        self.sources.clear()

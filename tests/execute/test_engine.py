@@ -92,12 +92,12 @@ async def test_scoring_sees_success_rates_cooldowns_and_open_breakers(
     limited = FakeProvider("limited", chat_error=RateLimitedError("429", retry_after=40))
     async with with_plugins(settings, clock, flaky, limited, FakeProvider("up")) as nc:
         await nc.initialize()
-        for _ in range(5):
-            await nc.chat("hi", models=["flaky/m1", "limited/m1", "up/m1"])
+        for _ in range(5):  # both of flaky's models fail: its provider's breaker opens too
+            await nc.chat("hi", models=["flaky/m1", "flaky/m2:free", "limited/m1", "up/m1"])
         clock.advance(1)  # observations refresh once per state sync interval
         seen = nc._engine.observations()
         assert seen.cooling_down("flaky/m1") and seen.cooling_down("flaky/anything")
-        assert seen.breaker("flaky/m1") is BreakerStatus.OPEN
+        assert seen.breaker("provider:flaky") is BreakerStatus.OPEN
         assert seen.cooling_down("limited/m1") and not seen.cooling_down("limited/m2:free")
         stats = seen.of("flaky/m1")
         assert stats is not None and stats.success_rate == 0.0
@@ -109,7 +109,7 @@ async def test_scoring_sees_success_rates_cooldowns_and_open_breakers(
         recovered = nc._engine.observations()
     assert route.served_by == "flaky/m1"
     assert not recovered.cooling_down("flaky/m1")
-    assert recovered.breaker("flaky/m1") is BreakerStatus.CLOSED
+    assert recovered.breaker("provider:flaky") is BreakerStatus.CLOSED
 
 
 # -- what strategy plugins may ask ------------------------------------------------------
