@@ -10,10 +10,12 @@ must not reach a log either. uvicorn's own loggers get the same treatment.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
 import socket
 import sys
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from typing import Any
 
 import anyio
@@ -64,8 +66,31 @@ async def serve(
             _announce(sock, host, len(neoclone.models()), options)
             async with anyio.create_task_group() as group:
                 group.start_soon(_refresh, neoclone, options.refresh_s)
-                await uvicorn.Server(config).serve(sockets=[sock])
+                await _graceful_server()(config).serve(sockets=[sock])
                 group.cancel_scope.cancel()
+
+
+def _graceful_server() -> type[Any]:
+    """uvicorn's Server class with SIGTERM taken as a graceful stop (uvicorn is imported
+    here, when the gateway runs, not when the plugin loads)."""
+    import uvicorn
+
+    class GracefulServer(uvicorn.Server):
+        """uvicorn re-raises the signal that stopped it once it has shut down. For
+        SIGINT that is a KeyboardInterrupt, which closes neoclone on its way out (exit
+        130); for SIGTERM, what every process manager sends, it killed the process
+        (exit 143) before neoclone could write its buffered statistics and state. Here
+        SIGTERM ends the server like a request to stop: in-flight requests drain within
+        the graceful period, neoclone closes, and the command exits 0."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            with super().capture_signals():
+                yield
+                captured = getattr(self, "_captured_signals", [])
+                captured[:] = [sig for sig in captured if sig != signal.SIGTERM]
+
+    return GracefulServer
 
 
 def _listening(host: str, port: int) -> socket.socket:

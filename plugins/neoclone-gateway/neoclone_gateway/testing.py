@@ -231,14 +231,16 @@ class GatewayProcess:
             timeout=_START_TIMEOUT_S,
         )
 
-    def stop(self) -> None:
-        """SIGTERM (a graceful stop), then wait for its output to end."""
+    def stop(self) -> int | None:
+        """SIGTERM (a graceful stop), then wait for its output to end; its exit code
+        (None if it was not running)."""
         process, self._process = self._process, None
         if process is None:
-            return
+            return None
         stop_process(process, 10)
         for reader in self._readers:
             reader.join(5)
+        return process.returncode
 
     def _read(self, stream: Any) -> None:
         for line in stream:

@@ -9,6 +9,8 @@ breakers and cooldowns one test causes never meet another test.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -333,3 +335,23 @@ def test_a_key_too_short_to_guard_a_network_service_is_refused(
     result = process.run()
     assert result.returncode == 2
     assert "too short" in result.stderr and "short\n" not in result.stderr
+
+
+@pytest.mark.slow
+def test_sigterm_stops_the_gateway_gracefully_with_its_statistics_written(
+    tmp_path: Path, upstream: Upstream
+) -> None:
+    """Issue 16, defect 6: SIGTERM, what every process manager sends, used to exit 143
+    with the statistics buffer unwritten; it is a graceful stop (exit 0)."""
+    upstream.script("alpha")
+    with gateway_process(tmp_path / "gateway", upstream) as running:
+        with openai.OpenAI(base_url=f"{running.url}/v1", api_key="unused", max_retries=0) as c:
+            c.chat.completions.create(model=model_id("alpha"), messages=HELLO)
+        exit_code = running.stop()  # SIGTERM; the buffered statistics hold the request
+        stats = subprocess.run(
+            [sys.executable, "-m", "neoclone_core", "stats", "--json"],
+            capture_output=True, text=True, env=running.env, cwd=tmp_path / "gateway",
+            check=True,
+        )  # fmt: skip
+    assert exit_code == 0, running.logs
+    assert json.loads(stats.stdout)["models"][model_id("alpha")]["successes"] == 1
