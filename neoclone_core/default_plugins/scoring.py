@@ -19,40 +19,32 @@ reorder models once they exist, never before.
 Scores from several scoring plugins are *summed* by the core, component by component;
 see docs/recommendations.md for how a plugin chooses its weight.
 
-Scoring runs once per request over the whole catalog (thousands of models), so each
-component is arithmetic, and components that many models share (the same provider, the
-same capabilities, the same context length) are built once and reused: they are frozen.
+Scoring runs once per request over the whole catalog (thousands of models), so it works
+by columns (`ScoreColumns`): what a catalog is (each entry's grade, daily limit, context
+length, provider) is read once per catalog and kept across requests; per request, each
+component is built once per distinct input (a grade and daily limit, a context length, a
+provider) and shared by the models that have it, and a capability component, whose reason
+cites every figure, is built only when it is read: ranking needs only its points.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Hashable, Sequence
-from typing import NamedTuple, TypeVar
+from collections.abc import Sequence
+from typing import NamedTuple
 
 from neoclone_core.config import Settings
 from neoclone_core.default_plugins._capability import (
-    PLENTY_PER_DAY,
-    Grading,
-    capability_component,
-    capability_component_context,
-    estimated_difficulty,
-    quality_share,
-    spend_cost,
-    unfit_capability,
+    CatalogGrades,
+    capability_components,
+    grade_catalog,
 )
-from neoclone_core.default_plugins.selection import (
-    allows_roleplay,
-    hard_needs,
-    lack_reason,
-    unfit_facts,
-    unsuited_knowledge,
-)
-from neoclone_core.discover.knowledge import KnowledgeBase, default_knowledge
-from neoclone_core.discover.knowledge_quality import Quality, grades, metric_for, metric_label
+from neoclone_core.default_plugins.selection import allows_roleplay
+from neoclone_core.discover.knowledge import default_knowledge
+from neoclone_core.discover.knowledge_quality import metric_for
 from neoclone_core.hookspecs import hookimpl
-from neoclone_core.models import Capability, ModelInfo, ScoreComponent, TaskProfile
+from neoclone_core.models import ModelInfo, ScoreComponent, TaskProfile
 from neoclone_core.score.observations import Observations
+from neoclone_core.score.ranking import ScoreColumns, catalog_key, distinct_values
 
 CAPABILITY, CONTEXT, PREFERENCE, FREE, AVAILABILITY = 45.0, 15.0, 25.0, 10.0, 5.0
 RELIABILITY_SHARE, SPEED_SHARE = 0.6, 0.4  # of AVAILABILITY: 3 points and 2 points
@@ -60,9 +52,6 @@ AMPLE_CONTEXT = 32_768  # a context this large is ample for an ordinary request
 HEADROOM = 2  # ...and for a large one, twice what it needs
 SPEED_HALF_S = 5.0  # a median latency of 5 s earns half the speed share
 UNKNOWN_CONTEXT_SHARE = 0.5
-
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
 
 # -- context ---------------------------------------------------------------------------------
 
@@ -141,14 +130,6 @@ def _availability(model_id: str, observations: Observations) -> ScoreComponent:
     return ScoreComponent("availability", points, AVAILABILITY, reason)
 
 
-def _availability_of(observations: Observations) -> Callable[[ModelInfo], ScoreComponent]:
-    """`availability_component` for one scoring call: before the engine has seen or
-    cooling down anything (the common case), every model is simply neutral."""
-    if not observations.stats and not observations.cooldown_until:
-        return lambda _: _UNOBSERVED
-    return lambda model: _availability(model.id, observations)
-
-
 def speed_factor(latency_s: float) -> float:
     """1 for an instant answer, 0.5 at `SPEED_HALF_S`, towards 0 for slow ones."""
     return 1.0 / (1.0 + max(latency_s, 0.0) / SPEED_HALF_S)
@@ -157,126 +138,28 @@ def speed_factor(latency_s: float) -> float:
 # -- the hook --------------------------------------------------------------------------------
 
 
-class _Memo(dict[K, V]):
-    """A value per distinct input, built on first use; a hit is a plain dict lookup."""
+class _Columns(NamedTuple):
+    """What the other four components read of one catalog, as columns: each entry's
+    index among the catalog's distinct context lengths and providers, whether it is free.
+    Built once per catalog."""
 
-    def __init__(self, build: Callable[[K], V]) -> None:
-        super().__init__()
-        self.build = build
-
-    def __missing__(self, key: K) -> V:
-        value = self[key] = self.build(key)
-        return value
-
-
-class _Row(NamedTuple):
-    """What scoring reads of one catalog entry for one metric and role-play allowance:
-    nothing in it changes between requests, so it is built once per entry."""
-
-    capabilities: frozenset[Capability]
-    context_length: int | None
-    provider: str
-    free: bool
-    fit_key: int  # context length and free in one int, for the `fits` memo
-    grade_key: str | int  # why it cannot serve, or one int per (grade, daily limit)
-    quality: Quality | None
-    requests_per_day: int | None
-    model_id: str
+    lengths: tuple[int | None, ...]
+    length_of: tuple[int, ...]
+    providers: tuple[str, ...]
+    provider_of: tuple[int, ...]
+    free_of: tuple[int, ...]  # 1 for a free model
+    first: tuple[int, ...]  # index 0 for every entry
+    entries: tuple[ModelInfo, ...]
+    graded: dict[tuple[str, bool], CatalogGrades]  # by (metric, role-play allowed), on use
 
 
-def _row(model: ModelInfo, base: KnowledgeBase, metric: str, roleplay: bool) -> _Row:
-    knowledge = base.of(model)
-    per_day = model.rate_limit.requests_per_day
-    length, free = model.context_length, model.free
-    fit_key = (-1 if length is None else length) * 2 + free
-    if why := unsuited_knowledge(knowledge, roleplay):
-        return _Row(
-            model.capabilities, length, model.provider, free, fit_key, why, None, per_day, model.id
-        )
-    quality = grades(base, metric)(knowledge)
-    # Limits above PLENTY_PER_DAY cost nothing, so they count as PLENTY_PER_DAY.
-    limit = -1 if per_day is None else min(per_day, PLENTY_PER_DAY)
-    key = id(quality) * _KEY_SPAN + limit + 1  # grades are interned: ids are stable
-    return _Row(
-        model.capabilities, length, model.provider, free, fit_key, key, quality, per_day, model.id
+def _columns(models: tuple[ModelInfo, ...]) -> _Columns:
+    lengths, length_of = distinct_values([m.context_length for m in models])
+    providers, provider_of = distinct_values([m.provider for m in models])
+    free_of = tuple([int(m.free) for m in models])
+    return _Columns(
+        lengths, length_of, providers, provider_of, free_of, (0,) * len(models), models, {}
     )
-
-
-_KEY_SPAN = PLENTY_PER_DAY + 2  # the distinct daily limits a grade key holds
-
-
-def _capabilities(profile: TaskProfile, rows: Sequence[_Row]) -> list[ScoreComponent]:
-    """Every model's capability component, in the order of `rows`: the best grade among
-    the free models that can serve is found over distinct grades, and the components are
-    built once per distinct (grade, daily limit) and shared. A model lacking a hard need,
-    or no answer to this kind of request, gets none of the 45 points."""
-    hard, needed = hard_needs(profile), profile.min_context
-    fits = _Memo[int, bool](
-        lambda fit: (
-            unfit_facts(fit % 2 == 1, hard, None if fit < 0 else fit // 2, hard, needed) is None
-        )
-    )
-    servable: dict[str | int, _Row]
-    if hard:
-        lacking = _Memo[frozenset[Capability], str](lambda caps: lack_reason(caps, hard))
-        keys = [lacking[row.capabilities] or row.grade_key for row in rows]
-        servable = {
-            k: row
-            for k, row in zip(keys, rows, strict=True)
-            if isinstance(k, int) and fits[row.fit_key]
-        }
-    else:
-        keys = [row.grade_key for row in rows]
-        servable = {row.grade_key: row for row in rows if row.quality and fits[row.fit_key]}
-    distinct = {row.grade_key: row for row in rows}  # one row per (grade, daily limit)
-    best = max(
-        servable.values(), key=lambda row: row.quality.score if row.quality else 0.0, default=None
-    )
-    difficulty, estimated = profile.difficulty, profile.difficulty is None
-    if difficulty is None:
-        difficulty = estimated_difficulty(profile)
-    top = None if best is None or best.quality is None else best.quality.score
-    best_id = "" if best is None else best.model_id
-    grading = Grading(metric_for(profile), top, best_id, difficulty, estimated)
-    build = _Builder(grading)
-    built = {key: build(row.quality, row.requests_per_day) for key, row in distinct.items()}
-    return [built[key] if isinstance(key, int) else _unfit(key) for key in keys]
-
-
-class _Builder:
-    """`capability_component` for one request, from parts shared between components: a
-    catalog offers each model at several providers with several daily limits."""
-
-    def __init__(self, grading: Grading) -> None:
-        self.grading = grading
-        best = grading.best
-        target = grading.target
-        self.shared = "" if best is None else capability_component_context(grading)
-        self.shares = _Memo[float, float](
-            lambda score: quality_share(score, best or score, target or score)
-        )
-        self.costs = _Memo[int | None, tuple[float, str]](self._cost)
-
-    def _cost(self, per_day: int | None) -> tuple[float, str]:
-        cost = spend_cost(per_day, self.grading.difficulty)
-        if CAPABILITY * cost < 0.05:
-            return cost, ""
-        limit = "unknown" if per_day is None else f"{per_day:,}"
-        return cost, f"; {limit} requests/day: {CAPABILITY * cost:.1f} kept for harder requests"
-
-    def __call__(self, grade: Quality | None, per_day: int | None) -> ScoreComponent:
-        if grade is None or not self.shared:
-            return capability_component(grade, per_day, self.grading) if grade else _unfit("?")
-        share = self.shares[grade.score]
-        cost, told = self.costs[per_day]
-        cost = min(share, cost)
-        reason = f"{metric_label(self.grading.metric)}: {grade.citation}; {self.shared}{told}"
-        return ScoreComponent("capability", CAPABILITY * (share - cost), CAPABILITY, reason)
-
-
-@functools.cache
-def _unfit(reason: str) -> ScoreComponent:
-    return unfit_capability(reason)
 
 
 @hookimpl
@@ -285,31 +168,34 @@ def neoclone_score(
     models: Sequence[ModelInfo],
     observations: Observations,
     settings: Settings,
-) -> list[tuple[ScoreComponent, ...]]:
-    """The five components for every model, in the order of `models`. Memoised: what a
-    model is (its knowledge, its grade) once per catalog entry across requests; the
-    components once per distinct input within a request, since a catalog repeats the
-    same models (under several providers), context lengths and providers thousands of
-    times."""
-    preference = settings.provider_preference
-    context = _Memo[int | None, ScoreComponent](
-        lambda length: context_component(length, profile.min_context)
-    )
-    provider = _Memo[str, ScoreComponent](lambda name: preference_component(name, preference))
-    availability = _availability_of(observations)
+) -> ScoreColumns:
+    """The five components for every model, in the order of `models`, by columns.
+    Memoised: what a catalog is (each entry's knowledge, grade, context length,
+    provider) once per catalog across requests; each component once per distinct input
+    within a request, since a catalog repeats the same models (under several providers),
+    context lengths and providers thousands of times."""
     base = default_knowledge()
-    metric, roleplay = metric_for(profile), allows_roleplay(profile)
-    rows = base.per_entry(
-        ("scoring", metric, roleplay), models, lambda m: _row(m, base, metric, roleplay)
-    )
-    capability = _capabilities(profile, rows)
-    return [
-        (
-            cap,
-            context[row.context_length],
-            provider[row.provider],
-            _FREE if row.free else _PAID,
-            availability(model),
-        )
-        for model, cap, row in zip(models, capability, rows, strict=True)
+    columns = base.per_catalog("scoring columns", models, _columns, catalog_key(models))
+    needed, preference = profile.min_context, settings.provider_preference
+    contexts = [context_component(length, needed) for length in columns.lengths]
+    if preference:
+        providers = [preference_component(name, preference) for name in columns.providers]
+        preferred = providers, columns.provider_of
+    else:  # every provider the same
+        preferred = [preference_component("", preference)], columns.first
+    key = (metric_for(profile), allows_roleplay(profile))
+    if (graded := columns.graded.get(key)) is None:
+        graded = columns.graded[key] = grade_catalog(base, *key, columns.entries)
+    availability: tuple[Sequence[ScoreComponent], Sequence[int]]
+    if not observations.stats and not observations.cooldown_until:
+        availability = [_UNOBSERVED], columns.first
+    else:
+        availability = [_availability(m.id, observations) for m in models], range(len(models))
+    parts = [
+        capability_components(profile, graded),
+        (contexts, columns.length_of),
+        preferred,
+        ((_PAID, _FREE), columns.free_of),
+        availability,
     ]
+    return ScoreColumns(parts, len(models))

@@ -18,14 +18,16 @@ scoring grades (by the model's LMArena coding or maths figure): a catalog's `cod
 
 from __future__ import annotations
 
+import itertools
 import operator
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 from neoclone_core.discover.knowledge import ModelKnowledge, default_knowledge
 from neoclone_core.hookspecs import hookimpl
 from neoclone_core.models import Capability, ModelInfo, Plan, ScoredModel, TaskProfile
-from neoclone_core.score.ranking import Ranking
+from neoclone_core.score.ranking import Ranking, catalog_key, distinct_values
 
 SOFT_CAPABILITIES = frozenset({Capability.CODE, Capability.REASONING})
 TRUSTED_UNKNOWN_CONTEXT = 8_192  # every chat model today holds at least this
@@ -94,12 +96,16 @@ def can_serve(model: ModelInfo, profile: TaskProfile) -> bool:
     return not unsuited_reason(model, allows_roleplay(profile))
 
 
-def diversified(models: Sequence[ModelInfo], limit: int) -> list[ModelInfo]:
+def diversified(models: Iterable[ModelInfo], limit: int) -> list[ModelInfo]:
     """At most `limit` models: round after round, the next-best model of each provider,
     providers taken in the order of their best model."""
     queues: dict[str, list[ModelInfo]] = {}
     for model in models:
-        queues.setdefault(model.provider, []).append(model)
+        queue = queues.setdefault(model.provider, [])
+        if len(queue) < limit:  # no provider is picked more than `limit` times
+            queue.append(model)
+        if len(queues) >= limit and len(queue) == 1:
+            break  # `limit` providers: the first round alone fills the plan
     picked: list[ModelInfo] = []
     depth = 0
     while len(picked) < limit and any(len(q) > depth for q in queues.values()):
@@ -112,29 +118,44 @@ _MODEL = operator.attrgetter("model")
 _FACTS = operator.attrgetter("free", "capabilities", "context_length")
 
 
+class _Verdicts(NamedTuple):
+    """What decides whether each entry of a catalog can serve, as columns: the distinct
+    (facts, what its name says) pairs, and each entry's index among them."""
+
+    facts: tuple[tuple[bool, frozenset[Capability], int | None], ...]
+    pairs: tuple[tuple[int, str], ...]  # (index in `facts`, why its name unsuits it or "")
+    pair_of: tuple[int, ...]
+
+
+def _verdicts(roleplay: bool, models: Sequence[ModelInfo]) -> _Verdicts:
+    facts, facts_of = distinct_values(list(map(_FACTS, models)))
+    unsuited = [unsuited_reason(m, roleplay) for m in models]
+    pairs, pair_of = distinct_values(list(zip(facts_of, unsuited, strict=True)))
+    return _Verdicts(facts, pairs, pair_of)
+
+
 def _usable(
     ranked: Sequence[ScoredModel], profile: TaskProfile
 ) -> tuple[list[ModelInfo], Counter[str]]:
     """The models that can serve, best first, and how many were dropped for each reason.
     Thousands of models share a few combinations of the facts that decide, so each
-    combination is judged once; what a name says is memoised by the knowledge base."""
+    combination is judged once; the combinations of a catalog are found once, and what
+    a name says is memoised by the knowledge base."""
     required, min_context = hard_needs(profile), profile.min_context
     roleplay = allows_roleplay(profile)
-    verdicts: dict[tuple[bool, frozenset[Capability], int | None], str] = {}
-    usable: list[ModelInfo] = []
-    dropped: Counter[str] = Counter()
-    models = ranked.models if isinstance(ranked, Ranking) else list(map(_MODEL, ranked))
-    rows = default_knowledge().per_entry(  # (facts, unsuited), once per catalog entry
-        ("selection", roleplay), models, lambda m: (_FACTS(m), unsuited_reason(m, roleplay))
+    if isinstance(ranked, Ranking):
+        models, entries, positions = ranked.models, ranked.candidates, ranked.positions
+    else:
+        models = list(map(_MODEL, ranked))
+        entries, positions = models, range(len(models))
+    verdicts = default_knowledge().per_catalog(
+        ("selection", roleplay), entries, lambda m: _verdicts(roleplay, m), catalog_key(entries)
     )
-    for model, (facts, unsuited) in zip(models, rows, strict=True):
-        if (reason := verdicts.get(facts)) is None:
-            reason = verdicts[facts] = unfit_reason(model, required, min_context) or ""
-        if reason := reason or unsuited:
-            dropped[reason] += 1
-        else:
-            usable.append(model)
-    return usable, dropped
+    unfit = [unfit_facts(*facts, required, min_context) or "" for facts in verdicts.facts]
+    why = [unfit[facts] or unsuited for facts, unsuited in verdicts.pairs]
+    reasons = list(map(why.__getitem__, map(verdicts.pair_of.__getitem__, positions)))
+    usable = list(itertools.compress(models, map(operator.not_, reasons)))
+    return usable, Counter(filter(None, reasons))
 
 
 def _reasons(

@@ -18,7 +18,9 @@ What callers may rely on:
   speech, image and embedding models are never placed and are not chat models.
 - Every `Figure` names its source and the date of the snapshot it comes from.
 - The file is read on the first lookup, never at import; each answer is memoised by
-  `(model_id, name)`, so scoring a catalog again is one dict hit per model.
+  `(model_id, name)`, and by entry object (`of`); what callers derive from a whole
+  catalog is memoised per catalog (`per_catalog`), so scoring a catalog again is one
+  tuple hash.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import functools
 import json
 import math
 import statistics
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from importlib import resources
 from typing import Any, TypeVar
 
@@ -91,6 +93,7 @@ __all__ = [
 KNOWLEDGE_FILE = "model_knowledge.json"
 ARENA_METRICS = frozenset(METRICS) - {"aider"}
 _ENTRY_MEMO_LIMIT = 50_000  # catalog entries remembered by identity
+_CATALOG_MEMO_LIMIT = 8  # whole catalogs remembered by identity, per table
 T = TypeVar("T")
 
 
@@ -247,22 +250,27 @@ class KnowledgeBase:
         self._by_entry[id(model)] = (model, knowledge)
         return knowledge
 
-    def per_entry(
-        self, table: Hashable, models: Iterable[ModelInfo], build: Callable[[ModelInfo], T]
-    ) -> list[T]:
-        """`build(model)` for every entry, in order, memoised per entry object in `table`
-        (a name for what `build` computes): scoring and selection derive from each entry
-        and its knowledge facts that do not change between requests, and a catalog keeps
-        its entries between scans, so a hit is one dict lookup by `id()`."""
-        memo: dict[int, tuple[ModelInfo, T]] = self.derived.setdefault(("entries", table), {})
-        if len(memo) >= _ENTRY_MEMO_LIMIT:
-            memo.clear()  # old catalogs' entries; this one's come back at once
-        return [
-            hit[1]
-            if (hit := memo.get(id(model))) is not None and hit[0] is model
-            else memo.setdefault(id(model), (model, build(model)))[1]
-            for model in models
-        ]
+    def per_catalog(
+        self,
+        table: Hashable,
+        models: Sequence[ModelInfo],
+        build: Callable[[tuple[ModelInfo, ...]], T],
+        key: tuple[int, ...] | None = None,
+    ) -> T:
+        """`build(models)` once per catalog in `table`: a catalog is the same entries in the
+        same order, its `key` their `id()`s (computed here unless given; kept with the
+        entries, so that no id is reused), so a request over the catalog of the last one
+        finds what the last one built in one tuple hash. Up to `_CATALOG_MEMO_LIMIT`
+        catalogs are kept."""
+        memo: dict[tuple[int, ...], tuple[tuple[ModelInfo, ...], T]]
+        memo = self.derived.setdefault(("catalogs", table), {})
+        key = tuple(map(id, models)) if key is None else key
+        if (hit := memo.get(key)) is None:
+            if len(memo) >= _CATALOG_MEMO_LIMIT:
+                memo.clear()  # old catalogs; this one's comes back at once
+            entries = tuple(models)
+            hit = memo[key] = (entries, build(entries))
+        return hit[1]
 
     @functools.cached_property
     def board_offsets(self) -> dict[str, float]:

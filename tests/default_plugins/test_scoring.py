@@ -40,7 +40,7 @@ def score(
     profile: TaskProfile = CHAT,
     observations: Observations | None = None,
     preference: tuple[str, ...] = (),
-) -> list[tuple[ScoreComponent, ...]]:
+) -> Sequence[tuple[ScoreComponent, ...]]:
     settings = Settings(home=Path("unused"), provider_preference=preference)
     return scoring.neoclone_score(profile, models, observations or Observations(), settings)
 

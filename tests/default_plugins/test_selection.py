@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from neoclone_core import Capability, ModelInfo, Score, ScoredModel, TaskProfile
-from neoclone_core.default_plugins.selection import can_serve, neoclone_select
+from neoclone_core.default_plugins.selection import can_serve, diversified, neoclone_select
 
 CHAT = TaskProfile(text="hi", min_context=1_026)
 
@@ -170,3 +170,19 @@ def test_every_plan_is_a_short_list_of_distinct_models_that_can_serve(
         providers = [m.provider for m in plan.models]
         distinct = len({m.provider for m in servers})
         assert len(set(providers[:distinct])) == min(distinct, len(providers))
+
+
+def _round_robin(models: list[ModelInfo], limit: int) -> list[ModelInfo]:
+    """The spreading rule written plainly: every provider's queue, round after round."""
+    queues: dict[str, list[ModelInfo]] = {}
+    for m in models:
+        queues.setdefault(m.provider, []).append(m)
+    rounds = [q[depth] for depth in range(len(models)) for q in queues.values() if len(q) > depth]
+    return rounds[:limit]
+
+
+@given(models_strategy, st.integers(min_value=0, max_value=8))
+def test_spreading_stops_reading_once_the_first_round_fills_the_plan(
+    models: list[ModelInfo], limit: int
+) -> None:
+    assert diversified(models, limit) == _round_robin(models, limit)
