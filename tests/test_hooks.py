@@ -255,36 +255,38 @@ async def test_neoclone_fallback_decision_sees_the_models_still_callable(
     assert seen == [("down/m1", 1, ["down/m2:free", "up/m1"]), ("down/m2:free", 1, ["up/m1"])]
 
 
+@pytest.mark.parametrize(
+    ("plan", "requests", "expected"),
+    [
+        # One model failing opens its own breaker, not its provider's (issue 16, defect 2):
+        # the sixth request never reaches it.
+        (["down/m1", "up/m1"], 6, [("down/m1", "5 failures in a row, last unavailable")]),
+        # Two of the provider's models failing open the provider's.
+        (
+            ["down/m1", "down/m2:free", "up/m1"],
+            3,
+            [("provider:down", "5 failures in a row across 2 models, last unavailable")],
+        ),
+    ],
+    ids=["one-model", "two-models"],
+)
 async def test_neoclone_breaker_opened_after_five_failures_in_a_row(
-    settings: Settings, clock: ManualClock
+    settings: Settings,
+    clock: ManualClock,
+    plan: list[str],
+    requests: int,
+    expected: list[tuple[str, str]],
 ) -> None:
     events = HealthEvents()
     down = FakeProvider("down", chat_error=ProviderUnavailableError("503"))
     async with with_plugin(settings, clock, events, down, FakeProvider("up")) as neoclone:
         await neoclone.initialize()
-        for _ in range(6):
-            await neoclone.chat("hi", models=["down/m1", "up/m1"])
+        for _ in range(requests):
+            await neoclone.chat("hi", models=plan)
     opened = [payload for name, payload in events.events if name == "opened"]
-    # One model failing opens its own breaker, not its provider's (issue 16, defect 2).
-    assert opened == [("down/m1", clock.now + 30, "5 failures in a row, last unavailable")]
-    assert down.chat_calls == 5  # the sixth request never reached it
-
-
-async def test_neoclone_breaker_opened_for_a_provider_once_several_of_its_models_fail(
-    settings: Settings, clock: ManualClock
-) -> None:
-    events = HealthEvents()
-    down = FakeProvider("down", chat_error=ProviderUnavailableError("503"))
-    async with with_plugin(settings, clock, events, down, FakeProvider("up")) as neoclone:
-        await neoclone.initialize()
-        for _ in range(3):
-            await neoclone.chat("hi", models=["down/m1", "down/m2:free", "up/m1"])
-    opened = [payload for name, payload in events.events if name == "opened"]
-    assert opened[0] == (
-        "provider:down",
-        clock.now + 30,
-        "5 failures in a row across 2 models, last unavailable",
-    )
+    assert [(key, reason) for key, _, reason in opened] == expected
+    assert all(until == clock.now + 30 for _, until, _ in opened)
+    assert down.chat_calls == 5
 
 
 async def test_neoclone_breaker_closed_when_the_half_open_probe_succeeds(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
@@ -44,8 +45,25 @@ __all__ = [
     "neoclone_with",
     "provider_context",
     "registered_provider",
+    "run_neoclone",
     "stop_process",
 ]
+
+
+def run_neoclone(
+    *args: str, env: Mapping[str, str], cwd: Path, timeout_s: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """`neoclone ARGS` run as its own process by this Python, as a user runs it: its
+    output as text, whatever its exit code (the test reads `returncode`)."""
+    return subprocess.run(
+        [sys.executable, "-m", "neoclone_core", *args],
+        capture_output=True,
+        text=True,
+        env=dict(env),
+        cwd=cwd,
+        timeout=timeout_s,
+        check=False,
+    )
 
 
 def stop_process(process: subprocess.Popen[Any], timeout_s: float) -> None:

@@ -5,15 +5,11 @@ in each of them."""
 # ruff: noqa: RUF001
 from __future__ import annotations
 
+from neoclone_core.default_plugins._language import NAMES
+
+SIX = ("en", "fr", "es", "de", "pt", "zh")
 LANGUAGE_NAMES = {
-    "en": {
-        "en": "English",
-        "fr": "French",
-        "es": "Spanish",
-        "de": "German",
-        "pt": "Portuguese",
-        "zh": "Chinese",
-    },
+    "en": {code: NAMES[code] for code in SIX},  # the analyser's own English names
     "fr": {
         "en": "anglais",
         "fr": "français",

@@ -19,6 +19,7 @@ import pytest
 
 from neoclone_core import cli
 from neoclone_core.testing import RecordingServer, Reply
+from neoclone_core.testing.helpers import run_neoclone
 
 
 def neoclone(
@@ -31,14 +32,7 @@ def neoclone(
         "NO_COLOR": "1",
         **(env or {}),
     }
-    return subprocess.run(
-        [sys.executable, "-m", "neoclone_core", *args],
-        capture_output=True,
-        text=True,
-        env=environment,
-        cwd=tmp_path,
-        timeout=60,
-    )
+    return run_neoclone(*args, env=environment, cwd=tmp_path)
 
 
 def test_plugins_lists_the_default_policies_by_entry_point_name(tmp_path: Path) -> None:

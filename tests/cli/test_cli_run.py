@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -19,6 +17,7 @@ from click.testing import CliRunner, Result
 from neoclone_core import cli
 from neoclone_core.discover.snapshot import snapshot_models
 from neoclone_core.testing import RecordingServer
+from neoclone_core.testing.helpers import run_neoclone
 from tests.support import NewNeoclone, answer, error, path, sse, upstream
 
 
@@ -136,14 +135,7 @@ def test_run_as_a_process_falls_back_through_the_openrouter_plugin(tmp_path: Pat
             "NO_COLOR": "1",
         }
         command = ["run", "Say something", "--offline", "--model", first, "--backup", second]
-        result = subprocess.run(
-            [sys.executable, "-m", "neoclone_core", *command],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=tmp_path,
-            timeout=60,
-        )
+        result = run_neoclone(*command, env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "A real answer.\n"
     assert "unavailable" in result.stderr and f"served by {second}" in result.stderr

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,7 @@ from neoclone_core import (
 from neoclone_core import cli as cli_module
 from neoclone_core.default_plugins.selection import can_serve
 from neoclone_core.discover.knowledge import lookup
+from neoclone_core.testing.helpers import run_neoclone
 from tests.support import FakeProvider, ManualClock, make_neoclone
 
 pytestmark = pytest.mark.anyio
@@ -260,21 +259,8 @@ def test_recommend_offline_on_a_first_run_prints_valid_json(tmp_path: Path) -> N
         "NEOCLONE_CONFIG": "",
         "NO_COLOR": "1",
     }
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "neoclone_core",
-            "recommend",
-            "Write a haiku",
-            "--offline",
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        env=environment,
-        cwd=tmp_path,
-        timeout=60,
+    result = run_neoclone(
+        "recommend", "Write a haiku", "--offline", "--json", env=environment, cwd=tmp_path
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)

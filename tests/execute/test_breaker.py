@@ -14,6 +14,7 @@ from neoclone_core.errors import (
     AuthenticationError,
     BadRequestError,
     MalformedResponseError,
+    ProviderError,
     ProviderTimeoutError,
     ProviderUnavailableError,
     RateLimitedError,
@@ -154,11 +155,12 @@ def gate(state: Any, clock: ManualClock, sync_s: float = 1.0) -> Admission:
     return Admission(state, BreakerPolicy(), plugins, clock, clock, sync_s)
 
 
-def trip(g: Admission, times: int = 5) -> None:
+def trip(g: Admission, times: int = 5, error: ProviderError = DOWN) -> None:
+    """`times` calls of MODEL through `g`, each failing with `error`."""
     for _ in range(times):
         permit = g.admit(MODEL, "")
         assert isinstance(permit, CallPermit)
-        g.failed(permit, DOWN)
+        g.failed(permit, error)
 
 
 @pytest.mark.parametrize(
@@ -166,13 +168,10 @@ def trip(g: Admission, times: int = 5) -> None:
     [DOWN, ProviderTimeoutError("t"), MalformedResponseError("m"), StreamInterruptedError("s")],
 )
 def test_outages_timeouts_and_broken_bodies_count_against_health(
-    store: Store, clock: ManualClock, error: Exception
+    store: Store, clock: ManualClock, error: ProviderError
 ) -> None:
     g = gate(store, clock)
-    for _ in range(5):
-        permit = g.admit(MODEL, "")
-        assert isinstance(permit, CallPermit)
-        g.failed(permit, error)  # type: ignore[arg-type]
+    trip(g, 5, error)
     assert "breaker open" in str(g.admit(MODEL, ""))
 
 
@@ -180,13 +179,10 @@ def test_outages_timeouts_and_broken_bodies_count_against_health(
     "error", [RateLimitedError("429"), BadRequestError("400"), AuthenticationError("401")]
 )
 def test_rate_limits_and_permanent_errors_do_not_count(
-    store: Store, clock: ManualClock, error: Exception
+    store: Store, clock: ManualClock, error: ProviderError
 ) -> None:
     g = gate(store, clock)
-    for _ in range(10):
-        permit = g.admit(MODEL, "")
-        assert isinstance(permit, CallPermit)
-        g.failed(permit, error)  # type: ignore[arg-type]
+    trip(g, 10, error)
     assert isinstance(g.admit(MODEL, ""), CallPermit)
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from neoclone_core import build_plugins
+from neoclone_core.testing.helpers import run_neoclone
 
 UNREACHABLE = "http://127.0.0.1:9"  # the discard port: nothing listens, connections are refused
 
@@ -23,13 +22,8 @@ def test_neoclone_run_with_every_remote_provider_down_answers_from_the_local_mod
     (tmp_path / "neoclone.toml").write_text(config, encoding="utf-8")
     keys = {var: "sk-test-unused-0000000000" for var in ("OPENROUTER_API_KEY", "GROQ_API_KEY")}
     env = {**os.environ, **keys, "NEOCLONE_HOME": str(tmp_path / "home"), "NEOCLONE_CONFIG": ""}
-    result = subprocess.run(
-        [sys.executable, "-m", "neoclone_core", "run", "Say hello in five words", "--json"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=300,
+    result = run_neoclone(
+        "run", "Say hello in five words", "--json", env=env, cwd=tmp_path, timeout_s=300
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
