@@ -7,6 +7,10 @@ key is compared in constant time (`hmac.compare_digest`), so response timing doe
 tell how much of a guess was right. A body sent without `Content-Length` (chunked) is
 counted as it arrives and refused once it passes the limit.
 
+A chat request takes one of the `max_concurrency` slots only once its body has arrived
+whole, within `body_timeout_s` (else 408): a client that sends its headers and a few
+bytes, then waits, holds a connection but no slot, so it cannot starve real requests.
+
 Without a key, web pages are kept out too: a request must name this machine in its
 `Host` header (a page that rebinds a name of its own to 127.0.0.1 sends that name) and
 send JSON (which a browser sends to another origin only after asking, and no CORS
@@ -20,6 +24,8 @@ import re
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+
+import anyio
 
 from neoclone_gateway._errors import RATE_LIMIT, GatewayError
 from neoclone_gateway._metrics import Metrics
@@ -82,13 +88,22 @@ class Guard:
         if path != CHAT_PATH:
             await self.app(scope, limited, send)
             return
+        try:
+            with anyio.fail_after(self.options.body_timeout_s):
+                body = await _read_body(limited)
+        except TimeoutError:
+            await _send_error(send, _too_slow(self.options.body_timeout_s))
+            return
+        except BodyTooLargeError:
+            await _send_error(send, too_large(self.options.max_body_bytes))
+            return
         if self.in_flight >= self.options.max_concurrency:
             await _send_error(send, _overloaded(self.options.max_concurrency))
             return
         self.in_flight += 1
         self.metrics.in_flight.inc()
         try:
-            await self.app(scope, limited, send)
+            await self.app(scope, _replayed(body, receive), send)
         finally:
             self.in_flight -= 1
             self.metrics.in_flight.dec()
@@ -183,6 +198,34 @@ def _bearer(value: bytes) -> bytes | None:
     scheme, _, token = value.partition(b" ")
     token = token.strip()
     return token if scheme.lower() == b"bearer" and token else None
+
+
+async def _read_body(receive: Receive) -> bytes:
+    """The whole request body (a client that leaves before sending it all: what came)."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks)
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replayed(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that gives `body` whole first, then what the client sends next (its
+    disconnect, which streams watch for)."""
+    pending: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def replay() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replay
+
+
+def _too_slow(seconds: float) -> GatewayError:
+    msg = f"the request body did not arrive within {seconds:g}s"
+    return GatewayError(408, msg, code="request_timeout")
 
 
 def _limited(receive: Receive, limit: int) -> Receive:

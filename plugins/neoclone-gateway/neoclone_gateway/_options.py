@@ -23,12 +23,14 @@ DEFAULT_PORT = 8000
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024  # room for an image or two as data URLs
 DEFAULT_MAX_CONCURRENCY = 64  # chat requests in progress; more get the gateway's own 429
 DEFAULT_REFRESH_S = 3600.0  # how often a running gateway rescans providers that are due
+DEFAULT_BODY_TIMEOUT_S = 30.0  # a chat body must arrive whole within this
 
 
 @attrs.frozen
 class GatewayOptions:
     """What a gateway enforces: the key clients must send (None: no key), the largest
-    request body, and how many chat requests may run at once."""
+    request body and how long it may take to arrive, and how many chat requests may run
+    at once."""
 
     key: Secret | None = None
     max_body_bytes: int = attrs.field(
@@ -38,6 +40,9 @@ class GatewayOptions:
         default=DEFAULT_MAX_CONCURRENCY, validator=attrs.validators.ge(1)
     )
     refresh_s: float = attrs.field(default=DEFAULT_REFRESH_S, validator=attrs.validators.gt(0))
+    body_timeout_s: float = attrs.field(
+        default=DEFAULT_BODY_TIMEOUT_S, validator=attrs.validators.gt(0)
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **fields: object) -> GatewayOptions:

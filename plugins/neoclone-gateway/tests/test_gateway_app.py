@@ -522,6 +522,35 @@ async def test_beyond_its_concurrency_the_gateway_answers_429_with_retry_after(
     assert after.status_code == 200  # the cancelled request gave its place back
 
 
+async def test_slow_bodies_hold_no_slot_and_time_out_with_408(
+    tmp_path: Path, upstream: Upstream
+) -> None:
+    """Issue 16, defect 3: clients that send headers and a few bytes, then wait, held
+    every slot; a request takes its slot only once its body has arrived."""
+    upstream.script("alpha")
+    never = anyio.Event()
+
+    async def trickle() -> AsyncIterator[bytes]:
+        yield b'{"model": "'
+        await never.wait()  # the rest never comes
+
+    slow: list[httpx.Response] = []
+    async with gateway(tmp_path, upstream, max_concurrency=2, body_timeout_s=1.0) as (client, _):
+
+        async def stalled() -> None:
+            slow.append(await client.post("/v1/chat/completions", content=trickle()))
+
+        with anyio.fail_after(20):  # before the fix, the stalled requests never ended
+            async with anyio.create_task_group() as group:
+                for _ in range(3):  # more stalled clients than slots
+                    group.start_soon(stalled)
+                await anyio.sleep(0.2)
+                served = await client.post("/v1/chat/completions", json=chat(model_id("alpha")))
+    assert served.status_code == 200
+    assert [r.status_code for r in slow] == [408, 408, 408]
+    assert slow[0].json()["error"]["code"] == "request_timeout"
+
+
 # -- metrics and health ---------------------------------------------------------------------
 
 
