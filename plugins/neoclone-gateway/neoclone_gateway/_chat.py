@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from typing import Any, TypeVar
 
+import anyio
 import structlog
 from starlette.requests import Request
 from starlette.responses import Response
@@ -30,6 +32,7 @@ from neoclone_gateway._sse import SSEResponse
 from neoclone_gateway._unserved import unserved_error
 
 log = structlog.get_logger("neoclone")
+T = TypeVar("T")
 
 
 def completion_id() -> str:
@@ -65,7 +68,12 @@ class ChatEndpoint:
             plan, session = resolve(self.neoclone, body)
             if body.stream:
                 return await self._stream(body, plan, session, started)
-            response, route = await self.neoclone.run(plan, body.request, session=session)
+            answer = await _unless_disconnected(
+                request, self.neoclone.run(plan, body.request, session=session)
+            )
+            if answer is None:
+                return Response(status_code=_CLIENT_CLOSED)  # read by nobody
+            response, route = answer
         except NoModelAvailableError as exc:
             raise unserved_error(self.neoclone, plan, exc, self.secrets) from None
         except ProviderError as exc:
@@ -94,3 +102,34 @@ class ChatEndpoint:
 
         headers = [(MODEL_HEADER.encode(), model.encode("ascii", "replace"))]
         return SSEResponse(stream, writer, headers=headers, secrets=self.secrets, on_end=on_end)
+
+
+_CLIENT_CLOSED = 499  # nginx's "client closed request": logged, never received
+
+
+async def _unless_disconnected(request: Request, work: Coroutine[Any, Any, T]) -> T | None:
+    """`work`'s result, or None when the client went away first: the upstream call is
+    cancelled then (its connection closed), and the engine records a cancelled attempt,
+    neither a failure of the model nor a reason to call the next one for nobody."""
+    result: list[T] = []
+    failed: list[Exception] = []  # raised here, not as a task group's ExceptionGroup
+    async with anyio.create_task_group() as group:
+
+        async def run() -> None:
+            try:
+                result.append(await work)
+            except Exception as exc:  # cancellation is no Exception: it propagates
+                failed.append(exc)
+            group.cancel_scope.cancel()
+
+        async def watch() -> None:
+            while (await request.receive())["type"] != "http.disconnect":
+                pass
+            log.info("neoclone.gateway_client_left", path=request.url.path)
+            group.cancel_scope.cancel()
+
+        group.start_soon(run)
+        group.start_soon(watch)
+    if failed:
+        raise failed[0]
+    return result[0] if result else None

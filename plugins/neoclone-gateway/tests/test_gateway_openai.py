@@ -9,8 +9,10 @@ breakers and cooldowns one test causes never meet another test.
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -335,6 +337,36 @@ def test_a_key_too_short_to_guard_a_network_service_is_refused(
     result = process.run()
     assert result.returncode == 2
     assert "too short" in result.stderr and "short\n" not in result.stderr
+
+
+@pytest.mark.slow
+def test_a_plain_request_whose_client_leaves_is_cancelled_not_timed_out_nor_backed_up(
+    tmp_path: Path, upstream: Upstream
+) -> None:
+    """Issue 16, defect 5: a non-streaming client that disconnected left its upstream call
+    running to its timeout, which counted against the model, then the backup was called
+    and served to nobody. Now the call is cancelled: neither a failure nor a fallback."""
+    upstream.script("gamma", Reply(delay_s=60, body={}))  # never answers in time
+    upstream.script("delta")
+    config = write_config(tmp_path / "gateway", upstream)
+    config.write_text(f"request_timeout = 1\n{config.read_text()}")
+    plan = {"model": model_id("gamma"), "models": [model_id("delta")], "messages": HELLO}
+    body = json.dumps(plan).encode()
+    with GatewayProcess(config) as running:
+        host, port = running.url.removeprefix("http://").rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=10) as client:
+            client.sendall(
+                b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/json\r\n"
+                + f"Content-Length: {len(body)}\r\n\r\n".encode()
+                + body
+            )
+            assert upstream.arrival("gamma").wait(10)
+        time.sleep(2.5)  # past the 1 s timeout that used to end the call, then the backup
+        metrics = scrape(running.url)
+    assert upstream.calls("delta") == 0  # no backup called for nobody
+    assert metric(metrics, "neoclone_errors_total", provider="openrouter", kind="timeout") is None
+    assert metric(metrics, "neoclone_fallbacks_total", from_model=model_id("gamma")) is None
 
 
 @pytest.mark.slow
