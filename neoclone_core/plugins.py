@@ -150,23 +150,25 @@ def build_plugins(
     disabled: Iterable[str] = (),
     entry_points: bool = True,
     extra: Sequence[tuple[str, object]] = (),
+    entry_point_group: str = ENTRY_POINT_GROUP,
 ) -> Plugins:
-    """A fresh plugin manager: installed entry points (unless `entry_points` is False) and
-    `extra` `(name, plugin)` pairs, minus the `disabled` names. Nothing is global."""
+    """A fresh plugin manager: the entry points of `entry_point_group` (unless
+    `entry_points` is False) and `extra` `(name, plugin)` pairs, minus the `disabled`
+    names. Nothing is global."""
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
     for name in disabled:
         manager.set_blocked(name)
     plugins = Plugins(manager)
     if entry_points:
-        _load_entry_points(plugins)
+        _load_entry_points(plugins, entry_point_group)
     for name, plugin in extra:
         plugins.register(plugin, name)
     return plugins
 
 
-def _load_entry_points(plugins: Plugins) -> None:
-    for ep in importlib_metadata.entry_points(group=ENTRY_POINT_GROUP):
+def _load_entry_points(plugins: Plugins, group: str) -> None:
+    for ep in importlib_metadata.entry_points(group=group):
         if plugins.manager.is_blocked(ep.name) or plugins.manager.has_plugin(ep.name):
             continue
         dist = ep.dist.name if ep.dist else ""

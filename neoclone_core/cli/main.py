@@ -2,7 +2,9 @@
 `neoclone_register_commands` hook (`neoclone serve` comes with neoclone-gateway).
 
 Plugins are loaded for their commands only when the command asked for is not one of
-the core's, or when help lists them, so `neoclone run` pays nothing for it.
+the core's, or when help lists them, so `neoclone run` pays nothing for it; and only the
+plugins that say they add commands, by listing their module in the `neoclone.commands`
+entry-point group beside `neoclone`, so `neoclone --help` imports no provider.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from neoclone_core.cli.support import (
 # Commands that bundled plugins add, and the distribution to install for each: what
 # `neoclone <command>` says when that plugin is missing.
 PLUGIN_COMMANDS = {"serve": "neoclone-gateway"}
+COMMANDS_GROUP = "neoclone.commands"  # the plugins that add commands, listed again here
 
 
 class _Group(ExitCodesInHelp, click.Group):
@@ -54,12 +57,15 @@ class _Group(ExitCodesInHelp, click.Group):
         return super().list_commands(ctx)
 
     def _load_plugin_commands(self) -> None:
-        """Let every plugin add its commands (a failing plugin is logged and skipped)."""
+        """Let every plugin that adds commands add them (one that fails to load or raises
+        is logged and skipped)."""
         from neoclone_core.plugins import build_plugins
 
         self._plugins_loaded = True
         disabled = [n.strip() for n in os.environ.get("NEOCLONE_DISABLE_PLUGINS", "").split(",")]
-        plugins = build_plugins(disabled=[n for n in disabled if n])
+        plugins = build_plugins(
+            disabled=[n for n in disabled if n], entry_point_group=COMMANDS_GROUP
+        )
         plugins.calls("neoclone_register_commands", {"cli": self})
 
 

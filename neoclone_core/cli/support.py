@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import anyio
 import attrs
 import click
-import structlog
 
 from neoclone_core.errors import (
     ConfigError,
@@ -64,6 +63,8 @@ def mute(event: str) -> None:
 
 def _drop_muted(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     if event.get("event") in _MUTED:
+        import structlog
+
         raise structlog.DropEvent
     return event
 
@@ -78,6 +79,8 @@ def configure_logging(verbosity: int) -> None:
     """Warnings by default, info with -v, debug with -vv; always to stderr, redacted."""
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     _MUTED.clear()
+    import structlog  # here: `neoclone --help` never configures logging
+
     structlog.configure(
         processors=[
             _drop_muted,
