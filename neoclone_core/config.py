@@ -174,9 +174,13 @@ def _parse_toml(path: Path, text: str) -> dict[str, object]:
 
 def _apply_env(settings: Settings, env: Mapping[str, str], cwd: Path) -> Settings:
     home = cwd / Path(env[HOME_ENV]).expanduser() if env.get(HOME_ENV) else settings.home
-    blocked = env.get(DISABLE_PLUGINS_ENV, "").split(",")
-    disabled = unique([*settings.disabled_plugins, *(name.strip() for name in blocked)])
+    disabled = unique([*settings.disabled_plugins, *disabled_by_env(env)])
     return attrs.evolve(settings, home=home, disabled_plugins=disabled)
+
+
+def disabled_by_env(env: Mapping[str, str]) -> tuple[str, ...]:
+    """The plugins `$NEOCLONE_DISABLE_PLUGINS` blocks (names, comma-separated)."""
+    return unique(name.strip() for name in env.get(DISABLE_PLUGINS_ENV, "").split(","))
 
 
 # --- the document -----------------------------------------------------------------------

@@ -186,8 +186,7 @@ class Neoclone(SeedNames):
         `models`, only models this machine can call now (their provider's key is set, or
         it needs none), unless `all_providers`."""
         if models is None:
-            left_out = set() if all_providers else set(self._catalog.keyless())
-            models = [m for m in self._reader.index().by_id.values() if m.provider not in left_out]
+            models = self._callable({} if all_providers else self._catalog.keyless())
         observations = self._engine.observations()
         return rank_models(self.plugins, profile, list(models), observations, self.settings)
 
@@ -201,10 +200,15 @@ class Neoclone(SeedNames):
     ) -> Plan:
         """The selection plugins' plan for `profile`, over `ranked` (the catalog ranked
         for `profile`, computed here unless given; see `rank` for `all_providers`)."""
+        keyless = {} if all_providers else self._catalog.keyless()  # read once a request
         if ranked is None:
-            ranked = self.rank(profile, all_providers=all_providers)
+            ranked = self.rank(profile, self._callable(keyless))
         plan = select_plan(self.plugins, profile, ranked, max_models, self.settings)
-        return plan if all_providers else with_left_out(plan, self._catalog.keyless())
+        return with_left_out(plan, keyless)
+
+    def _callable(self, keyless: Mapping[str, str]) -> list[ModelInfo]:
+        """The catalog less the models of the `keyless` providers."""
+        return [m for m in self._reader.index().by_id.values() if m.provider not in keyless]
 
     async def recommend(
         self, text: str, max_results: int = 5, *, all_providers: bool = False

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socket
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, Protocol
 
@@ -200,14 +199,6 @@ def path(provider: str) -> str:
 def upstream(server: RecordingServer, provider: str, **kwargs: Any) -> CompatProvider:
     """A provider whose upstream is `/{provider}/v1` on `server`."""
     return CompatProvider(provider, f"{server.url}/{provider}/v1", **kwargs)
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on (connections to it are refused)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 def active_connections(neoclone: Neoclone) -> int:

@@ -59,13 +59,12 @@ class _Group(ExitCodesInHelp, click.Group):
     def _load_plugin_commands(self) -> None:
         """Let every plugin that adds commands add them (one that fails to load or raises
         is logged and skipped)."""
+        from neoclone_core.config import disabled_by_env
         from neoclone_core.plugins import build_plugins
 
         self._plugins_loaded = True
-        disabled = [n.strip() for n in os.environ.get("NEOCLONE_DISABLE_PLUGINS", "").split(",")]
-        plugins = build_plugins(
-            disabled=[n for n in disabled if n], entry_point_group=COMMANDS_GROUP
-        )
+        disabled = disabled_by_env(os.environ)
+        plugins = build_plugins(disabled=disabled, entry_point_group=COMMANDS_GROUP)
         plugins.calls("neoclone_register_commands", {"cli": self})
 
 

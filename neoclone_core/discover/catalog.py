@@ -106,10 +106,15 @@ class Catalog:
         """Provider names that the config does not switch off, sorted."""
         return sorted(n for n in self.providers if self.settings.provider(n).enabled)
 
+    def key_env(self, name: str) -> str | None:
+        """The variable provider `name`'s key is read from: the config's, else the
+        provider's own (None: it needs no key)."""
+        return self.settings.provider(name).api_key_env or self.providers[name].api_key_env
+
     def missing_key(self, name: str) -> str | None:
         """The variable to set when provider `name` needs a key that is not set (None
         when it is set, or the provider needs none): its models cannot be called now."""
-        key_env = self.settings.provider(name).api_key_env or self.providers[name].api_key_env
+        key_env = self.key_env(name)
         return key_env if key_env and not self.env.get(key_env) else None
 
     def keyless(self) -> dict[str, str]:
@@ -121,7 +126,7 @@ class Catalog:
         """The call context for provider `name`, from config and environment."""
         provider = self.providers[name]
         configured = self.settings.provider(name)
-        key_env = configured.api_key_env or provider.api_key_env
+        key_env = self.key_env(name)
         key = self.env.get(key_env) if key_env else None
         return ProviderContext(
             provider=name,

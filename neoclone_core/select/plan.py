@@ -9,7 +9,7 @@ always there. The config's `local_fallback = false` opts out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import attrs
@@ -56,7 +56,7 @@ def with_last_resort(plan: Plan, last_resort: ModelInfo | None, *, enabled: bool
     return Plan(models=(*plan.models, last_resort), reasons=(*plan.reasons, reason))
 
 
-def with_left_out(plan: Plan, keyless: dict[str, str]) -> Plan:
+def with_left_out(plan: Plan, keyless: Mapping[str, str]) -> Plan:
     """`plan` with a reason naming the providers left out for want of a key, and the
     variables that would add them."""
     if not keyless:

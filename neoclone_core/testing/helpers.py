@@ -41,6 +41,7 @@ __all__ = [
     "closed_port_url",
     "collect_text",
     "completion_chunk",
+    "free_port",
     "local_http_client",
     "neoclone_with",
     "provider_context",
@@ -103,12 +104,18 @@ def registered_provider(plugin: Any) -> Provider:
     return provider
 
 
-def closed_port_url() -> str:
-    """A loopback URL nothing listens on: the port was free a moment ago."""
+def free_port() -> int:
+    """A loopback port nothing listens on (connections to it are refused): bound, then
+    released, so it was free a moment ago."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def closed_port_url() -> str:
+    """A loopback URL nothing listens on (see `free_port`)."""
+    return f"http://127.0.0.1:{free_port()}"
 
 
 def local_http_client() -> httpx.AsyncClient:

@@ -20,13 +20,13 @@ from neoclone_core import ChatRequest, EnginePolicy, RetryPolicy, Settings, hook
 from neoclone_core.config import ProviderSettings
 from neoclone_core.errors import BadRequestError, NoModelAvailableError
 from neoclone_core.testing import RecordingServer, Reply
+from neoclone_core.testing.helpers import free_port
 from tests.support import (
     CompatProvider,
     ManualClock,
     OpenedNeoclone,
     answer,
     error,
-    free_port,
     path,
     upstream,
 )

@@ -8,7 +8,6 @@ tests/fixtures/errors/; the headers beside them are the providers' documented na
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Callable
 from email.utils import formatdate
 from pathlib import Path
@@ -42,6 +41,7 @@ from neoclone_core.openai.compat import (
 )
 from neoclone_core.openai.stream import NO_QUIRKS, StreamQuirks
 from neoclone_core.testing import RecordingServer, Reply
+from neoclone_core.testing.helpers import free_port
 
 pytestmark = pytest.mark.anyio
 
@@ -158,13 +158,6 @@ async def collect(
 
 def error_body(name: str) -> bytes:
     return (ERRORS / name).read_bytes()
-
-
-def closed_port() -> int:
-    """A port nothing listens on: bound, then released."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # -- requests --------------------------------------------------------------------------
@@ -303,7 +296,7 @@ async def test_post_json_maps_errors_naming_the_model(
 
 
 async def test_post_json_without_a_server_is_unavailable(http: httpx.AsyncClient) -> None:
-    ctx = context(http, f"http://127.0.0.1:{closed_port()}/v1", key=KEY)
+    ctx = context(http, f"http://127.0.0.1:{free_port()}/v1", key=KEY)
 
     with pytest.raises(ProviderUnavailableError, match=r"cannot reach 127\.0\.0\.1") as caught:
         await post_json(ctx, "/predictions", {"input": {}}, model="vendor/model-1")
@@ -938,7 +931,7 @@ async def test_an_error_with_a_status_inside_a_200_raises_that_status_class(
 
 
 async def test_connection_refused_is_unreachable(http: httpx.AsyncClient) -> None:
-    ctx = context(http, f"http://127.0.0.1:{closed_port()}/v1", key=KEY)
+    ctx = context(http, f"http://127.0.0.1:{free_port()}/v1", key=KEY)
 
     with pytest.raises(ProviderUnreachableError, match=r"cannot reach 127\.0\.0\.1") as caught:
         await chat_completion(ctx, MODEL, REQUEST)

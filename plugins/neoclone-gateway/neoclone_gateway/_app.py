@@ -40,8 +40,7 @@ def create_app(neoclone: Neoclone, options: GatewayOptions | None = None) -> Gua
     metrics = Metrics(neoclone)
     # A name of its own per app: two gateways over one Neoclone each count their own.
     neoclone.plugins.register(metrics.events, f"{METRICS_PLUGIN}-{id(metrics):x}")
-    secrets = [*provider_keys(neoclone), options.key]
-    chat = ChatEndpoint(neoclone, metrics, secrets, options.max_body_bytes)
+    chat = ChatEndpoint(neoclone, metrics, secrets_to_redact(neoclone, options))
     models = ModelsEndpoint(neoclone)
 
     async def health(request: Request) -> Response:
@@ -78,9 +77,10 @@ def create_app(neoclone: Neoclone, options: GatewayOptions | None = None) -> Gua
     return Guard(app, options, metrics)
 
 
-def provider_keys(neoclone: Neoclone) -> list[Secret | None]:
-    """Every API key neoclone sends upstream: what no response, log or metric may show."""
-    return list(neoclone.secrets())
+def secrets_to_redact(neoclone: Neoclone, options: GatewayOptions) -> list[Secret | None]:
+    """Every API key neoclone sends upstream, and the gateway's own: what no response,
+    log or metric may show."""
+    return [*neoclone.secrets(), options.key]
 
 
 class ModelsEndpoint:

@@ -23,7 +23,6 @@ from neoclone_core import Neoclone, Plan, Route, Secret
 from neoclone_core.errors import NoModelAvailableError, ProviderError
 from neoclone_gateway._body import ChatBody, parse_chat_body
 from neoclone_gateway._errors import JSON_TYPE, from_provider_error
-from neoclone_gateway._guard import BodyTooLargeError, too_large
 from neoclone_gateway._metrics import Metrics
 from neoclone_gateway._names import resolve
 from neoclone_gateway._route import MODEL_HEADER, route_headers, upstream_s
@@ -48,21 +47,15 @@ class ChatEndpoint:
         neoclone: Neoclone,
         metrics: Metrics,
         secrets: Sequence[Secret | None],
-        max_body_bytes: int,
     ) -> None:
         self.neoclone = neoclone
         self.metrics = metrics
         self.secrets = secrets
-        self.max_body_bytes = max_body_bytes
 
     async def handle(self, request: Request) -> Response | SSEResponse:
         """Answer one request (see the module doc)."""
         started = time.perf_counter()
-        try:
-            raw = await request.body()
-        except BodyTooLargeError:
-            raise too_large(self.max_body_bytes) from None
-        body = parse_chat_body(raw)
+        body = parse_chat_body(await request.body())  # the guard read and bounded it
         plan = Plan(models=())
         try:
             plan, session = resolve(self.neoclone, body)

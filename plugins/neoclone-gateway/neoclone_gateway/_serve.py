@@ -23,7 +23,7 @@ import structlog
 
 from neoclone_core import Neoclone, Secret, redact
 from neoclone_core.errors import NeocloneError
-from neoclone_gateway._app import create_app, provider_keys
+from neoclone_gateway._app import create_app, secrets_to_redact
 from neoclone_gateway._options import GatewayOptions
 
 _GRACEFUL_SHUTDOWN_S = 5  # streams still open then are cancelled (and closed upstream)
@@ -52,7 +52,7 @@ async def serve(
             for name, models in sessions.items():
                 await neoclone.create_session(name, models[0], models[1:])
             app = create_app(neoclone, options)
-            secrets = [*provider_keys(neoclone), options.key]
+            secrets = secrets_to_redact(neoclone, options)
             redact_logs(secrets)
             config = uvicorn.Config(
                 app,

@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 
 from neoclone_core.testing import RecordedRequest, RecordingServer, Reply, completion_chunk
-from neoclone_core.testing.helpers import stop_process
+from neoclone_core.testing.helpers import run_neoclone, stop_process
 
 PLANTED_KEY = "plantedUpstreamKey-0123456789abcdef"  # the provider key neoclone sends
 GATEWAY_KEY = "gatewayKEY-for-tests-0123456789"  # the key clients send the gateway
@@ -222,14 +222,10 @@ class GatewayProcess:
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run `neoclone serve` expecting it to stop by itself (a refused start)."""
-        return subprocess.run(
-            [sys.executable, "-m", "neoclone_core", "serve", "--port", "0", *args],
-            capture_output=True,
-            text=True,
-            env=self.env,
-            cwd=self.config.parent,
-            timeout=_START_TIMEOUT_S,
-        )
+        return run_neoclone(
+            "serve", "--port", "0", *args, env=self.env, cwd=self.config.parent,
+            timeout_s=_START_TIMEOUT_S,
+        )  # fmt: skip
 
     def stop(self) -> int | None:
         """SIGTERM (a graceful stop), then wait for its output to end; its exit code

@@ -12,7 +12,6 @@ Usage::
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from neoclone_core.testing.helpers import stop_process
+from neoclone_core.testing.helpers import free_port, stop_process
 from neoclone_core.testing.service import StartStop
 
 __all__ = ["RedisServer"]
@@ -30,13 +29,6 @@ _HOST = "127.0.0.1"
 _START_TIMEOUT_S = 10.0
 _STOP_TIMEOUT_S = 5.0
 _TRIES = 3  # a free port may be taken between choosing it and redis binding it
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((_HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class RedisServer(StartStop):
@@ -61,7 +53,7 @@ class RedisServer(StartStop):
     def start(self) -> RedisServer:
         """Start the server on a free port and wait until it answers PING."""
         for _ in range(_TRIES):
-            self.port = _free_port()
+            self.port = free_port()
             if self._launch():
                 return self
         msg = f"{self.binary} did not start on {_HOST}"

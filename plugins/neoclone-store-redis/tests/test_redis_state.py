@@ -142,11 +142,9 @@ def test_values_that_are_not_ours_are_skipped_with_a_warning(
 
 
 def test_a_redis_that_does_not_answer_at_start_is_a_store_error_saying_where() -> None:
-    import socket
+    from neoclone_core.testing.helpers import free_port
 
-    with socket.socket() as sock:  # a port nothing listens on, once closed
-        sock.bind(("127.0.0.1", 0))
-        url = f"redis://127.0.0.1:{sock.getsockname()[1]}/0"
+    url = f"redis://127.0.0.1:{free_port()}/0"
     with pytest.raises(StoreError, match=r"cannot reach the shared store at redis://127\.0\.0\.1"):
         RedisState.connect(url)
 
