@@ -21,13 +21,29 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from neoclone_core import Neoclone, Secret
+from neoclone_gateway._anthropic import claude_to_auto, parse_messages
 from neoclone_gateway._chat import ChatEndpoint
-from neoclone_gateway._errors import JSON_TYPE, GatewayError, internal_error
-from neoclone_gateway._guard import CHAT_PATH, BodyTooLargeError, Guard, too_large
+from neoclone_gateway._errors import (
+    JSON_TYPE,
+    MESSAGES_PATH,
+    GatewayError,
+    error_body,
+    internal_error,
+)
+from neoclone_gateway._guard import (
+    CHAT_PATH,
+    RESPONSES_PATH,
+    BodyTooLargeError,
+    Guard,
+    route_path,
+    too_large,
+)
 from neoclone_gateway._metrics import CONTENT_TYPE, Metrics, state_store_up
 from neoclone_gateway._names import OWNER, aliases
 from neoclone_gateway._options import GatewayOptions
+from neoclone_gateway._responses import parse_responses
 from neoclone_gateway._shapes import catalog_entry, model_entry, model_list
+from neoclone_gateway._translated import TranslatedEndpoint
 
 log = structlog.get_logger("neoclone")
 METRICS_PLUGIN = "gateway-metrics"
@@ -40,7 +56,10 @@ def create_app(neoclone: Neoclone, options: GatewayOptions | None = None) -> Gua
     metrics = Metrics(neoclone)
     # A name of its own per app: two gateways over one Neoclone each count their own.
     neoclone.plugins.register(metrics.events, f"{METRICS_PLUGIN}-{id(metrics):x}")
-    chat = ChatEndpoint(neoclone, metrics, secrets_to_redact(neoclone, options))
+    secrets = secrets_to_redact(neoclone, options)
+    chat = ChatEndpoint(neoclone, metrics, secrets)
+    messages = TranslatedEndpoint(neoclone, metrics, secrets, parse_messages, claude_to_auto)
+    responses = TranslatedEndpoint(neoclone, metrics, secrets, parse_responses)
     models = ModelsEndpoint(neoclone)
 
     async def health(request: Request) -> Response:
@@ -59,6 +78,8 @@ def create_app(neoclone: Neoclone, options: GatewayOptions | None = None) -> Gua
 
     routes = [
         Route(CHAT_PATH, chat.handle, methods=["POST"]),
+        Route(MESSAGES_PATH, messages.handle, methods=["POST"]),
+        Route(RESPONSES_PATH, responses.handle, methods=["POST"]),
         Route("/v1/models", models.list, methods=["GET"]),
         Route("/v1/models/{model_id:path}", models.get, methods=["GET"]),
         Route("/health", health, methods=["GET"]),
@@ -118,13 +139,15 @@ def _json(body: object) -> Response:
     return Response(json.dumps(body, separators=(",", ":")), media_type=JSON_TYPE)
 
 
-def _error(error: GatewayError) -> Response:
-    return Response(error.body(), error.status, error.headers, media_type=JSON_TYPE)
+def _error(request: Request, error: GatewayError) -> Response:
+    """The error in the shape of the API the request's path belongs to."""
+    body = error_body(error, route_path(request.scope))
+    return Response(body, error.status, error.headers, media_type=JSON_TYPE)
 
 
 async def _gateway_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, GatewayError)
-    return _error(exc)
+    return _error(request, exc)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -132,14 +155,16 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code)
     headers = dict(exc.headers or {})  # a 405's Allow, which HTTP requires
-    return _error(GatewayError(exc.status_code, str(exc.detail), code=code, headers=headers))
+    return _error(
+        request, GatewayError(exc.status_code, str(exc.detail), code=code, headers=headers)
+    )
 
 
 async def _body_too_large(request: Request, exc: Exception) -> Response:
     """A chunked body that passed the limit while the endpoint read it."""
-    return _error(too_large(request.app.state.max_body_bytes))
+    return _error(request, too_large(request.app.state.max_body_bytes))
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.error("neoclone.gateway_failed", path=request.url.path, error=type(exc).__name__)
-    return _error(internal_error())
+    return _error(request, internal_error())

@@ -1,6 +1,8 @@
 """Errors as OpenAI clients expect them: a status code, and a body of the shape
 `{"error": {"message", "type", "param", "code"}}`, which the `openai` library turns
 into its own exception classes (404 `NotFoundError`, 429 `RateLimitError`, ...).
+Anthropic's Messages endpoint answers its errors in Anthropic's shape instead
+(`error_body`), which the `anthropic` library reads the same way.
 
 Every message that quotes a provider passes through `redact` with the keys neoclone
 holds, so no upstream error that echoes a key can carry it to a client.
@@ -24,6 +26,16 @@ INVALID_REQUEST = "invalid_request_error"
 SERVER_ERROR = "server_error"
 RATE_LIMIT = "rate_limit_error"
 JSON_TYPE = "application/json"
+MESSAGES_PATH = "/v1/messages"  # Anthropic's Messages API, whose errors have their own shape
+_ANTHROPIC_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    408: "timeout_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+}
 
 
 class GatewayError(Exception):
@@ -78,3 +90,16 @@ def from_provider_error(error: ProviderError, secrets: Iterable[Secret | None]) 
 def internal_error() -> GatewayError:
     """What a client sees of a bug in the gateway: nothing of its details."""
     return GatewayError(500, "internal error in the gateway", type=SERVER_ERROR, code="internal")
+
+
+def error_body(error: GatewayError, path: str) -> bytes:
+    """The body of `error` in the shape of the API `path` belongs to: Anthropic's
+    (`anthropic.types.ErrorResponse`, with neoclone's `code`, `param` and attempts beside
+    the message) for the Messages endpoint, OpenAI's for every other."""
+    if path != MESSAGES_PATH:
+        return error.body()
+    default = "api_error" if error.status >= 500 else "invalid_request_error"
+    kind = _ANTHROPIC_TYPES.get(error.status, default)
+    detail = {"type": kind, "message": error.message, "code": error.code, "param": error.param}
+    body = {"type": "error", "error": {**detail, **error.extra}}
+    return json.dumps(body, separators=(",", ":")).encode()

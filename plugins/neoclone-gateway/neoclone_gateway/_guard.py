@@ -7,9 +7,11 @@ key is compared in constant time (`hmac.compare_digest`), so response timing doe
 tell how much of a guess was right. A body sent without `Content-Length` (chunked) is
 counted as it arrives and refused once it passes the limit.
 
-A chat request takes one of the `max_concurrency` slots only once its body has arrived
-whole, within `body_timeout_s` (else 408): a client that sends its headers and a few
-bytes, then waits, holds a connection but no slot, so it cannot starve real requests.
+A request that calls a model (chat completions, Anthropic's Messages, OpenAI's
+Responses: "a chat request" below) takes one of the `max_concurrency` slots only once
+its body has arrived whole, within `body_timeout_s` (else 408): a client that sends its
+headers and a few bytes, then waits, holds a connection but no slot, so it cannot
+starve real requests.
 
 Without a key, web pages are kept out too: a request must name this machine in its
 `Host` header (a page that rebinds a name of its own to 127.0.0.1 sends that name) and
@@ -27,7 +29,7 @@ from typing import Any
 
 import anyio
 
-from neoclone_gateway._errors import RATE_LIMIT, GatewayError
+from neoclone_gateway._errors import MESSAGES_PATH, RATE_LIMIT, GatewayError, error_body
 from neoclone_gateway._metrics import Metrics
 from neoclone_gateway._options import GatewayOptions, is_loopback
 
@@ -38,8 +40,10 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 CHAT_PATH = "/v1/chat/completions"
+RESPONSES_PATH = "/v1/responses"
+MODEL_PATHS = frozenset({CHAT_PATH, MESSAGES_PATH, RESPONSES_PATH})  # what calls a model
 PUBLIC_PATHS = frozenset({"/health"})  # load balancers probe it without a key
-_ENDPOINTS = frozenset({CHAT_PATH, "/v1/models", "/health", "/metrics"})
+_ENDPOINTS = MODEL_PATHS | {"/v1/models", "/health", "/metrics"}
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 _HEADERS = [(b"x-content-type-options", b"nosniff"), (b"cache-control", b"no-store")]
 
@@ -62,7 +66,7 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path = _route_path(scope)
+        path = route_path(scope)
         endpoint = _endpoint(path)
         started = time.perf_counter()
         status = [500]
@@ -82,23 +86,23 @@ class Guard:
     async def _admit(self, scope: Scope, path: str, receive: Receive, send: Send) -> None:
         refusal = self._refusal(scope, path)
         if refusal is not None:
-            await _send_error(send, refusal)
+            await _send_error(send, refusal, path)
             return
         limited = _limited(receive, self.options.max_body_bytes)
-        if path != CHAT_PATH:
+        if path not in MODEL_PATHS:
             await self.app(scope, limited, send)
             return
         try:
             with anyio.fail_after(self.options.body_timeout_s):
                 body = await _read_body(limited)
         except TimeoutError:
-            await _send_error(send, _too_slow(self.options.body_timeout_s))
+            await _send_error(send, _too_slow(self.options.body_timeout_s), path)
             return
         except BodyTooLargeError:
-            await _send_error(send, too_large(self.options.max_body_bytes))
+            await _send_error(send, too_large(self.options.max_body_bytes), path)
             return
         if self.in_flight >= self.options.max_concurrency:
-            await _send_error(send, _overloaded(self.options.max_concurrency))
+            await _send_error(send, _overloaded(self.options.max_concurrency), path)
             return
         self.in_flight += 1
         self.metrics.in_flight.inc()
@@ -111,9 +115,12 @@ class Guard:
     def _refusal(self, scope: Scope, path: str) -> GatewayError | None:
         headers = dict(scope["headers"])
         if self.key is not None and path not in PUBLIC_PATHS:
-            given = _bearer(headers.get(b"authorization", b""))
-            if given is None:
-                msg = "missing API key: send the gateway's key as `Authorization: Bearer <key>`"
+            given = _bearer(headers.get(b"authorization", b"")) or headers.get(b"x-api-key")
+            if not given:
+                msg = (
+                    "missing API key: send the gateway's key as `Authorization: Bearer <key>`"
+                    " or `x-api-key: <key>`"
+                )
                 return GatewayError(401, msg, code="missing_api_key", headers=_CHALLENGE)
             if not hmac.compare_digest(given, self.key):
                 return GatewayError(
@@ -166,7 +173,7 @@ def _is_json(content_type: bytes) -> bool:
     return media == b"application/json" or media.endswith(b"+json")
 
 
-def _route_path(scope: Scope) -> str:
+def route_path(scope: Scope) -> str:
     """The path below the point the app is mounted at: ASGI servers and Starlette's
     `Mount` keep the mount's prefix (`root_path`) in `path`."""
     path: str = scope["path"]
@@ -244,8 +251,8 @@ def _limited(receive: Receive, limit: int) -> Receive:
     return limited
 
 
-async def _send_error(send: Send, error: GatewayError) -> None:
+async def _send_error(send: Send, error: GatewayError, path: str) -> None:
     await send(
         {"type": "http.response.start", "status": error.status, "headers": error.asgi_headers()}
     )
-    await send({"type": "http.response.body", "body": error.body()})
+    await send({"type": "http.response.body", "body": error_body(error, path)})

@@ -83,6 +83,30 @@ def tokens(*pieces: str, **fields: Any) -> Reply:
     return Reply.sse([*chunks, completion_chunk("", "stop")], **fields)
 
 
+def called(name: str, arguments: str, call_id: str = "call_1") -> Reply:
+    """A whole completion calling function `name` (OpenAI's chat-completion object with
+    `tool_calls`, as OpenAI's API reference shows it)."""
+    call = {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
+    message = {"role": "assistant", "content": None, "tool_calls": [call]}
+    choice = {"index": 0, "message": message, "finish_reason": "tool_calls"}
+    return Reply(body={"id": "u-1", "choices": [choice]})
+
+
+def calling(name: str, *arguments: str, call_id: str = "call_1") -> Reply:
+    """A stream calling function `name`, in OpenAI's documented stream shape: the first
+    piece names the call, the next ones carry its arguments, the last chunk says why the
+    model stopped."""
+
+    def piece(**call: Any) -> dict[str, Any]:
+        chunk = completion_chunk("")
+        chunk["choices"][0]["delta"] = {"tool_calls": [{"index": 0, **call}]}
+        return chunk
+
+    first = piece(id=call_id, type="function", function={"name": name, "arguments": ""})
+    pieces = [piece(function={"arguments": part}) for part in arguments]
+    return Reply.sse([first, *pieces, completion_chunk("", "tool_calls")])
+
+
 def failure(status: int, message: str, headers: Mapping[str, str] | None = None) -> Reply:
     """An upstream error in OpenAI's shape."""
     return Reply(status=status, headers=dict(headers or {}), body={"error": {"message": message}})
