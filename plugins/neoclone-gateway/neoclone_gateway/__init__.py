@@ -1,5 +1,5 @@
-"""The OpenAI-compatible gateway: every OpenAI client gets neoclone's free models with
-fallback by changing its base URL.
+"""The gateway: every OpenAI or Anthropic client gets neoclone's free models with fallback
+by changing its base URL (OpenAI's chat completions and Responses, Anthropic's Messages).
 
 `neoclone serve` runs it (this plugin adds the command); `create_app(neoclone)` gives the
 ASGI app itself, to mount in another application or to test in process. The names below

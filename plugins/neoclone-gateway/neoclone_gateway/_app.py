@@ -50,8 +50,8 @@ METRICS_PLUGIN = "gateway-metrics"
 
 
 def create_app(neoclone: Neoclone, options: GatewayOptions | None = None) -> Guard:
-    """The OpenAI-compatible gateway over `neoclone` (initialized and open; the caller
-    closes it), enforcing `options` (default: no key, the default limits)."""
+    """The gateway over `neoclone` (initialized and open; the caller closes it),
+    enforcing `options` (default: no key, the default limits)."""
     options = options or GatewayOptions()
     metrics = Metrics(neoclone)
     # A name of its own per app: two gateways over one Neoclone each count their own.

@@ -68,8 +68,9 @@ def serve(
     max_concurrency: int,
     offline: bool,
 ) -> None:
-    """Serve an OpenAI-compatible API (/v1/chat/completions, /v1/models, /health,
-    /metrics): point any OpenAI client's base URL at it. Listens on loopback unless
+    """Serve OpenAI's and Anthropic's APIs (/v1/chat/completions, /v1/responses,
+    /v1/messages, /v1/models, /health, /metrics): point any OpenAI or Anthropic
+    client's base URL at it. Listens on loopback unless
     told otherwise; any other address needs $NEOCLONE_GATEWAY_KEY, which clients then
     send as their API key.
 
