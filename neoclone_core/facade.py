@@ -221,6 +221,12 @@ class Neoclone(SeedNames):
         plan = self.plan(profile, max_results, ranked=ranked, all_providers=all_providers)
         return recommendations(profile, plan, ranked)
 
+    @property
+    def last_resort(self) -> ModelInfo | None:
+        """The model every plan ends with (it runs on this machine), or None when the
+        config opts out (`local_fallback = false`) or none is installed."""
+        return self._reader.index().last_resort if self.settings.local_fallback else None
+
     def plan_for(
         self,
         request: ChatRequest,

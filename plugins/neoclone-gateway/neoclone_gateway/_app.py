@@ -43,6 +43,7 @@ from neoclone_gateway._names import OWNER, aliases
 from neoclone_gateway._options import GatewayOptions
 from neoclone_gateway._responses import parse_responses
 from neoclone_gateway._shapes import catalog_entry, model_entry, model_list
+from neoclone_gateway._sticky import Conversations
 from neoclone_gateway._translated import TranslatedEndpoint
 
 log = structlog.get_logger("neoclone")
@@ -57,9 +58,11 @@ def create_app(neoclone: Neoclone, options: GatewayOptions | None = None) -> Gua
     # A name of its own per app: two gateways over one Neoclone each count their own.
     neoclone.plugins.register(metrics.events, f"{METRICS_PLUGIN}-{id(metrics):x}")
     secrets = secrets_to_redact(neoclone, options)
-    chat = ChatEndpoint(neoclone, metrics, secrets)
-    messages = TranslatedEndpoint(neoclone, metrics, secrets, parse_messages, claude_to_auto)
-    responses = TranslatedEndpoint(neoclone, metrics, secrets, parse_responses)
+    conversations = Conversations(neoclone)
+    chat = ChatEndpoint(neoclone, metrics, secrets, conversations)
+    endpoint = (neoclone, metrics, secrets, conversations)
+    messages = TranslatedEndpoint(*endpoint, parse=parse_messages, rename=claude_to_auto)
+    responses = TranslatedEndpoint(*endpoint, parse=parse_responses)
     models = ModelsEndpoint(neoclone)
 
     async def health(request: Request) -> Response:

@@ -25,9 +25,10 @@ from neoclone_gateway._body import ChatBody, parse_chat_body
 from neoclone_gateway._errors import JSON_TYPE, from_provider_error
 from neoclone_gateway._metrics import Metrics
 from neoclone_gateway._names import resolve
-from neoclone_gateway._route import MODEL_HEADER, route_headers, upstream_s
+from neoclone_gateway._route import route_headers, stream_headers, upstream_s
 from neoclone_gateway._shapes import ChunkWriter, completion
 from neoclone_gateway._sse import SSEResponse
+from neoclone_gateway._sticky import Conversation, Conversations, conversation_of, moved_headers
 from neoclone_gateway._unserved import unserved_error
 
 log = structlog.get_logger("neoclone")
@@ -47,10 +48,12 @@ class ChatEndpoint:
         neoclone: Neoclone,
         metrics: Metrics,
         secrets: Sequence[Secret | None],
+        conversations: Conversations,
     ) -> None:
         self.neoclone = neoclone
         self.metrics = metrics
         self.secrets = secrets
+        self.conversations = conversations
 
     async def handle(self, request: Request) -> Response | SSEResponse:
         """Answer one request (see the module doc)."""
@@ -59,8 +62,10 @@ class ChatEndpoint:
         plan = Plan(models=())
         try:
             plan, session = resolve(self.neoclone, body)
+            conversation = conversation_of(request.headers, body)
+            plan = self.conversations.steer(conversation, plan)
             if body.stream:
-                return await self._stream(body, plan, session, started)
+                return await self._stream(body, plan, session, started, conversation)
             answer = await _unless_disconnected(
                 request, self.neoclone.run(plan, body.request, session=session)
             )
@@ -75,14 +80,17 @@ class ChatEndpoint:
         overhead = time.perf_counter() - started - upstream_s(route)
         self.metrics.overhead_seconds.labels("false").observe(overhead)
         log.info("neoclone.gateway_served", model=body.model, route=route.served_by)
-        return Response(content, media_type=JSON_TYPE, headers=route_headers(route, overhead))
+        moved = moved_headers(self.conversations.served(conversation, route.served_by))
+        headers = {**route_headers(route, overhead), **moved}
+        return Response(content, media_type=JSON_TYPE, headers=headers)
 
     async def _stream(
-        self, body: ChatBody, plan: Plan, session: str, started: float
+        self, body: ChatBody, plan: Plan, session: str, started: float, conversation: Conversation
     ) -> SSEResponse:
         stream = self.neoclone.run_stream(plan, body.request, session=session)
         await stream.__aenter__()  # raises before a byte is sent when no model answers
         model = stream.model.id
+        moved = moved_headers(self.conversations.served(conversation, model))
         writer = ChunkWriter(completion_id(), int(time.time()), model)
 
         def on_end(route: Route | None) -> None:
@@ -93,7 +101,7 @@ class ChatEndpoint:
             if route.ttft_s is not None:
                 self.metrics.ttft_seconds.observe(route.ttft_s)
 
-        headers = [(MODEL_HEADER.encode(), model.encode("ascii", "replace"))]
+        headers = stream_headers(model, moved)
         return SSEResponse(stream, writer, headers=headers, secrets=self.secrets, on_end=on_end)
 
 

@@ -10,6 +10,8 @@ response. Error messages stay out of headers (they are in the route of an error 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from neoclone_core import Route
 
 ROUTE_HEADER = "x-neoclone-route"
@@ -39,6 +41,13 @@ def route_headers(route: Route, overhead_s: float) -> dict[str, str]:
         FALLBACKS_HEADER: str(route.fallbacks),
         OVERHEAD_HEADER: f"{overhead_s * 1000:.3f}",
     }
+
+
+def stream_headers(model: str, extra: Mapping[str, str]) -> list[tuple[bytes, bytes]]:
+    """The headers of a stream, known before its first byte: the model serving it, and
+    `extra`, as ASGI wants them."""
+    headers = {MODEL_HEADER: model, **extra}
+    return [(k.encode(), _header_safe(v).encode()) for k, v in headers.items()]
 
 
 def _header_safe(text: str) -> str:

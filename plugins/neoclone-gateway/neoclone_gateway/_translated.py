@@ -29,7 +29,8 @@ from neoclone_gateway._errors import JSON_TYPE, from_provider_error
 from neoclone_gateway._event_stream import EventEncoder, EventStreamResponse
 from neoclone_gateway._metrics import Metrics
 from neoclone_gateway._names import resolve
-from neoclone_gateway._route import MODEL_HEADER, route_headers, upstream_s
+from neoclone_gateway._route import route_headers, stream_headers, upstream_s
+from neoclone_gateway._sticky import Conversation, Conversations, conversation_of, moved_headers
 from neoclone_gateway._unserved import unserved_error
 
 log = structlog.get_logger("neoclone")
@@ -67,12 +68,15 @@ class TranslatedEndpoint:
         neoclone: Neoclone,
         metrics: Metrics,
         secrets: Sequence[Secret | None],
+        conversations: Conversations,
+        *,
         parse: Parse,
         rename: Rename = same_name,
     ) -> None:
         self.neoclone = neoclone
         self.metrics = metrics
         self.secrets = secrets
+        self.conversations = conversations
         self.parse = parse
         self.rename = rename
 
@@ -83,10 +87,12 @@ class TranslatedEndpoint:
         body = translation.body
         plan = Plan(models=())
         try:
-            name = self.rename(self.neoclone, body.model)
-            plan, session = resolve(self.neoclone, _renamed(body, name))
+            body = _renamed(body, self.rename(self.neoclone, body.model))
+            plan, session = resolve(self.neoclone, body)
+            conversation = conversation_of(request.headers, body)
+            plan = self.conversations.steer(conversation, plan)
             if body.stream:
-                return await self._stream(translation, plan, session, started)
+                return await self._stream(translation, plan, session, started, conversation)
             answer = await _unless_disconnected(
                 request, self.neoclone.run(plan, body.request, session=session)
             )
@@ -101,14 +107,22 @@ class TranslatedEndpoint:
         overhead = time.perf_counter() - started - upstream_s(route)
         self.metrics.overhead_seconds.labels("false").observe(overhead)
         log.info("neoclone.gateway_served", model=body.model, route=route.served_by)
-        return Response(content, media_type=JSON_TYPE, headers=route_headers(route, overhead))
+        moved = moved_headers(self.conversations.served(conversation, route.served_by))
+        headers = {**route_headers(route, overhead), **moved}
+        return Response(content, media_type=JSON_TYPE, headers=headers)
 
     async def _stream(
-        self, translation: Translation, plan: Plan, session: str, started: float
+        self,
+        translation: Translation,
+        plan: Plan,
+        session: str,
+        started: float,
+        conversation: Conversation,
     ) -> EventStreamResponse:
         stream = self.neoclone.run_stream(plan, translation.body.request, session=session)
         await stream.__aenter__()  # raises before a byte is sent when no model answers
         model = stream.model.id
+        moved = moved_headers(self.conversations.served(conversation, model))
 
         def on_end(route: Route | None) -> None:
             if route is None:
@@ -118,11 +132,10 @@ class TranslatedEndpoint:
             if route.ttft_s is not None:
                 self.metrics.ttft_seconds.observe(route.ttft_s)
 
-        headers = [(MODEL_HEADER.encode(), model.encode("ascii", "replace"))]
         return EventStreamResponse(
             stream,
             translation.events(model),
-            headers=headers,
+            headers=stream_headers(model, moved),
             secrets=self.secrets,
             on_end=on_end,
         )
