@@ -184,10 +184,12 @@ async def test_every_plan_ends_with_the_local_model_unless_the_config_opts_out(
         assert response.content == "from this machine"
         plan = neoclone.plan_for(ChatRequest.from_prompt("hi"), ["local/tiny", "remote/m1"])
         assert [m.id for m in plan.models] == ["local/tiny", "remote/m1"]  # no second copy
+        assert neoclone.last_resort is not None and neoclone.last_resort.id == "local/tiny"
     opted_out = attrs.evolve(settings, local_fallback=False)
     async with make_neoclone(opted_out, clock, remote, local) as neoclone:
         await neoclone.initialize()
         plan = neoclone.plan_for(ChatRequest.from_prompt("hi"), ["remote/m1"])
+        assert neoclone.last_resort is None
     assert [m.id for m in plan.models] == ["remote/m1"]
 
 
