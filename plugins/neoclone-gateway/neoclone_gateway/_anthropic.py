@@ -18,9 +18,10 @@ Refused with a 400 naming the field: Anthropic's own tools (`bash_20250124`,
 (`document`, ...), `mcp_servers` and `container`. `metadata`, `thinking`, `service_tier`
 and `cache_control` marks are accepted and not sent on.
 
-An unknown model name that starts with "claude" (what Claude-Code-style clients send)
-runs the automatic plan (`neoclone/auto`); every other name is resolved as the chat
-endpoint resolves it. The answer's `model` is the catalog id of the model that served.
+An unknown model name that starts with "claude" or "anthropic/claude" (what
+Claude-Code-style clients send) runs the automatic plan (`neoclone/auto`); every other
+name is resolved as the chat endpoint resolves it. The answer's `model` is the catalog
+id of the model that served.
 """
 
 from __future__ import annotations
@@ -67,7 +68,9 @@ def message_id() -> str:
 def claude_to_auto(neoclone: Neoclone, name: str) -> str:
     """`neoclone/auto` for a Claude model name neoclone does not know (the name a
     Claude-Code-style client sends by default); any other name unchanged."""
-    if not name.lower().startswith("claude") or name in aliases() or name in neoclone.sessions:
+    if not name.lower().removeprefix("anthropic/").startswith("claude"):
+        return name
+    if name in aliases() or name in neoclone.sessions:
         return name
     try:
         neoclone.model(name)

@@ -95,8 +95,9 @@ def internal_error() -> GatewayError:
 def error_body(error: GatewayError, path: str) -> bytes:
     """The body of `error` in the shape of the API `path` belongs to: Anthropic's
     (`anthropic.types.ErrorResponse`, with neoclone's `code`, `param` and attempts beside
-    the message) for the Messages endpoint, OpenAI's for every other."""
-    if path != MESSAGES_PATH:
+    the message) for the Messages endpoint and the paths below it (a 404 for Anthropic's
+    `count_tokens`, which the gateway does not serve), OpenAI's for every other."""
+    if path != MESSAGES_PATH and not path.startswith(MESSAGES_PATH + "/"):
         return error.body()
     default = "api_error" if error.status >= 500 else "invalid_request_error"
     kind = _ANTHROPIC_TYPES.get(error.status, default)

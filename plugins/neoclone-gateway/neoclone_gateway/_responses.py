@@ -124,6 +124,7 @@ def parse_responses(raw: bytes) -> ResponsesTranslation:
         temperature=request.temperature,
         top_p=top_p,
         metadata=metadata if isinstance(metadata := body.get("metadata"), dict) else {},
+        text=text_config if isinstance(text_config := body.get("text"), dict) else {},
     )
     chat = ChatBody(text(body, "model"), request, stream, model_ids(body, "models"))
     return ResponsesTranslation(chat, echo)
@@ -146,7 +147,7 @@ def _input(value: object) -> list[dict[str, Any]]:
         elif kind == "function_call":
             _add_call(messages, _call(item, where))
         elif kind == "function_call_output":
-            messages.append(_call_output(item, where))
+            messages += _call_output(item, where)
         elif kind != "reasoning":
             msg = f"'{where}' is a {kind!r} item, which the gateway does not translate"
             raise GatewayError(400, msg, param="input")
@@ -206,15 +207,20 @@ def _add_call(messages: list[dict[str, Any]], call: dict[str, Any]) -> None:
         messages.append({"role": "assistant", "content": None, "tool_calls": [call]})
 
 
-def _call_output(item: Mapping[str, Any], where: str) -> dict[str, Any]:
+def _call_output(item: Mapping[str, Any], where: str) -> list[dict[str, Any]]:
+    """A `tool` message; the images of an output given as parts follow it in a user
+    message, as a tool message holds only text."""
     call_id, output = item.get("call_id"), item.get("output")
-    if isinstance(output, list):  # text parts; a tool message holds only text
+    images: list[dict[str, Any]] = []
+    if isinstance(output, list):
         parts = [_part(p, f"{where}.output[{i}]") for i, p in enumerate(output)]
         output = "".join(p.get("text", "") for p in parts)
+        images = [p for p in parts if p["type"] == "image_url"]
     if not isinstance(call_id, str) or not isinstance(output, str):
         msg = f"'{where}' must have a call_id string and an output"
         raise GatewayError(400, msg, param="input")
-    return {"role": "tool", "tool_call_id": call_id, "content": output}
+    result = {"role": "tool", "tool_call_id": call_id, "content": output}
+    return [result, {"role": "user", "content": images}] if images else [result]
 
 
 def _tools(body: Mapping[str, Any]) -> dict[str, Any]:

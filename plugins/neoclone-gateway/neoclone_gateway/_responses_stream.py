@@ -43,6 +43,7 @@ class Echo:
     temperature: float | None = None
     top_p: float | None = None
     metadata: Mapping[str, Any] = attrs.field(factory=dict)
+    text: Mapping[str, Any] = attrs.field(factory=lambda: {"format": {"type": "text"}})
 
 
 def response_object(
@@ -76,7 +77,7 @@ def response_object(
         "reasoning": {"effort": None, "summary": None},
         "store": False,
         "temperature": echo.temperature,
-        "text": {"format": {"type": "text"}},
+        "text": dict(echo.text),
         "tool_choice": echo.tool_choice,
         "tools": list(echo.tools),
         "top_p": echo.top_p,

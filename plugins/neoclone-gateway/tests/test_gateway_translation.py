@@ -15,11 +15,11 @@ from typing import Any
 import httpx
 import pytest
 from neoclone_gateway import GatewayOptions, create_app
-from neoclone_gateway._anthropic import parse_messages
+from neoclone_gateway._anthropic import claude_to_auto, parse_messages
 from neoclone_gateway._anthropic_stream import MessageEvents
 from neoclone_gateway._errors import GatewayError
 from neoclone_gateway._responses import parse_responses
-from neoclone_gateway.testing import GATEWAY_KEY, Upstream
+from neoclone_gateway.testing import GATEWAY_KEY, Upstream, model_id
 
 from neoclone_core import ChatChunk, Secret
 from neoclone_core.testing import RecordingServer
@@ -273,5 +273,58 @@ async def test_an_unknown_model_that_is_not_claude_is_not_found(
     headers = {"x-api-key": GATEWAY_KEY, "anthropic-version": "2023-06-01"}
     body = {"model": "gpt-4o", "max_tokens": 5, "messages": [{"role": "user", "content": "hi"}]}
     response = await keyed_app.post("/v1/messages", json=body, headers=headers)
+    assert response.status_code == 404
+    assert response.json()["error"]["type"] == "not_found_error"
+
+
+def test_a_function_outputs_images_follow_it_in_a_user_message() -> None:
+    output = [
+        {"type": "input_text", "text": "the chart:"},
+        {"type": "input_image", "image_url": "data:image/png;base64,AA"},
+    ]
+    items = [{"type": "function_call_output", "call_id": "c1", "output": output}]
+    request = parse_responses(responses_body(input=items)).body.request
+    assert list(request.messages) == [
+        {"role": "tool", "tool_call_id": "c1", "content": "the chart:"},
+        {"role": "user", "content": [
+            {"type": "image_url", "image_url": {"url": "data:image/png;base64,AA"}},
+        ]},
+    ]  # fmt: skip
+
+
+@pytest.mark.anyio
+async def test_claude_names_run_the_automatic_plan_and_other_names_stay_as_they_are(
+    tmp_path: Path, server: RecordingServer
+) -> None:
+    from test_gateway_app import open_neoclone
+
+    async with open_neoclone(tmp_path / "home", Upstream(server)) as neoclone:
+        await neoclone.discover()
+        renamed = [
+            claude_to_auto(neoclone, name)
+            for name in (
+                "claude-sonnet-4-5",
+                "anthropic/claude-3-5-haiku",
+                "gpt-4o",
+                model_id("alpha"),
+                "neoclone/auto-code",
+            )
+        ]
+    assert renamed == [
+        "neoclone/auto",
+        "neoclone/auto",
+        "gpt-4o",
+        model_id("alpha"),
+        "neoclone/auto-code",
+    ]
+
+
+@pytest.mark.anyio
+async def test_a_path_below_messages_is_a_404_in_anthropics_shape(
+    keyed_app: httpx.AsyncClient,
+) -> None:
+    response = await keyed_app.post(
+        "/v1/messages/count_tokens", json={}, headers={"x-api-key": GATEWAY_KEY}
+    )
     assert response.status_code == 404
     assert response.json()["error"]["type"] == "not_found_error"
