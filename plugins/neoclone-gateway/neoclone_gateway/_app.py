@@ -22,7 +22,8 @@ from starlette.routing import Route
 
 from neoclone_core import Neoclone, Secret
 from neoclone_gateway._anthropic import claude_to_auto, parse_messages
-from neoclone_gateway._chat import ChatEndpoint
+from neoclone_gateway._chat import parse_chat
+from neoclone_gateway._endpoint import ModelEndpoint
 from neoclone_gateway._errors import (
     JSON_TYPE,
     MESSAGES_PATH,
@@ -44,7 +45,6 @@ from neoclone_gateway._options import GatewayOptions
 from neoclone_gateway._responses import parse_responses
 from neoclone_gateway._shapes import catalog_entry, model_entry, model_list
 from neoclone_gateway._sticky import Conversations
-from neoclone_gateway._translated import TranslatedEndpoint
 
 log = structlog.get_logger("neoclone")
 METRICS_PLUGIN = "gateway-metrics"
@@ -59,10 +59,10 @@ def create_app(neoclone: Neoclone, options: GatewayOptions | None = None) -> Gua
     neoclone.plugins.register(metrics.events, f"{METRICS_PLUGIN}-{id(metrics):x}")
     secrets = secrets_to_redact(neoclone, options)
     conversations = Conversations(neoclone)
-    chat = ChatEndpoint(neoclone, metrics, secrets, conversations)
     endpoint = (neoclone, metrics, secrets, conversations)
-    messages = TranslatedEndpoint(*endpoint, parse=parse_messages, rename=claude_to_auto)
-    responses = TranslatedEndpoint(*endpoint, parse=parse_responses)
+    chat = ModelEndpoint(*endpoint, parse=parse_chat)
+    messages = ModelEndpoint(*endpoint, parse=parse_messages, rename=claude_to_auto)
+    responses = ModelEndpoint(*endpoint, parse=parse_responses)
     models = ModelsEndpoint(neoclone)
 
     async def health(request: Request) -> Response:

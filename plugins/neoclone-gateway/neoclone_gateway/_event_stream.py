@@ -1,11 +1,21 @@
-"""A stream sent to the client as server-sent events in the shape of one API (Anthropic's
-Messages, OpenAI's Responses), written by that API's `EventEncoder`.
+"""A stream sent to the client as server-sent events in the shape of its API (chat
+completions, Anthropic's Messages, OpenAI's Responses), written by that API's
+`EventEncoder`.
 
-It keeps the rules of the chat endpoint's streams (`_sse`): the `ChatStream` arrives
-open (every failure before the first token became a fallback or an error status);
-each upstream chunk is sent as it arrives; a failure after the first token ends the
-stream with the API's own error event, never with a second model's answer spliced in;
-a client that disconnects cancels the upstream call; the stream is always closed.
+The `ChatStream` arrives here already open: the engine has found a model and holds its
+first chunk, so every failure before the first token became a fallback or an HTTP
+error status, never a broken stream. From here on:
+
+- each upstream chunk (text, tool-call pieces) is sent as soon as it arrives (no
+  buffering);
+- a failure after the first token ends the stream with the API's error event, because
+  two models' answers must not be spliced together;
+- a client that disconnects cancels the upstream call at once, and the stream is
+  always closed, whatever ended it;
+- the route arrives as an SSE comment (`: neoclone route: ...`), which clients ignore,
+  before the API's closing events.
+
+Starlette's `StreamingResponse` is not used because it never closes its iterator.
 """
 
 from __future__ import annotations
@@ -19,9 +29,8 @@ import structlog
 
 from neoclone_core import ChatChunk, ChatStream, Route, Secret, redact
 from neoclone_core.errors import ProviderError
-from neoclone_gateway._guard import Receive, Scope, Send
+from neoclone_gateway._guard import Message, Receive, Scope, Send
 from neoclone_gateway._route import describe
-from neoclone_gateway._sse import _body, _cancel_on_disconnect
 
 log = structlog.get_logger("neoclone")
 _HEADERS = [
@@ -104,4 +113,15 @@ class EventStreamResponse:
             return
         route = self._stream.route
         comment = f": neoclone route: {describe(route)}\n\n".encode() if route else b""
-        await send(_body(encoder.closing() + comment, more=False))
+        await send(_body(comment + encoder.closing(), more=False))
+
+
+def _body(data: bytes, *, more: bool = True) -> Message:
+    return {"type": "http.response.body", "body": data, "more_body": more}
+
+
+async def _cancel_on_disconnect(receive: Receive, scope: anyio.CancelScope) -> None:
+    """Wait for the client to hang up, then stop the stream."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+    scope.cancel()

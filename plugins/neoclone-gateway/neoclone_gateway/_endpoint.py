@@ -1,21 +1,25 @@
-"""An endpoint of an API other than OpenAI's chat completions (Anthropic's Messages,
-OpenAI's Responses), translated onto the same engine: the body becomes a `ChatBody`
-(OpenAI chat messages, as every provider takes them), which runs on the plan its model
-name resolves to, with the same fallback, route headers, metrics and cancellation as
-`POST /v1/chat/completions`; the answer goes back in the API's own shape.
+"""The endpoints that call a model: OpenAI's chat completions, Anthropic's Messages and
+OpenAI's Responses, one handler for all three. The body becomes a `ChatBody` (OpenAI
+chat messages, as every provider takes them), which runs on the plan its model name
+resolves to (the conversation's model first, `_sticky`), with fallback; the answer goes
+back in the API's own shape, with the route in headers.
 
 What an API contributes is a parser (`parse`: body bytes to a `Translation`), and the
 translation answers for itself: a whole answer (`answer`) or a stream's events
-(`events`). Errors leave as `GatewayError`s, which the app renders in the shape of the
-API the path belongs to (`_error_shapes`).
+(`events`). Every failure leaves as a `GatewayError` (the app renders it in the shape
+of the API the path belongs to, `_errors.error_body`): a bad body 400, an unknown model
+404, no model served 503 (or the gateway's 429 when all are rate limited), a request
+the strategy returned to the caller 400. The upstream error text in any of them is
+redacted with the keys neoclone holds.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from typing import Protocol
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, Protocol, TypeVar
 
+import anyio
 import attrs
 import structlog
 from starlette.requests import Request
@@ -24,7 +28,6 @@ from starlette.responses import Response
 from neoclone_core import ChatResponse, Neoclone, Plan, Route, Secret
 from neoclone_core.errors import NoModelAvailableError, ProviderError
 from neoclone_gateway._body import ChatBody
-from neoclone_gateway._chat import _CLIENT_CLOSED, _unless_disconnected
 from neoclone_gateway._errors import JSON_TYPE, from_provider_error
 from neoclone_gateway._event_stream import EventEncoder, EventStreamResponse
 from neoclone_gateway._metrics import Metrics
@@ -34,10 +37,11 @@ from neoclone_gateway._sticky import Conversation, Conversations, conversation_o
 from neoclone_gateway._unserved import unserved_error
 
 log = structlog.get_logger("neoclone")
+T = TypeVar("T")
 
 
 class Translation(Protocol):
-    """One request of another API, read: what runs, and how to answer it."""
+    """One request of an API, read: what runs, and how to answer it."""
 
     @property
     def body(self) -> ChatBody:
@@ -55,13 +59,13 @@ Rename = Callable[[Neoclone, str], str]
 
 
 def same_name(neoclone: Neoclone, name: str) -> str:
-    """The model name as the client gave it (the chat endpoint's rule)."""
+    """The model name as the client gave it."""
     return name
 
 
-class TranslatedEndpoint:
-    """The handler of one translated API (see the module doc); `rename` maps the client's
-    model name onto neoclone's names before it is resolved."""
+class ModelEndpoint:
+    """The handler of one API (see the module doc); `rename` maps the client's model
+    name onto neoclone's names before it is resolved."""
 
     def __init__(
         self,
@@ -143,3 +147,34 @@ class TranslatedEndpoint:
 
 def _renamed(body: ChatBody, name: str) -> ChatBody:
     return body if name == body.model else attrs.evolve(body, model=name)
+
+
+_CLIENT_CLOSED = 499  # nginx's "client closed request": logged, never received
+
+
+async def _unless_disconnected(request: Request, work: Coroutine[Any, Any, T]) -> T | None:
+    """`work`'s result, or None when the client went away first: the upstream call is
+    cancelled then (its connection closed), and the engine records a cancelled attempt,
+    neither a failure of the model nor a reason to call the next one for nobody."""
+    result: list[T] = []
+    failed: list[Exception] = []  # raised here, not as a task group's ExceptionGroup
+    async with anyio.create_task_group() as group:
+
+        async def run() -> None:
+            try:
+                result.append(await work)
+            except Exception as exc:  # cancellation is no Exception: it propagates
+                failed.append(exc)
+            group.cancel_scope.cancel()
+
+        async def watch() -> None:
+            while (await request.receive())["type"] != "http.disconnect":
+                pass
+            log.info("neoclone.gateway_client_left", path=request.url.path)
+            group.cancel_scope.cancel()
+
+        group.start_soon(run)
+        group.start_soon(watch)
+    if failed:
+        raise failed[0]
+    return result[0] if result else None
