@@ -20,6 +20,7 @@ Streams carry no token counts here, so their usage is null.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -28,7 +29,6 @@ import attrs
 
 from neoclone_core import ChatChunk, ChatResponse
 from neoclone_gateway._event_stream import sse_event
-from neoclone_gateway._shapes import _dumps
 
 
 @attrs.frozen
@@ -157,7 +157,7 @@ class ResponseEvents:
             self.response_id, self.model, self.created, self.echo, output=output,
             finish_reason=response.finish_reason, usage=_usage(response),
         )  # fmt: skip
-        return _dumps(body).encode()
+        return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
     def opening(self) -> bytes:
         """`response.created` and `response.in_progress`."""
