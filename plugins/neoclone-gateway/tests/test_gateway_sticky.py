@@ -141,6 +141,26 @@ def test_a_conversation_named_by_the_client_stays_on_its_model_across_apis_and_s
     assert other.model == model_id("eta")  # another conversation runs its plan as it is
 
 
+@pytest.mark.slow
+def test_a_stream_names_the_move_before_its_first_byte(
+    claude: anthropic.Anthropic, upstream: Upstream
+) -> None:
+    upstream.script("iota", failure(503, "busy"))
+    ask: dict[str, Any] = {"model": model_id("iota"), "max_tokens": 50}
+    ask["extra_body"] = {"models": [model_id("kappa"), model_id("lambda")]}
+    first: list[Any] = [{"role": "user", "content": "Name three rivers."}]
+    assert claude.messages.create(messages=first, **ask).model == model_id("kappa")
+
+    upstream.script("kappa", failure(500, "down"))
+    upstream.script("lambda", tokens("Nile, ", "Amazon, ", "Danube"))
+    second = turn(first, "Nile, Amazon, Yangtze.", "Three more?")
+    with claude.messages.stream(messages=second, **ask) as stream:
+        assert stream.response.headers[MOVED] == model_id("kappa")
+        assert stream.response.headers["x-neoclone-model"] == model_id("lambda")
+        assert stream.get_final_text() == "Nile, Amazon, Danube"
+    assert upstream.calls("kappa") == 1  # tried first, failed, then the move
+
+
 # -- the rule itself, in process ------------------------------------------------------------
 
 
