@@ -328,3 +328,29 @@ async def test_a_path_below_messages_is_a_404_in_anthropics_shape(
     )
     assert response.status_code == 404
     assert response.json()["error"]["type"] == "not_found_error"
+
+
+@pytest.mark.anyio
+async def test_a_claude_code_style_request_is_served(keyed_app: httpx.AsyncClient) -> None:
+    """What such a client sends beyond the basics: a query string, Anthropic's headers,
+    system blocks and tools marked for caching, metadata, and a streamed answer."""
+    headers = {
+        "x-api-key": GATEWAY_KEY,
+        "anthropic-version": "2023-06-01",
+        "anthropic-beta": "claude-code-20250219,interleaved-thinking-2025-05-14",
+    }
+    cached = {"type": "ephemeral"}
+    body = {
+        "model": "claude-sonnet-4-5-20250929",
+        "max_tokens": 32000,
+        "stream": True,
+        "system": [{"type": "text", "text": "You are a coding agent.", "cache_control": cached}],
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}]}],
+        "tools": [{"name": "Bash", "input_schema": {"type": "object"}, "cache_control": cached}],
+        "metadata": {"user_id": "user_abc"},
+    }
+    response = await keyed_app.post("/v1/messages?beta=true", json=body, headers=headers)
+    assert response.status_code == 200
+    names = [line[7:] for line in response.text.splitlines() if line.startswith("event: ")]
+    assert names[0] == "message_start" and names[-1] == "message_stop"
+    assert response.headers["x-neoclone-model"].startswith("openrouter/vendor/")
