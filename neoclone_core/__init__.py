@@ -29,6 +29,7 @@ from neoclone_core.models import (
     ModelInfo,
     Plan,
     Pricing,
+    ProviderFigures,
     RateLimit,
     Route,
     Score,
@@ -40,7 +41,7 @@ from neoclone_core.models import (
     content_text,
 )
 from neoclone_core.plugins import ENTRY_POINT_GROUP, PluginInfo, Plugins, build_plugins
-from neoclone_core.provider import Provider, ProviderContext
+from neoclone_core.provider import Access, FreeTier, Provider, ProviderContext
 from neoclone_core.redaction import Secret, public_url, redact
 from neoclone_core.score.observations import Observations
 from neoclone_core.score.ranking import Ranking
@@ -62,6 +63,7 @@ from neoclone_core.state.store import ScanState
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "Access",
     "Attempt",
     "AttemptRecord",
     "BlockingNeoclone",
@@ -80,6 +82,7 @@ __all__ = [
     "EngineState",
     "FallbackAction",
     "FallbackDecision",
+    "FreeTier",
     "HealthChecker",
     "HealthReport",
     "ModelInfo",
@@ -92,6 +95,7 @@ __all__ = [
     "Pricing",
     "Provider",
     "ProviderContext",
+    "ProviderFigures",
     "ProviderScan",
     "ProviderSettings",
     "Ranking",

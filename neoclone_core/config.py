@@ -86,6 +86,9 @@ class Settings:
     disabled_plugins: tuple[str, ...] = ()
     discovery_timeout: float = DEFAULT_DISCOVERY_TIMEOUT
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    exclude_training_on_prompts: bool = False
+    """Leave out the providers whose free tier uses prompts for training (their
+    `FreeTier.trains_on_prompts`): they are not scanned and their models not listed."""
     local_fallback: bool = True
     """End every plan with a model that runs on this machine (the `local` provider's),
     so that a request fails only when even that one cannot run."""
@@ -192,6 +195,7 @@ _TOP_KEYS = (
     "discovery_timeout",
     "request_timeout",
     "local_fallback",
+    "exclude_training_on_prompts",
     "cache",
     "providers",
     "store",
@@ -214,6 +218,7 @@ def _parse(root: Table) -> Settings:
         discovery_timeout=root.get("discovery_timeout", positive, DEFAULT_DISCOVERY_TIMEOUT),
         request_timeout=root.get("request_timeout", positive, DEFAULT_REQUEST_TIMEOUT),
         local_fallback=root.get("local_fallback", flag, True),
+        exclude_training_on_prompts=root.get("exclude_training_on_prompts", flag, False),
         providers=_providers(root.table("providers")),
         cache=_cache(root.table("cache")),
         store=root.get("store", store_url, None),

@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     import httpx
 
     from neoclone_core.execute.streaming import ChatStream
+    from neoclone_core.provider import FreeTier
 
 STORE_FILE = "neoclone.sqlite3"
 
@@ -155,6 +156,10 @@ class Neoclone(SeedNames):
     def provider_names(self) -> list[str]:
         """Every installed provider, by name (disabled ones included: they report too)."""
         return sorted(self._catalog.providers)
+
+    def free_tiers(self) -> dict[str, FreeTier]:
+        """What each provider's free tier gives and costs the user (those that say)."""
+        return self._catalog.free_tiers()
 
     def models(
         self,

@@ -74,6 +74,33 @@ def _optional_unit(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         raise ValueError(msg)
 
 
+def _figures(
+    values: Mapping[str, float] | Iterable[tuple[str, float]],
+) -> tuple[tuple[str, float], ...]:
+    pairs = values.items() if isinstance(values, Mapping) else values
+    return tuple(sorted((str(name), float(score)) for name, score in pairs))
+
+
+@attrs.frozen
+class ProviderFigures:
+    """Quality figures a provider publishes about a model in its own listing, kept as
+    they were read so that the ranking may use them: benchmark scores by name
+    (`artificial_analysis.intelligence_index`: 71.4, on the source's own scale), the
+    share of recent requests served (`uptime`, 0 to 1) and the median latency to the
+    first token (`latency_s`). Empty when the listing says nothing."""
+
+    benchmarks: tuple[tuple[str, float], ...] = attrs.field(default=(), converter=_figures)
+    uptime: float | None = attrs.field(default=None, validator=_optional_unit)
+    latency_s: float | None = attrs.field(default=None, validator=_optional_nonnegative)
+
+    def benchmark(self, name: str) -> float | None:
+        """The score of benchmark `name`, None when the listing gave none."""
+        return dict(self.benchmarks).get(name)
+
+    def __bool__(self) -> bool:
+        return bool(self.benchmarks) or self.uptime is not None or self.latency_s is not None
+
+
 def _capabilities(values: Any) -> frozenset[Capability]:
     return frozenset(Capability(v) for v in values)
 
@@ -110,6 +137,7 @@ class ModelInfo:
     rate_limit: RateLimit = RateLimit()
     source: Source = Source.LIVE
     discovered_at: float = 0.0
+    figures: ProviderFigures = ProviderFigures()
 
     @property
     def id(self) -> str:

@@ -7,6 +7,7 @@ isolates their failures, so a provider author writes plain async methods.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -18,6 +19,57 @@ from neoclone_core.redaction import Secret
 
 if TYPE_CHECKING:
     import httpx  # imported by the engine when it builds its client; costly at import
+
+
+class Access(str, enum.Enum):
+    """What a provider gives without payment.
+
+    Only FREE_MODELS can make a model free: a dollar credit (monthly or once) is one
+    budget spent on whichever model is called, so it makes no model free.
+    """
+
+    FREE_MODELS = "free models"  # some or all models free within documented limits
+    MONTHLY_CREDIT = "monthly credit"  # a small credit every month, spent on any model
+    TRIAL_CREDIT = "trial credit"  # a credit once, at sign-up; then paid
+    PAID = "paid only"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def _texts(values: Sequence[str]) -> tuple[str, ...]:
+    return tuple(values)
+
+
+@attrs.frozen
+class FreeTier:
+    """What a provider's free tier gives and what it costs the user, in words, with the
+    page that says so and the day it was read.
+
+    `terms` are the costs that are not money ("phone number verification", "prompts
+    used for training", "personal use only"); `trains_on_prompts` is the one a config
+    switch (`exclude_training_on_prompts`) acts on; `limits` are the documented limits
+    in words ("20 requests a minute, 50 a day").
+    """
+
+    access: Access
+    terms: tuple[str, ...] = attrs.field(default=(), converter=_texts)
+    limits: str = ""
+    source: str = ""
+    checked: str = ""  # YYYY-MM-DD
+    trains_on_prompts: bool = False
+
+    @property
+    def summary(self) -> str:
+        """The tier in one line: access, limits, terms."""
+        parts = [str(self.access), self.limits, *self.terms]
+        return "; ".join(part for part in parts if part)
+
+
+def free_tier_of(provider: object) -> FreeTier | None:
+    """The provider's `free_tier` attribute when it declares one (see `Provider`)."""
+    tier = getattr(provider, "free_tier", None)
+    return tier if isinstance(tier, FreeTier) else None
 
 
 @attrs.frozen
@@ -60,7 +112,10 @@ class Provider(Protocol):
 
     Optional attributes the core reads when present: `last_resort = True` marks a
     provider whose models run on this machine, so that one of them ends every plan
-    (the local provider sets it).
+    (the local provider sets it). `free_tier` (a `FreeTier`) says what its free tier
+    gives and costs the user; `neoclone plugins` and `neoclone models --explain` show
+    it, and a provider whose free tier trains on prompts is left out when the config
+    sets `exclude_training_on_prompts`.
     """
 
     name: str

@@ -36,7 +36,14 @@ from typing import Any, ClassVar, TypeVar
 
 from neoclone_core.errors import AuthenticationError, MalformedResponseError
 from neoclone_core.log import log
-from neoclone_core.models import ChatChunk, ChatRequest, ChatResponse, ModelInfo, Pricing
+from neoclone_core.models import (
+    Capability,
+    ChatChunk,
+    ChatRequest,
+    ChatResponse,
+    ModelInfo,
+    Pricing,
+)
 from neoclone_core.openai.compat import (
     CHAT_PATH,
     chat_completion,
@@ -44,18 +51,21 @@ from neoclone_core.openai.compat import (
     stream_chat_completion,
 )
 from neoclone_core.openai.stream import NO_QUIRKS, StreamQuirks
-from neoclone_core.provider import ProviderContext
+from neoclone_core.provider import FreeTier, ProviderContext
 
 __all__ = [
     "OpenAICompatibleProvider",
     "UnreadableEntryError",
     "as_mapping",
+    "chat_capabilities",
     "entry_and_id",
     "is_code_model",
     "is_reasoning_model",
     "log_left_out",
     "malformed",
     "model_list",
+    "not_chat_by_name",
+    "not_chat_by_output",
     "parse_model_list",
     "positive_int",
     "price_per_million",
@@ -220,6 +230,52 @@ def is_reasoning_model(*names: str) -> bool:
     return any(_REASONING_MODEL.search(name) for name in names)
 
 
+def chat_capabilities(*names: str) -> set[Capability]:
+    """Text and streaming, plus code and reasoning when `names` say so: what a chat
+    model of a list that names no capabilities can be said to have."""
+    found = {Capability.TEXT, Capability.STREAMING}
+    if is_code_model(*names):
+        found.add(Capability.CODE)
+    if is_reasoning_model(*names):
+        found.add(Capability.REASONING)
+    return found
+
+
+# -- what is a chat model --------------------------------------------------------------
+
+# A model is free only when it is a chat model: one that answers text with text and
+# nothing else. Lists that give no type or modality say what a model is by its name, the
+# same way at every provider (BGE-M3, nv-embedqa, whisper-large-v3, llama-guard, FLUX).
+_NOT_CHAT_NAME = re.compile(
+    r"embed|\bbge\b|rerank|retriev|reward|whisper|\btts\b|speech|transcri|voxtral"
+    r"|guard|safety|\bclip\b|flux|stable-diffusion|sdxl|imagen|lyria|parakeet|\bocr\b"
+    r"|\bbase\b|detector|moderation|paligemma",
+    re.IGNORECASE,
+)
+
+
+def not_chat_by_name(*names: str) -> str | None:
+    """Why a model named `names` is no chat model (an embedding, reranker, speech,
+    image, safety-classifier or base model), None when nothing in its names says so."""
+    for name in names:
+        found = _NOT_CHAT_NAME.search(name)
+        if found:
+            return f"not a chat model ({found.group(0).strip('-').lower()} in {name!r})"
+    return None
+
+
+def not_chat_by_output(outputs: Iterable[str]) -> str | None:
+    """Why a model whose output modalities are `outputs` is no chat model, None when
+    it outputs text and only text. A model that also outputs audio or images (a music
+    model such as Lyria: "text+audio") is a generator, whatever its price."""
+    found = {o.strip().lower() for o in outputs}
+    if found == {"text"}:
+        return None
+    if not found or "text" not in found:
+        return "no text output"
+    return f"outputs {'+'.join(sorted(found))}: not a chat model"
+
+
 def price_per_million(value: object, *, per_token: bool = False) -> float | None:
     """A price in USD per million tokens, from a number or a numeric string.
 
@@ -306,6 +362,8 @@ class OpenAICompatibleProvider:
     listing_what: str = "model list"
     """What the list document is called when it is not what `listing_key` says: "the
     catalog is not a JSON array"."""
+    free_tier: FreeTier | None = None
+    """What the provider gives for free and what that costs the user (see `FreeTier`)."""
 
     async def discover(self, ctx: ProviderContext) -> list[ModelInfo]:
         """The models of the provider's list, as `parse_models` reads them."""

@@ -21,8 +21,13 @@ from neoclone_core.cli.support import (
 from neoclone_core.models import Capability
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from rich.table import Table
+
     from neoclone_core.discover.catalog import ProviderScan
     from neoclone_core.facade import Neoclone
+    from neoclone_core.provider import FreeTier
 
 
 @click.command(cls=ExitCodesInHelp)
@@ -85,6 +90,7 @@ def discover(state: State, refresh: bool, as_json: bool) -> None:
 )
 @click.option("--provider", help="Only this provider's models.")
 @click.option("--offline", is_flag=True, help="Do not scan; list the cache and snapshot.")
+@click.option("--explain", is_flag=True, help="Also say what each provider's free tier costs.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def models(
@@ -93,6 +99,7 @@ def models(
     capability: str | None,
     provider: str | None,
     offline: bool,
+    explain: bool,
     as_json: bool,
 ) -> None:
     """List the catalog (scanning providers that are due first, unless --offline).
@@ -100,22 +107,28 @@ def models(
     \b
     Examples:
       neoclone models --free
+      neoclone models --free --explain
       neoclone models --capability vision --json
     """
     from neoclone_core.discover.serialize import model_to_dict
 
-    async def work(neoclone: Neoclone) -> list[Any]:
+    async def work(neoclone: Neoclone) -> tuple[list[Any], dict[str, FreeTier]]:
         if provider is not None and provider not in neoclone.provider_names:
             installed = ", ".join(neoclone.provider_names) or "none"
             msg = f"no provider {provider!r} is installed (installed: {installed})"
             raise click.BadParameter(msg, param_hint="'--provider'")
         if not offline:
             await scan_due(neoclone, state)
-        return neoclone.models(free_only=free_only, capability=capability, provider=provider)
+        found = neoclone.models(free_only=free_only, capability=capability, provider=provider)
+        return found, neoclone.free_tiers()
 
-    found = run_with(state, work)
+    found, tiers = run_with(state, work)
+    listed = {name: tier for name, tier in tiers.items() if any(m.provider == name for m in found)}
     if as_json:
-        print_json([model_to_dict(m) for m in found])
+        if explain:
+            print_json({"models": [model_to_dict(m) for m in found], "free_tiers": _json(listed)})
+        else:
+            print_json([model_to_dict(m) for m in found])
         return
     from rich.table import Column, Table
 
@@ -140,6 +153,30 @@ def models(
         capabilities = ", ".join(sorted(c.value for c in m.capabilities))
         table.add_row(m.id, context, capabilities, "yes" if m.free else "no", m.source.value)
     console().print(table)
+    if explain:
+        console().print(free_tier_table(listed))
+
+
+def free_tier_table(tiers: Mapping[str, FreeTier]) -> Table:
+    """What each provider's free tier gives and costs the user, with its source."""
+    from rich.table import Column, Table
+
+    table = Table(
+        "provider",
+        "free tier",
+        Column("limits", overflow="fold"),
+        Column("what it costs you", overflow="fold"),
+        Column("source (read on)", overflow="fold"),
+        title="free tiers",
+    )
+    for name, tier in tiers.items():
+        terms = "; ".join(tier.terms) or "nothing stated"
+        table.add_row(name, str(tier.access), tier.limits, terms, f"{tier.source} ({tier.checked})")
+    return table
+
+
+def _json(tiers: Mapping[str, FreeTier]) -> dict[str, Any]:
+    return {name: {**attrs.asdict(t), "access": t.access.value} for name, t in tiers.items()}
 
 
 @click.command(cls=ExitCodesInHelp)
@@ -196,17 +233,21 @@ def plugins(state: State, as_json: bool) -> None:
     """
     from neoclone_core.config import load_settings
     from neoclone_core.plugins import build_plugins
+    from neoclone_core.provider import free_tier_of
 
     with reported_errors(state):
         settings = load_settings(state.config)
         loaded = build_plugins(disabled=settings.disabled_plugins)
         providers = loaded.providers()
     infos = sorted(loaded.infos.values(), key=lambda i: i.name)
+    declared = {name: free_tier_of(p) for name, p in sorted(providers.items())}
+    tiers = {name: tier for name, tier in declared.items() if tier is not None}
     if as_json:
         print_json(
             {
                 "plugins": [attrs.asdict(i) for i in infos],
                 "providers": sorted(providers),
+                "free_tiers": _json(tiers),
                 "disabled": list(settings.disabled_plugins),
             }
         )
@@ -220,5 +261,7 @@ def plugins(state: State, as_json: bool) -> None:
     out = console()
     out.print(table)
     out.print(f"providers: {', '.join(sorted(providers)) or 'none'}")
+    if tiers:
+        out.print(free_tier_table(tiers))
     if settings.disabled_plugins:
         out.print(f"disabled: {', '.join(settings.disabled_plugins)}")

@@ -23,7 +23,7 @@ from neoclone_core.errors import MissingAPIKeyError, PluginError, StoreError
 from neoclone_core.log import log
 from neoclone_core.models import ModelInfo, Source
 from neoclone_core.plugins import Plugins
-from neoclone_core.provider import Provider, ProviderContext
+from neoclone_core.provider import FreeTier, Provider, ProviderContext, free_tier_of
 from neoclone_core.redaction import Secret, scrub_exception
 from neoclone_core.state.scan_cache import ScanCache, merge_scan
 from neoclone_core.state.store import ScanState, Store
@@ -104,7 +104,21 @@ class Catalog:
 
     def enabled(self) -> list[str]:
         """Provider names that the config does not switch off, sorted."""
-        return sorted(n for n in self.providers if self.settings.provider(n).enabled)
+        return sorted(n for n in self.providers if self.off_reason(n) is None)
+
+    def free_tiers(self) -> dict[str, FreeTier]:
+        """The free tier of every provider that declares one, by name."""
+        tiers = {name: free_tier_of(provider) for name, provider in self.providers.items()}
+        return {name: tier for name, tier in sorted(tiers.items()) if tier is not None}
+
+    def off_reason(self, name: str) -> str | None:
+        """Why the config leaves provider `name` out, None when it does not."""
+        if not self.settings.provider(name).enabled:
+            return "disabled in config"
+        tier = free_tier_of(self.providers[name])
+        if self.settings.exclude_training_on_prompts and tier and tier.trains_on_prompts:
+            return "excluded: its free tier trains on prompts (exclude_training_on_prompts)"
+        return None
 
     def key_env(self, name: str) -> str | None:
         """The variable provider `name`'s key is read from: the config's, else the
@@ -158,7 +172,7 @@ class Catalog:
                 on_result(result)
 
         for name in sorted(set(self.providers) - set(self.enabled())):
-            done(ProviderScan(name, ScanStatus.DISABLED, message="disabled in config"))
+            done(ProviderScan(name, ScanStatus.DISABLED, message=self.off_reason(name) or ""))
         async with anyio.create_task_group() as group:
             for name in self.enabled():
                 if (skip := self._skip_reason(name, refresh)) is not None:

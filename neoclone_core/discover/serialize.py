@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from neoclone_core.models import Capability, ModelInfo, Pricing, RateLimit, Source
+from neoclone_core.models import Capability, ModelInfo, Pricing, ProviderFigures, RateLimit, Source
 
 
 def model_to_dict(model: ModelInfo) -> dict[str, Any]:
@@ -30,6 +30,15 @@ def model_to_dict(model: ModelInfo) -> dict[str, Any]:
         },
         "source": model.source.value,
         "discovered_at": model.discovered_at,
+        **({"figures": _figures_to_dict(model.figures)} if model.figures else {}),
+    }
+
+
+def _figures_to_dict(figures: ProviderFigures) -> dict[str, Any]:
+    return {
+        "benchmarks": dict(figures.benchmarks),
+        "uptime": figures.uptime,
+        "latency_s": figures.latency_s,
     }
 
 
@@ -37,6 +46,7 @@ def model_from_dict(data: Mapping[str, Any]) -> ModelInfo:
     """The inverse of `model_to_dict`; raises KeyError/ValueError/TypeError on a bad shape."""
     pricing = data.get("pricing") or {}
     limits = data.get("rate_limit") or {}
+    figures = data.get("figures") or {}
     return ModelInfo(
         provider=str(data["provider"]),
         name=str(data["name"]),
@@ -52,4 +62,7 @@ def model_from_dict(data: Mapping[str, Any]) -> ModelInfo:
         ),
         source=Source(data.get("source", Source.LIVE.value)),
         discovered_at=float(data.get("discovered_at") or 0.0),
+        figures=ProviderFigures(
+            figures.get("benchmarks") or {}, figures.get("uptime"), figures.get("latency_s")
+        ),
     )

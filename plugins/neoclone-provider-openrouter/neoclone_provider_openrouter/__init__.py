@@ -1,24 +1,41 @@
 """OpenRouter for neoclone: lists OpenRouter's models, tells the free ones, and runs them.
 
 OpenRouter serves hundreds of models from many vendors behind one OpenAI-compatible
-API. Some are free: their ids end in `:free`, or both their prompt and completion
-prices are zero; they allow about 20 requests a minute and 50 a day. Discovery reads
+API. Some are free: chat models (text in, text and only text out) whose ids end in `:free`
+or whose prompt and completion prices are both zero; they allow about 20 requests a
+minute and 50 a day. A zero-priced model that outputs audio or images as well (the
+Lyria music models: `text+audio`) is no chat model and is left out. Discovery reads
 the public `GET /models` list (no key needed); chat and streaming go through
 `neoclone_core.openai.compat` and need `OPENROUTER_API_KEY`.
+
+The list's `benchmarks.artificial_analysis` scores are kept on each model
+(`ModelInfo.figures`); with `[providers.openrouter.options] endpoint_figures = true`
+discovery also asks `GET /models/{id}/endpoints` for each free model and keeps its
+best endpoint's uptime and median latency (one request per free model).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
-from neoclone_core import Capability, ModelInfo, Provider, RateLimit, hookimpl
+import attrs
+
+from neoclone_core import Capability, ModelInfo, Provider, ProviderContext, RateLimit, hookimpl
+from neoclone_core.errors import ProviderError
+from neoclone_core.log import log
+from neoclone_core.models import ProviderFigures
+from neoclone_core.openai.compat import get_json
+from neoclone_core.provider import Access, FreeTier
 from neoclone_core.provider_kit import (
     OpenAICompatibleProvider,
     as_mapping,
     entry_and_id,
     is_code_model,
     log_left_out,
+    not_chat_by_name,
+    not_chat_by_output,
     positive_int,
     read_pricing,
     stripped_str,
@@ -27,7 +44,9 @@ from neoclone_core.provider_kit import (
 __all__ = [
     "APP_HEADERS",
     "FREE_RATE_LIMIT",
+    "FREE_TIER",
     "OpenRouterProvider",
+    "figures_from_endpoints",
     "model_from_entry",
     "neoclone_register_providers",
 ]
@@ -36,6 +55,22 @@ PROVIDER = "openrouter"
 
 FREE_RATE_LIMIT = RateLimit(requests_per_minute=20, requests_per_day=50)
 """OpenRouter's documented limits for `:free` models (1,000 a day after buying credits)."""
+
+FREE_TIER = FreeTier(
+    Access.FREE_MODELS,
+    terms=(
+        "free models may log prompts and use them for training (set by each upstream"
+        " provider; the account's privacy settings can exclude such providers)",
+    ),
+    limits="20 requests a minute and 50 a day over all free models; 1,000 a day after a"
+    " $10 lifetime top-up",
+    source="https://openrouter.ai/docs/api/reference/limits",
+    checked="2026-07-18",
+    trains_on_prompts=True,
+)
+"""The limits page, as listed by cheahjs/free-llm-api-resources (README, 2026-07-18); the
+training term from OpenRouter's privacy settings, where free endpoints that may train on
+inputs are allowed or refused per account."""
 
 APP_HEADERS = {"X-Title": "neoclone"}
 """OpenRouter's optional app attribution. `HTTP-Referer` is left out: neoclone has no
@@ -50,7 +85,8 @@ specialised code model."""
 
 
 def model_from_entry(entry: object) -> ModelInfo | None:
-    """One entry of the list as a ModelInfo; None for a model that outputs no text.
+    """One entry of the list as a ModelInfo; None for a model that is no chat model
+    (its output is not text alone, or its name marks a classifier or embedder).
 
     Free when the id ends in `:free` or both prices are exactly zero; a price of "-1"
     (routers such as `openrouter/auto`) varies with the model routed to, so it is
@@ -58,8 +94,11 @@ def model_from_entry(entry: object) -> ModelInfo | None:
     """
     fields, model_id = entry_and_id(entry)
     architecture = as_mapping(fields.get("architecture"))
-    if "text" not in _modalities(architecture, "output"):
-        log_left_out(PROVIDER, model_id, "no text output")
+    outputs = _modalities(architecture, "output")
+    name = stripped_str(fields.get("name"))
+    reason = not_chat_by_output(outputs) or not_chat_by_name(model_id, name)
+    if reason:
+        log_left_out(PROVIDER, model_id, reason)
         return None
     pricing = read_pricing(fields.get("pricing"), "prompt", "completion", per_token=True)
     free = model_id.endswith(":free") or pricing.is_zero
@@ -72,7 +111,45 @@ def model_from_entry(entry: object) -> ModelInfo | None:
         pricing=pricing,
         free=free,
         rate_limit=FREE_RATE_LIMIT if free else RateLimit(),
+        figures=ProviderFigures(_benchmarks(fields.get("benchmarks"))),
     )
+
+
+def _benchmarks(value: object) -> dict[str, float]:
+    """The numeric scores of `benchmarks` (`{"artificial_analysis": {"intelligence_index":
+    71.4, ...}}`, documented by OpenRouter's SDKs as `AABenchmarkEntry`), named
+    `<source>.<score>`; nulls and anything not a finite number are left out."""
+    found = {}
+    for source, scores in as_mapping(value).items():
+        for name, score in as_mapping(scores).items():
+            if _finite(score):
+                found[f"{source}.{name}"] = float(score)
+    return found
+
+
+def _finite(value: object) -> TypeGuard[float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def figures_from_endpoints(document: object, figures: ProviderFigures) -> ProviderFigures:
+    """`figures` with the uptime and median latency of the model's most available
+    endpoint in a `GET /models/{id}/endpoints` document: `uptime_last_30m` (a percent)
+    as a share, `latency_last_30m.p50` (milliseconds to the first token, documented
+    as null without a key) in seconds. Unchanged when no endpoint says."""
+    endpoints = as_mapping(as_mapping(document).get("data")).get("endpoints")
+    best: tuple[float, float | None] | None = None
+    for endpoint in endpoints if isinstance(endpoints, list) else []:
+        fields = as_mapping(endpoint)
+        uptime = fields.get("uptime_last_30m")
+        if not _finite(uptime) or not 0 <= uptime <= 100:
+            continue
+        p50 = as_mapping(fields.get("latency_last_30m")).get("p50")
+        latency = p50 / 1000 if _finite(p50) and p50 >= 0 else None
+        if best is None or uptime / 100 > best[0]:
+            best = (uptime / 100, latency)
+    if best is None:
+        return figures
+    return attrs.evolve(figures, uptime=best[0], latency_s=best[1])
 
 
 def _capabilities(
@@ -127,7 +204,26 @@ class OpenRouterProvider(OpenAICompatibleProvider):
     api_key_env: str | None = "OPENROUTER_API_KEY"
     headers = APP_HEADERS
     discovery_needs_key = False
+    free_tier = FREE_TIER
     model_from_entry = staticmethod(model_from_entry)
+
+    async def discover(self, ctx: ProviderContext) -> list[ModelInfo]:
+        """The list's models; with the `endpoint_figures` option, each free model's
+        endpoint uptime and latency too."""
+        models = await super().discover(ctx)
+        if ctx.options.get("endpoint_figures") is not True:
+            return models
+        return [await self._with_endpoint_figures(ctx, m) if m.free else m for m in models]
+
+    async def _with_endpoint_figures(self, ctx: ProviderContext, model: ModelInfo) -> ModelInfo:
+        """The model with its endpoints' figures; as it was when they cannot be read
+        (the figures are a bonus: their failure never fails the scan)."""
+        try:
+            document = await get_json(ctx, f"/models/{model.name}/endpoints", headers=self.headers)
+        except ProviderError as exc:
+            log.warning("neoclone.figures_unavailable", model=model.id, error=str(exc))
+            return model
+        return attrs.evolve(model, figures=figures_from_endpoints(document, model.figures))
 
 
 @hookimpl

@@ -11,6 +11,7 @@ from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
+import attrs
 import httpx
 import neoclone_provider_openrouter as openrouter
 import pytest
@@ -38,7 +39,14 @@ def ctx(server: RecordingServer, http: httpx.AsyncClient) -> ProviderContext:
 
 
 def is_text_model(entry: dict[str, Any]) -> bool:
-    return "text" in entry["architecture"]["output_modalities"]
+    """A chat model: text out and nothing else, and no guard (classifier) or base model
+    by its id or name."""
+    names = f"{entry['id']} {entry['name']}".lower()
+    return (
+        entry["architecture"]["output_modalities"] == ["text"]
+        and "guard" not in names
+        and "base" not in names.replace("-", " ").replace("(", " ").replace(")", " ").split()
+    )
 
 
 def is_zero_priced(entry: dict[str, Any]) -> bool:
@@ -59,9 +67,9 @@ async def test_the_recording_yields_the_numbers_the_free_rules_give(ctx: Provide
     assert len(suffix_free) == 68
     assert set(models) == text_models
     free = {name for name, m in models.items() if m.free}
-    assert suffix_free <= free
-    assert free == suffix_free | zero_priced_text
-    assert len(free) == 68 + len(zero_priced_text - suffix_free) == 69
+    assert free == (suffix_free & text_models) | zero_priced_text
+    # two :free base models are no chat models: llama-3.1-405b:free, deepseek-v3-base:free
+    assert len(free) == 66 + len(zero_priced_text - suffix_free) == 67
     assert all(models[n].rate_limit == FREE_LIMITS for n in free)
     assert all(m.rate_limit == RateLimit() for n, m in models.items() if n not in free)
 
@@ -72,13 +80,14 @@ async def test_capability_counts_follow_the_recorded_fields(ctx: ProviderContext
     def count(capability: Capability) -> int:
         return sum(capability in m.capabilities for m in models.values())
 
-    assert count(Capability.TEXT) == count(Capability.STREAMING) == len(RAW)
+    chat = [e for e in RAW if is_text_model(e)]
+    assert count(Capability.TEXT) == count(Capability.STREAMING) == len(chat) == len(RAW) - 6
     assert count(Capability.VISION) == sum(
-        "image" in e["architecture"]["input_modalities"] for e in RAW
+        "image" in e["architecture"]["input_modalities"] for e in chat
     )
-    assert count(Capability.TOOLS) == sum("tools" in e["supported_parameters"] for e in RAW)
+    assert count(Capability.TOOLS) == sum("tools" in e["supported_parameters"] for e in chat)
     assert count(Capability.REASONING) == sum(
-        bool({"reasoning", "include_reasoning"} & set(e["supported_parameters"])) for e in RAW
+        bool({"reasoning", "include_reasoning"} & set(e["supported_parameters"])) for e in chat
     )
 
 
@@ -208,3 +217,104 @@ class TestOpenRouterContract(OpenAICompatProviderContract):
 
     def listing_entry(self, model_name: str) -> dict[str, Any]:
         return entry(model_name)
+
+
+# -- honest free flags and provider figures --------------------------------------------------
+
+LYRIA_FILE = FIXTURES / "openrouter-models-lyria-2026-10.json"
+
+
+async def test_zero_priced_music_models_are_not_free_chat_models(
+    server: RecordingServer, http: httpx.AsyncClient
+) -> None:
+    """The Lyria entries of OpenRouter's list of 2026-10-04: zero prices, `text+audio` out."""
+    lyria = json.loads(LYRIA_FILE.read_bytes())
+
+    assert all(e["pricing"] == {"prompt": "0", "completion": "0"} for e in lyria["data"])
+    assert await OPENROUTER.listed(server, http, lyria) == []
+
+
+async def test_benchmark_scores_are_kept_on_the_model(
+    server: RecordingServer, http: httpx.AsyncClient
+) -> None:
+    """`benchmarks.artificial_analysis` as OpenRouter's SDKs document it (AABenchmarkEntry)."""
+    entry = dict(RAW[0])
+    entry["benchmarks"] = {
+        "artificial_analysis": {
+            "agentic_index": 55.8,
+            "coding_index": None,
+            "intelligence_index": 71.4,
+        }
+    }
+
+    [model] = await OPENROUTER.listed(server, http, {"data": [entry]})
+
+    assert model.figures.benchmark("artificial_analysis.intelligence_index") == 71.4
+    assert model.figures.benchmark("artificial_analysis.agentic_index") == 55.8
+    assert model.figures.benchmark("artificial_analysis.coding_index") is None  # null: absent
+    assert model.figures.uptime is None
+
+
+def _endpoint(uptime: float | None, p50: float | None) -> dict[str, Any]:
+    """One endpoint of `GET /models/{id}/endpoints` as OpenRouter's SDKs document it
+    (PublicEndpoint): uptime in percent, latency percentiles in milliseconds."""
+    return {
+        "name": "Chutes | deepseek/deepseek-chat-v3-0324:free",
+        "context_length": 163_840,
+        "pricing": {"prompt": "0", "completion": "0"},
+        "provider_name": "Chutes",
+        "uptime_last_30m": uptime,
+        "latency_last_30m": None if p50 is None else {"p50": p50, "p75": p50 * 2},
+    }
+
+
+async def test_endpoint_figures_are_read_for_free_models_when_asked(
+    server: RecordingServer, http: httpx.AsyncClient
+) -> None:
+    free_entry = next(e for e in RAW if e["id"].endswith(":free"))
+    paid_entry = next(e for e in RAW if e["pricing"]["prompt"] not in ("0", "-1"))
+    document = {
+        "data": {
+            "id": free_entry["id"],
+            "endpoints": [_endpoint(97.5, 850.0), _endpoint(99.5, 1200.0), _endpoint(None, 10.0)],
+        }
+    }
+    OPENROUTER.serve_listing(server, Reply(body={"data": [free_entry, paid_entry]}))
+    server.route("GET", f"/api/v1/models/{free_entry['id']}/endpoints", Reply(body=document))
+    ctx = attrs.evolve(OPENROUTER.context(server, http), options={"endpoint_figures": True})
+
+    free, paid = await OpenRouterProvider().discover(ctx)
+
+    assert free.figures.uptime == 0.995  # the most available endpoint's
+    assert free.figures.latency_s == 1.2
+    assert paid.figures.uptime is None
+    assert [r.path for r in server.requests].count(
+        f"/api/v1/models/{free_entry['id']}/endpoints"
+    ) == 1
+
+
+async def test_endpoint_figures_are_not_asked_for_by_default(ctx: ProviderContext) -> None:
+    models = await OPENROUTER.discovered(ctx)
+
+    assert all(m.figures.uptime is None for m in models.values())
+
+
+async def test_a_failing_endpoints_call_keeps_the_model(
+    server: RecordingServer, http: httpx.AsyncClient
+) -> None:
+    free_entry = next(e for e in RAW if e["id"].endswith(":free"))
+    OPENROUTER.serve_listing(server, Reply(body={"data": [free_entry]}))
+    server.route("GET", f"/api/v1/models/{free_entry['id']}/endpoints", Reply(status=500, body={}))
+    ctx = attrs.evolve(OPENROUTER.context(server, http), options={"endpoint_figures": True})
+
+    [model] = await OpenRouterProvider().discover(ctx)
+
+    assert model.free and model.figures.uptime is None
+
+
+def test_the_free_tier_says_prompts_may_train() -> None:
+    tier = OpenRouterProvider().free_tier
+
+    assert tier is not None and tier.trains_on_prompts
+    assert tier.source.startswith("https://openrouter.ai/")
+    assert tier.checked

@@ -1,15 +1,15 @@
-"""Together AI for neoclone: lists Together's chat models, tells the free ones, and runs them.
+"""Together AI for neoclone: lists Together's chat models and runs them; none is free.
 
 Together serves open models behind an OpenAI-compatible API. Its `GET /models` list (a
-bare JSON array, key required) prices every model in USD per million tokens. A model is
-free when both its input and output prices are zero AND its id ends in `-Free` (any
-case): Together names its free serverless endpoints that way
-(`meta-llama/Llama-3.3-70B-Instruct-Turbo-Free`). The suffix is required because the
-same list also carries models that are only served on dedicated endpoints; public
-reports show most of the catalogue answering 400 "Unable to access non-serverless
-model", and such entries show no per-token price, so a zero price alone does not mean a
-model can be called for free. Only `type: "chat"` models are listed (embedding, image,
-rerank, moderation and base "language" models cannot serve a chat completion).
+bare JSON array, key required) prices every model in USD per million tokens. Together
+ended its free tier in 2025 ("Changes to Free Tier and Billing",
+https://support.together.ai/articles/1862638756-changes-to-free-tier-and-billing-july-2025):
+an account needs a payment method and a credit purchase of at least $5 before any call,
+and the `-Free` endpoints (`meta-llama/Llama-3.3-70B-Instruct-Turbo-Free`) were retired
+by October 2025. So no model is listed as free, whatever its price or name says: a zero
+price on an old `-Free` id, or on a model served only on dedicated endpoints, is not a
+free call. Only `type: "chat"` models are listed (embedding, image, rerank, moderation
+and base "language" models cannot serve a chat completion).
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from neoclone_core import Capability, ModelInfo, Provider, ProviderContext, RateLimit, hookimpl
+from neoclone_core import Capability, ModelInfo, Provider, ProviderContext, hookimpl
+from neoclone_core.provider import Access, FreeTier
 from neoclone_core.provider_kit import (
     OpenAICompatibleProvider,
     entry_and_id,
@@ -31,7 +32,7 @@ from neoclone_core.provider_kit import (
 )
 
 __all__ = [
-    "FREE_RATE_LIMIT",
+    "FREE_TIER",
     "TogetherProvider",
     "model_from_entry",
     "neoclone_register_providers",
@@ -39,14 +40,17 @@ __all__ = [
 
 PROVIDER = "together"
 
-FREE_RATE_LIMIT = RateLimit(requests_per_minute=60, tokens_per_minute=60_000)
-"""Together's free tier for chat, language and code models: 60 requests and 60,000
-tokens a minute ("Rate limits", docs.together.ai/docs/rate-limits, tier table). Newer
-versions of that page describe dynamic per-model limits without fixed figures; these
-are the last published ones."""
+FREE_TIER = FreeTier(
+    Access.PAID,
+    terms=("a payment method and a credit purchase of at least $5 before any call",),
+    limits="no free tier since 2025; the `-Free` models were retired by October 2025",
+    source="https://support.together.ai/articles/1862638756-changes-to-free-tier-and-billing-july-2025",
+    checked="2026-12-07",
+)
+"""Also https://docs.together.ai/docs/billing-credits (the $5 minimum), and the retired
+`-Free` models reported in sahat/hackathon-starter#1513 (2025-11-21)."""
 
 CHAT_TYPES = frozenset({"chat"})
-_FREE_SUFFIX = "-free"
 _VISION_MODEL = re.compile(r"vision|(?:^|[-_/ ])vl(?:$|[-_ ])", re.IGNORECASE)
 """The list says nothing of capabilities; ids and names do ("DeepSeek-R1-...",
 "Llama-Vision-Free", "Qwen2.5-Coder"). Tools are never claimed: nothing says so."""
@@ -56,17 +60,14 @@ _VISION_MODEL = re.compile(r"vision|(?:^|[-_/ ])vl(?:$|[-_ ])", re.IGNORECASE)
 
 
 def model_from_entry(entry: object) -> ModelInfo | None:
-    """One entry of the list as a ModelInfo; None for a model that is not a chat model.
-
-    Free when both prices are zero and the id ends in `-Free` (see the module
-    docstring). Raises ValueError for an entry that cannot be read.
-    """
+    """One entry of the list as a ModelInfo, never free (see the module docstring);
+    None for a model that is not a chat model. Raises ValueError for an entry that
+    cannot be read."""
     fields, model_id = entry_and_id(entry)
     if not _is_chat(fields):
         log_left_out(PROVIDER, model_id, "not chat")
         return None
     pricing = read_pricing(fields.get("pricing"))  # already in USD per million tokens
-    free = pricing.is_zero and model_id.lower().endswith(_FREE_SUFFIX)
     display_name = stripped_str(fields.get("display_name")) or model_id
     return ModelInfo(
         provider=PROVIDER,
@@ -75,8 +76,6 @@ def model_from_entry(entry: object) -> ModelInfo | None:
         context_length=positive_int(fields.get("context_length")),
         capabilities=_capabilities(f"{model_id} {display_name}"),
         pricing=pricing,
-        free=free,
-        rate_limit=FREE_RATE_LIMIT if free else RateLimit(),
     )
 
 
@@ -107,6 +106,7 @@ class TogetherProvider(OpenAICompatibleProvider):
     default_base_url = "https://api.together.xyz/v1"
     api_key_env: str | None = "TOGETHER_API_KEY"
     listing_key = None  # a bare JSON array
+    free_tier = FREE_TIER
     model_from_entry = staticmethod(model_from_entry)
 
     def parse_models(self, document: object, ctx: ProviderContext) -> list[ModelInfo]:

@@ -18,7 +18,7 @@ import neoclone_provider_together as together
 import pytest
 from neoclone_provider_together import TogetherProvider
 
-from neoclone_core import Capability, ModelInfo, Pricing, ProviderContext, RateLimit
+from neoclone_core import Access, Capability, ModelInfo, Pricing, ProviderContext, RateLimit
 from neoclone_core.errors import ModelNotFoundError, RateLimitedError
 from neoclone_core.testing import RecordingServer, Reply
 from neoclone_core.testing.contract import REQUEST, OpenAICompatProviderContract
@@ -31,9 +31,8 @@ MODELS_FILE = FIXTURES / "together-models.json"
 RAW: list[dict[str, Any]] = json.loads(MODELS_FILE.read_bytes())
 TOGETHER = ProviderUnderTest(TogetherProvider, "/v1", listing=MODELS_FILE, key="tgp_v1_key")
 CHAT = "/v1/chat/completions"
-FREE_LIMITS = RateLimit(requests_per_minute=60, tokens_per_minute=60_000)
 FREE_LLAMA = "meta-llama/Llama-3.3-70B-Instruct-Turbo-Free"
-FREE_MODEL = ModelInfo("together", FREE_LLAMA, free=True)
+FREE_MODEL = ModelInfo("together", FREE_LLAMA)
 
 
 @pytest.fixture
@@ -55,9 +54,13 @@ def entry(model_id: str, **fields: Any) -> dict[str, Any]:
 # -- discovery ------------------------------------------------------------------------------
 
 
-async def test_the_list_yields_the_numbers_the_free_rules_give(ctx: ProviderContext) -> None:
+async def test_no_model_is_free_since_together_ended_its_free_tier(
+    ctx: ProviderContext,
+) -> None:
+    """The list (written before the free tier ended) still names two zero-priced `-Free`
+    chat models; neither is free now."""
     chat = {e["id"] for e in RAW if e["type"] == "chat"}
-    free = {
+    zero_priced_free_ids = {
         e["id"]
         for e in RAW
         if e["type"] == "chat"
@@ -68,11 +71,17 @@ async def test_the_list_yields_the_numbers_the_free_rules_give(ctx: ProviderCont
 
     models = await TOGETHER.discovered(ctx)
 
-    assert (len(RAW), len(chat), len(free)) == (5, 3, 2)
+    assert (len(RAW), len(chat), len(zero_priced_free_ids)) == (5, 3, 2)
     assert set(models) == chat
-    assert {name for name, m in models.items() if m.free} == free
-    assert all(models[name].rate_limit == FREE_LIMITS for name in free)
-    assert models["meta-llama/Llama-3.3-70B-Instruct-Turbo"].rate_limit == RateLimit()
+    assert not any(m.free for m in models.values())
+    assert all(m.rate_limit == RateLimit() for m in models.values())
+
+
+def test_the_provider_says_it_has_no_free_tier() -> None:
+    tier = TogetherProvider().free_tier
+
+    assert tier is not None and tier.access is Access.PAID
+    assert "support.together.ai" in tier.source
 
 
 async def test_known_models_are_read_exactly(ctx: ProviderContext) -> None:
@@ -84,10 +93,10 @@ async def test_known_models_are_read_exactly(ctx: ProviderContext) -> None:
     assert llama.context_length == 131_072
     assert llama.pricing == Pricing(0.0, 0.0)
     assert llama.capabilities == {Capability.TEXT, Capability.STREAMING}
-    assert llama.free
+    assert not llama.free  # zero-priced and named -Free, but retired from a free tier
 
-    distill = models["deepseek-ai/DeepSeek-R1-Distill-Llama-70B-free"]  # lowercase suffix
-    assert distill.free
+    distill = models["deepseek-ai/DeepSeek-R1-Distill-Llama-70B-free"]
+    assert not distill.free
     assert distill.context_length == 8192
     assert Capability.REASONING in distill.capabilities
 
@@ -103,7 +112,7 @@ async def test_image_and_embedding_models_are_not_chat_models(ctx: ProviderConte
     assert "togethercomputer/m2-bert-80M-32k-retrieval" not in models
 
 
-async def test_a_zero_price_without_the_free_suffix_is_not_free(
+async def test_neither_a_zero_price_nor_a_free_suffix_makes_a_model_free(
     server: RecordingServer, http: httpx.AsyncClient
 ) -> None:
     """Dedicated-endpoint-only models show no per-token price; they are not free."""
@@ -115,7 +124,7 @@ async def test_a_zero_price_without_the_free_suffix_is_not_free(
     ]
     models = {m.name: m for m in await TOGETHER.listed(server, http, document)}
 
-    assert {name for name, m in models.items() if m.free} == {"vendor/model-Free"}
+    assert {name for name, m in models.items() if m.free} == set()
     assert models["vendor/dedicated-only-model"].pricing == Pricing(0.0, 0.0)
     assert models["vendor/unpriced-Free"].pricing == Pricing(None, None)
 
@@ -129,7 +138,7 @@ async def test_the_parser_tolerates_other_shapes(
     [model] = await TOGETHER.listed(server, http, document)
 
     assert model.name == "vendor/untyped-Free"
-    assert model.free
+    assert model.pricing == Pricing(0.0, 0.0)
 
 
 async def test_entries_with_unreadable_prices_are_skipped_with_a_warning(
