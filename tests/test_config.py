@@ -195,6 +195,17 @@ def test_disable_plugins_env_is_merged_after_the_file(tmp_path: Path) -> None:
     assert settings.disabled_plugins == ("a", "b", "c", "d")
 
 
+def test_exclude_training_on_prompts_is_read_and_off_by_default(tmp_path: Path) -> None:
+    config = tmp_path / "neoclone.toml"
+    config.write_text("exclude_training_on_prompts = true\n")
+    assert load_settings(config, env={}).exclude_training_on_prompts is True
+    config.write_text("")
+    assert load_settings(config, env={}).exclude_training_on_prompts is False
+    config.write_text('exclude_training_on_prompts = "yes"\n')
+    with pytest.raises(ConfigError, match="exclude_training_on_prompts"):
+        load_settings(config, env={})
+
+
 def test_disable_plugins_env_works_without_a_file(tmp_path: Path) -> None:
     settings = load_settings(env={"NEOCLONE_DISABLE_PLUGINS": "x"}, cwd=tmp_path)
 

@@ -27,6 +27,8 @@ from neoclone_core.provider_kit import (
     log_left_out,
     malformed,
     model_list,
+    not_chat_by_name,
+    not_chat_by_output,
     parse_model_list,
     positive_int,
     price_per_million,
@@ -426,3 +428,49 @@ def test_a_code_model_is_known_by_its_name(names: tuple[str, ...], code: bool) -
 )
 def test_a_reasoning_model_is_known_by_its_name(name: str, reasoning: bool) -> None:
     assert is_reasoning_model(name) is reasoning
+
+
+@pytest.mark.parametrize(
+    ("outputs", "reason"),
+    [
+        (["text"], None),
+        (["TEXT "], None),
+        (["text", "audio"], "outputs audio+text: not a chat model"),  # Lyria's
+        (["image", "text"], "outputs image+text: not a chat model"),
+        (["embeddings"], "no text output"),
+        ([], "no text output"),
+    ],
+)
+def test_a_chat_model_outputs_text_and_only_text(outputs: list[str], reason: str | None) -> None:
+    assert not_chat_by_output(outputs) == reason
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "BAAI/bge-m3",
+        "nvidia/nv-embedqa-e5-v5",
+        "openai/whisper-large-v3",
+        "meta-llama/llama-guard-4-12b",
+        "nvidia/nemotron-3.5-content-safety:free",
+        "Meta: Llama 3.1 405B (base)",
+        "google/lyria-3-pro-preview",
+        "black-forest-labs/FLUX.1-schnell",
+        "nvidia/llama-3.2-nv-rerankqa-1b-v2",
+    ],
+)
+def test_names_that_mark_no_chat_model(name: str) -> None:
+    assert not_chat_by_name("x", name) is not None
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "meta/llama-3.3-70b-instruct",
+        "Qwen/Qwen2.5-Coder-32B",
+        "deepseek-ai/DeepSeek-R1",
+        "gpt-oss-120b",
+    ],
+)
+def test_chat_model_names_pass(name: str) -> None:
+    assert not_chat_by_name(name) is None

@@ -72,6 +72,39 @@ def test_models_offline_on_a_first_run_prints_valid_json(tmp_path: Path) -> None
     assert all(m["free"] for m in models)
 
 
+def test_plugins_show_what_each_free_tier_costs_with_its_source(tmp_path: Path) -> None:
+    data = json.loads(neoclone(tmp_path, "plugins", "--json").stdout)
+    tiers = data["free_tiers"]
+
+    assert set(tiers) <= set(data["providers"])
+    assert tiers["openrouter"]["trains_on_prompts"] is True
+    assert tiers["together"]["access"] == "paid only"
+    assert all(t["source"].startswith("https://") and t["checked"] for t in tiers.values())
+    text = neoclone(tmp_path, "plugins", env={"COLUMNS": "400"}).stdout
+    assert "free tiers" in text and "phone number verification" in text
+
+
+def test_models_explain_names_the_terms_of_the_listed_providers(tmp_path: Path) -> None:
+    result = neoclone(tmp_path, "models", "--offline", "--free", "--explain", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+
+    listed = {m["provider"] for m in data["models"]}
+    assert listed and set(data["free_tiers"]) <= listed
+    assert "gemini" in data["free_tiers"]  # the snapshot lists Gemini's free models
+    assert any("training" in term for term in data["free_tiers"]["gemini"]["terms"])
+
+
+def test_excluding_training_providers_leaves_their_models_out(tmp_path: Path) -> None:
+    (tmp_path / "neoclone.toml").write_text("exclude_training_on_prompts = true\n")
+    result = neoclone(tmp_path, "models", "--offline", "--free", "--json")
+    assert result.returncode == 0, result.stderr
+    providers = {m["provider"] for m in json.loads(result.stdout)}
+
+    assert providers  # Groq and GitHub Models do not train on prompts
+    assert not providers & {"gemini", "openrouter", "mistral", "opencode"}
+
+
 def test_cache_reports_the_store_location_and_counts(tmp_path: Path) -> None:
     result = neoclone(tmp_path, "cache", "--json")
     assert result.returncode == 0, result.stderr

@@ -165,6 +165,36 @@ async def test_a_provider_disabled_in_config_is_neither_scanned_nor_listed(
     assert provider.discover_calls == 0
 
 
+async def test_providers_whose_free_tier_trains_on_prompts_can_be_excluded(
+    settings: Settings, new_neoclone: NewNeoclone
+) -> None:
+    import attrs
+
+    from neoclone_core import Access, FreeTier
+
+    @attrs.define
+    class WithTier(FakeProvider):
+        free_tier: FreeTier | None = None
+
+    training = FreeTier(
+        Access.FREE_MODELS, terms=("prompts used for training",), trains_on_prompts=True
+    )
+    trains = WithTier("trains", free_tier=training)
+    private = WithTier("private", free_tier=FreeTier(Access.FREE_MODELS))
+    silent = WithTier("silent")  # declares nothing: kept
+    strict = attrs.evolve(settings, exclude_training_on_prompts=True)
+    async with new_neoclone(trains, private, silent, settings=strict) as neoclone:
+        scans = {s.provider: s for s in await neoclone.discover()}
+        assert scans["trains"].status is ScanStatus.DISABLED
+        assert "trains on prompts" in scans["trains"].message
+        assert {m.provider for m in neoclone.models()} == {"private", "silent"}
+        assert set(neoclone.free_tiers()) == {"trains", "private"}
+    assert trains.discover_calls == 0
+    async with new_neoclone(WithTier("trains", free_tier=training)) as neoclone:
+        (scan,) = await neoclone.discover()  # the switch is off by default
+        assert scan.status is ScanStatus.SCANNED
+
+
 async def test_a_provider_returning_the_wrong_shape_is_a_failed_scan(
     new_neoclone: NewNeoclone,
 ) -> None:

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 
 from neoclone_core import Capability, ModelInfo, Provider, RateLimit, hookimpl
+from neoclone_core.provider import Access, FreeTier
 from neoclone_core.provider_kit import (
     OpenAICompatibleProvider,
     entry_and_id,
@@ -86,6 +87,18 @@ def _capabilities(model_id: str) -> set[Capability]:
 # -- the provider ------------------------------------------------------------------------
 
 
+FREE_TIER = FreeTier(
+    Access.FREE_MODELS,
+    terms=(),
+    limits="per model: 30 requests a minute, 900 an hour, 14,400 a day; 60,000 tokens a"
+    " minute, 1M an hour and a day",
+    source="https://inference-docs.cerebras.ai/support/rate-limits",
+    checked="2026-07-18",
+)
+"""Limits as listed for gpt-oss-120b and Llama 3.1 8B by cheahjs/free-llm-api-resources
+(README, 2026-07-18)."""
+
+
 class CerebrasProvider(OpenAICompatibleProvider):
     """The `cerebras` provider over Cerebras' OpenAI-compatible API, whose model list
     needs the key: without one, the scan is skipped before any request."""
@@ -93,6 +106,7 @@ class CerebrasProvider(OpenAICompatibleProvider):
     name = PROVIDER
     default_base_url = "https://api.cerebras.ai/v1"
     api_key_env: str | None = "CEREBRAS_API_KEY"
+    free_tier = FREE_TIER
     model_from_entry = staticmethod(model_from_entry)
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from neoclone_core import ModelInfo, Provider, ProviderContext, hookimpl
 from neoclone_core.openai.compat import StreamQuirks
+from neoclone_core.provider import Access, FreeTier
 from neoclone_core.provider_kit import OpenAICompatibleProvider
 from neoclone_provider_gemini._listing import (
     FREE_RATE_LIMITS,
@@ -42,6 +43,22 @@ KEY_HEADER = "x-goog-api-key"
 CHAT_PATH = "/v1beta/openai/chat/completions"
 
 
+FREE_TIER = FreeTier(
+    Access.FREE_MODELS,
+    terms=(
+        "prompts and answers are used to improve Google's products (training) outside"
+        " the UK, Switzerland, the EEA and the EU",
+    ),
+    limits="per model; Gemini 2.5 Flash: 5 requests a minute, 20 a day, 250,000 tokens a"
+    " minute; Gemma 3: 30 a minute, 14,400 a day",
+    source="https://ai.google.dev/gemini-api/docs/rate-limits",
+    checked="2026-07-18",
+    trains_on_prompts=True,
+)
+"""Terms and limits as listed by cheahjs/free-llm-api-resources README (2026-07-18); the terms from
+https://ai.google.dev/gemini-api/terms ("unpaid services")."""
+
+
 class GeminiProvider(OpenAICompatibleProvider):
     """The `gemini` provider: paged discovery from the native list, chat through the
     OpenAI-compatible endpoint with the key in `x-goog-api-key`."""
@@ -49,6 +66,7 @@ class GeminiProvider(OpenAICompatibleProvider):
     name = PROVIDER
     default_base_url = "https://generativelanguage.googleapis.com"
     api_key_env: str | None = "GEMINI_API_KEY"
+    free_tier = FREE_TIER
     models_path = MODELS_PATH
     chat_path = CHAT_PATH
     key_header = KEY_HEADER

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from neoclone_core import Capability, ModelInfo, Pricing, Provider, hookimpl
+from neoclone_core.provider import Access, FreeTier
 from neoclone_core.provider_kit import (
     OpenAICompatibleProvider,
     as_mapping,
@@ -124,6 +125,21 @@ def _strings(value: object) -> set[str]:
 # -- the provider ------------------------------------------------------------------------
 
 
+FREE_TIER = FreeTier(
+    Access.FREE_MODELS,
+    terms=(
+        "a GitHub account; meant for prototyping, with small input and output token"
+        " limits per request",
+    ),
+    limits="by Copilot plan (Free/Pro/Business/Enterprise) and model tier; low tier on"
+    " Copilot Free: about 15 requests a minute, 150 a day",
+    source="https://docs.github.com/en/github-models/prototyping-with-ai-models#rate-limits",
+    checked="2026-07-18",
+)
+"""Terms and limits as listed by cheahjs/free-llm-api-resources (README, 2026-07-18)
+and GitHub's page."""
+
+
 class GitHubModelsProvider(OpenAICompatibleProvider):
     """The `github` provider: the catalog for discovery, the inference API for chat
     (Azure's leading content-filter event, which has no choices, yields nothing). The
@@ -133,6 +149,7 @@ class GitHubModelsProvider(OpenAICompatibleProvider):
     name = PROVIDER
     default_base_url = "https://models.github.ai"
     api_key_env: str | None = "GITHUB_TOKEN"
+    free_tier = FREE_TIER
     models_path = CATALOG_PATH
     chat_path = CHAT_PATH
     headers = API_HEADERS

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from neoclone_core import Capability, ModelInfo, Provider, RateLimit, hookimpl
+from neoclone_core.provider import Access, FreeTier
 from neoclone_core.provider_kit import (
     OpenAICompatibleProvider,
     entry_and_id,
@@ -125,6 +126,17 @@ def _capabilities(model_id: str) -> set[Capability]:
 # -- the provider ------------------------------------------------------------------------
 
 
+FREE_TIER = FreeTier(
+    Access.FREE_MODELS,
+    terms=(),
+    limits="per model; Llama 3.3 70B: 1,000 requests a day, 12,000 tokens a minute;"
+    " Llama 3.1 8B: 14,400 a day, 6,000 tokens a minute",
+    source="https://console.groq.com/docs/rate-limits",
+    checked="2026-07-18",
+)
+"""Limits as listed by cheahjs/free-llm-api-resources README (2026-07-18)."""
+
+
 class GroqProvider(OpenAICompatibleProvider):
     """The `groq` provider: Groq's `/openai/v1` endpoints, the key required for the
     model list as for chat (MissingAPIKeyError before any request without one)."""
@@ -132,6 +144,7 @@ class GroqProvider(OpenAICompatibleProvider):
     name = PROVIDER
     default_base_url = "https://api.groq.com/openai/v1"
     api_key_env: str | None = "GROQ_API_KEY"
+    free_tier = FREE_TIER
     model_from_entry = staticmethod(model_from_entry)
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from neoclone_core import Provider, hookimpl
+from neoclone_core.provider import Access, FreeTier
 from neoclone_core.provider_kit import OpenAICompatibleProvider
 from neoclone_provider_huggingface._listing import PROVIDER, model_from_entry
 
@@ -34,6 +35,16 @@ __all__ = [
     "model_from_entry",
     "neoclone_register_providers",
 ]
+
+
+FREE_TIER = FreeTier(
+    Access.MONTHLY_CREDIT,
+    terms=("a Hugging Face account; the credit is shared by every model called",),
+    limits="$0.10 of credit a month on a free account ($2.00 with PRO)",
+    source="https://huggingface.co/docs/inference-providers/en/pricing",
+    checked="2026-07-18",
+)
+"""As listed by cheahjs/free-llm-api-resources README (2026-07-18)."""
 
 
 class HuggingFaceProvider(OpenAICompatibleProvider):
@@ -45,6 +56,7 @@ class HuggingFaceProvider(OpenAICompatibleProvider):
     name = PROVIDER
     default_base_url = "https://router.huggingface.co/v1"
     api_key_env: str | None = "HF_TOKEN"
+    free_tier = FREE_TIER
     discovery_needs_key = False
     refusal_means_no_key = True
     model_from_entry = staticmethod(model_from_entry)

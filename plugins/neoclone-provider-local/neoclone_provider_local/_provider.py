@@ -33,6 +33,7 @@ from neoclone_core import (
     ProviderContext,
 )
 from neoclone_core.errors import ModelNotFoundError, ProviderError
+from neoclone_core.provider import Access, FreeTier
 from neoclone_provider_local._files import (
     DEFAULT_DISTRIBUTION,
     MODELS_ENV,
@@ -57,6 +58,13 @@ __all__ = ["LocalProvider"]
 log = structlog.get_logger("neoclone")
 _FREE = Pricing(input_per_mtok=0.0, output_per_mtok=0.0)
 _Item = ChatChunk | ProviderError
+FREE_TIER = FreeTier(
+    Access.FREE_MODELS,
+    terms=("runs on this machine: its CPU, memory and electricity; nothing leaves it",),
+    limits="none but the machine's",
+    source="https://github.com/ggml-org/llama.cpp",
+    checked="2026-12-07",
+)
 
 
 @attrs.define(eq=False)
@@ -73,6 +81,7 @@ class LocalProvider:
     default_base_url: str = ""
     api_key_env: str | None = None
     last_resort: bool = True  # runs on this machine: the core ends every plan with it
+    free_tier: FreeTier = FREE_TIER
     extra_paths: Sequence[Path] | None = None
     include_default: bool = True
     pool: ModelPool = attrs.field(factory=shared_pool)

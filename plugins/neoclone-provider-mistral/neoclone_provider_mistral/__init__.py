@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from neoclone_core import Capability, ModelInfo, Provider, ProviderContext, RateLimit, hookimpl
+from neoclone_core.provider import Access, FreeTier
 from neoclone_core.provider_kit import (
     OpenAICompatibleProvider,
     as_mapping,
@@ -47,12 +48,27 @@ _REASONING = re.compile(r"magistral", re.IGNORECASE)
 """Magistral is Mistral's reasoning family; newer lists may also say `reasoning`."""
 
 
+FREE_TIER = FreeTier(
+    Access.FREE_MODELS,
+    terms=(
+        "phone number verification",
+        "the free Experiment plan requires opting in to prompts being used for training",
+    ),
+    limits="per model: 1 request a second, 500,000 tokens a minute, 1,000,000,000 a month",
+    source="https://docs.mistral.ai/deployment/laplateforme/tier/",
+    checked="2026-07-18",
+    trains_on_prompts=True,
+)
+"""Terms and limits as listed by cheahjs/free-llm-api-resources README (2026-07-18)."""
+
+
 class MistralProvider(OpenAICompatibleProvider):
     """The `mistral` provider over Mistral's `/v1` API; its list wants the key, as chat does."""
 
     name = PROVIDER
     default_base_url = "https://api.mistral.ai/v1"
     api_key_env: str | None = "MISTRAL_API_KEY"
+    free_tier = FREE_TIER
 
     def parse_models(self, document: object, ctx: ProviderContext) -> list[ModelInfo]:
         """Every current chat model Mistral lists (retirement dates are read against

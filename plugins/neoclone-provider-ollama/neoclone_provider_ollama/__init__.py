@@ -21,6 +21,7 @@ from neoclone_core import (
     ProviderContext,
     hookimpl,
 )
+from neoclone_core.provider import Access, FreeTier
 from neoclone_provider_ollama._chat import chat, chat_body, stream_chat
 from neoclone_provider_ollama._discovery import discover_models, model_from, tag_entries
 
@@ -38,12 +39,22 @@ DEFAULT_BASE_URL = "http://127.0.0.1:11434"
 localhost: no IPv6-first resolution to fail over, and no DNS at all."""
 
 
+FREE_TIER = FreeTier(
+    Access.FREE_MODELS,
+    terms=("runs on your own machine or server: its hardware, its electricity",),
+    limits="none but the machine's",
+    source="https://github.com/ollama/ollama/blob/main/docs/api.md",
+    checked="2026-12-07",
+)
+
+
 class OllamaProvider:
     """The `ollama` provider: discovery from `/api/tags` + `/api/show`, chat via `/api/chat`."""
 
     name: str = "ollama"
     default_base_url: str = DEFAULT_BASE_URL
     api_key_env: str | None = None  # a local server; a proxy in front may add its own auth
+    free_tier = FREE_TIER
 
     async def discover(self, ctx: ProviderContext) -> list[ModelInfo]:
         """Every chat model the server holds, with its context length and capabilities."""

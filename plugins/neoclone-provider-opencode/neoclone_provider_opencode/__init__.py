@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from neoclone_core import Capability, ModelInfo, Provider, ProviderContext, hookimpl
+from neoclone_core.provider import Access, FreeTier
 from neoclone_core.provider_kit import OpenAICompatibleProvider, entry_and_id, parse_model_list
 
 __all__ = [
@@ -38,6 +39,17 @@ _CAPABILITIES = frozenset({Capability.TEXT, Capability.STREAMING, Capability.COD
 only carries chat models chosen for coding agents, served with streaming."""
 
 
+FREE_TIER = FreeTier(
+    Access.FREE_MODELS,
+    terms=("free models may use prompts and answers to improve the model",),
+    limits="a few promotional models (`-free` ids, Big Pickle), for a limited time",
+    source="https://opencode.ai/docs/zen/",
+    checked="2026-07-18",
+    trains_on_prompts=True,
+)
+"""As listed by cheahjs/free-llm-api-resources README (2026-07-18)."""
+
+
 class OpenCodeZenProvider(OpenAICompatibleProvider):
     """The `opencode` provider: discovery from the public `/models` (the key is sent when
     set, and Zen then lists only the models the account may use), chat through the
@@ -48,6 +60,7 @@ class OpenCodeZenProvider(OpenAICompatibleProvider):
     name = PROVIDER
     default_base_url = "https://opencode.ai/zen/v1"
     api_key_env: str | None = "OPENCODE_API_KEY"
+    free_tier = FREE_TIER
     discovery_needs_key = False
 
     def __init__(self, promotional_free: Iterable[str] = PROMOTIONAL_FREE_MODELS) -> None:

@@ -24,6 +24,7 @@ from neoclone_core import (
     hookimpl,
 )
 from neoclone_core.openai.compat import get_json
+from neoclone_core.provider import Access, FreeTier
 from neoclone_provider_replicate._listing import model_from_entry, parse_collection
 from neoclone_provider_replicate._predictions import prediction_input, run_prediction
 
@@ -40,12 +41,22 @@ COLLECTION = "language-models"
 """The collection Replicate curates its text-generating models in."""
 
 
+FREE_TIER = FreeTier(
+    Access.PAID,
+    terms=("billed per second of compute or per output",),
+    limits="no free tier",
+    source="https://replicate.com/pricing",
+    checked="2026-12-07",
+)
+
+
 class ReplicateProvider:
     """The `replicate` provider: discovery from a collection, chat through predictions."""
 
     name: str = "replicate"
     default_base_url: str = "https://api.replicate.com/v1"
     api_key_env: str | None = "REPLICATE_API_TOKEN"
+    free_tier = FREE_TIER
 
     def __init__(self, *, collection: str = COLLECTION, poll_interval: float = 0.5) -> None:
         self.collection = collection
