@@ -29,13 +29,19 @@ A plugin for an OpenAI-compatible provider is then its rules and little else::
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, TypeVar
 
 from neoclone_core.errors import AuthenticationError, MalformedResponseError
 from neoclone_core.log import log
+from neoclone_core.model_names import (
+    chat_capabilities,
+    is_code_model,
+    is_reasoning_model,
+    not_chat_by_name,
+    not_chat_by_output,
+)
 from neoclone_core.models import (
     Capability,
     ChatChunk,
@@ -43,6 +49,7 @@ from neoclone_core.models import (
     ChatResponse,
     ModelInfo,
     Pricing,
+    RateLimit,
 )
 from neoclone_core.openai.compat import (
     CHAT_PATH,
@@ -58,6 +65,7 @@ __all__ = [
     "UnreadableEntryError",
     "as_mapping",
     "chat_capabilities",
+    "chat_model_from_entry",
     "entry_and_id",
     "is_code_model",
     "is_reasoning_model",
@@ -206,74 +214,43 @@ def as_mapping(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-# -- what a name says ------------------------------------------------------------------
-
-# Most catalogs do not say what a model is made for; its name does, the same way at
-# every provider (Qwen2.5-Coder, Codestral, Devstral, CodeLlama, StarCoder, DeepSeek-R1).
-_CODE_MODEL = re.compile(
-    r"(?<!\bde)(?<!\ben)coder|codestral|devstral|codex|codellama|codegemma|codeqwen|\bcode\b",
-    re.IGNORECASE,
-)
-_REASONING_MODEL = re.compile(r"(?:^|[-_/ ])r1(?:$|[-_ :])|qwq|thinking|reason", re.IGNORECASE)
+_CONTEXT_KEYS = ("context_length", "context_window", "max_model_len")
 
 
-def is_code_model(*names: str) -> bool:
-    """Whether any of `names` (an id, a display name, a family) marks a model made for
-    code: `...-coder` (OpenCoder too; not a decoder or an encoder), codestral, devstral, codex,
-    codellama, codegemma, a word `code`."""
-    return any(_CODE_MODEL.search(name) for name in names)
+def chat_model_from_entry(
+    provider: str,
+    entry: object,
+    *,
+    free: bool = False,
+    rate_limit: RateLimit | None = None,
+    pricing: Pricing | None = None,
+    capabilities: Iterable[Capability] = (),
+) -> ModelInfo | None:
+    """An entry of an OpenAI-style list (`id`, and maybe `name` and a context length
+    under `context_length`, `context_window` or `max_model_len`) as a chat model; None,
+    logged, when its id or name marks no chat model (see `not_chat_by_name`).
 
-
-def is_reasoning_model(*names: str) -> bool:
-    """Whether any of `names` marks a reasoning model: an `r1` part, qwq, thinking,
-    reason(ing)."""
-    return any(_REASONING_MODEL.search(name) for name in names)
-
-
-def chat_capabilities(*names: str) -> set[Capability]:
-    """Text and streaming, plus code and reasoning when `names` say so: what a chat
-    model of a list that names no capabilities can be said to have."""
-    found = {Capability.TEXT, Capability.STREAMING}
-    if is_code_model(*names):
-        found.add(Capability.CODE)
-    if is_reasoning_model(*names):
-        found.add(Capability.REASONING)
-    return found
-
-
-# -- what is a chat model --------------------------------------------------------------
-
-# A model is free only when it is a chat model: one that answers text with text and
-# nothing else. Lists that give no type or modality say what a model is by its name, the
-# same way at every provider (BGE-M3, nv-embedqa, whisper-large-v3, llama-guard, FLUX).
-_NOT_CHAT_NAME = re.compile(
-    r"embed|\bbge\b|rerank|retriev|reward|whisper|\btts\b|speech|transcri|voxtral"
-    r"|guard|safety|\bclip\b|flux|stable-diffusion|sdxl|imagen|lyria|parakeet|\bocr\b"
-    r"|\bbase\b|detector|moderation|paligemma",
-    re.IGNORECASE,
-)
-
-
-def not_chat_by_name(*names: str) -> str | None:
-    """Why a model named `names` is no chat model (an embedding, reranker, speech,
-    image, safety-classifier or base model), None when nothing in its names says so."""
-    for name in names:
-        found = _NOT_CHAT_NAME.search(name)
-        if found:
-            return f"not a chat model ({found.group(0).strip('-').lower()} in {name!r})"
-    return None
-
-
-def not_chat_by_output(outputs: Iterable[str]) -> str | None:
-    """Why a model whose output modalities are `outputs` is no chat model, None when
-    it outputs text and only text. A model that also outputs audio or images (a music
-    model such as Lyria: "text+audio") is a generator, whatever its price."""
-    found = {o.strip().lower() for o in outputs}
-    if found == {"text"}:
+    Capabilities are text, streaming, and what the names say (`chat_capabilities`),
+    plus `capabilities`. `free` must come from the provider's documented free tier:
+    the list itself says nothing of it. The rate limit is kept only on a free model.
+    """
+    fields, model_id = entry_and_id(entry)
+    name = stripped_str(fields.get("name"))
+    reason = not_chat_by_name(model_id, name)
+    if reason:
+        log_left_out(provider, model_id, reason)
         return None
-    if not found or "text" not in found:
-        return "no text output"
-    return f"outputs {'+'.join(sorted(found))}: not a chat model"
+    context = next((positive_int(fields.get(k)) for k in _CONTEXT_KEYS if k in fields), None)
+    return ModelInfo(
+        provider=provider,
+        name=model_id,
+        display_name=name or model_id,
+        context_length=context,
+        capabilities=chat_capabilities(model_id, name) | set(capabilities),
+        pricing=pricing or Pricing(),
+        free=free,
+        rate_limit=(rate_limit or RateLimit()) if free else RateLimit(),
+    )
 
 
 def price_per_million(value: object, *, per_token: bool = False) -> float | None:
