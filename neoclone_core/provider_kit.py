@@ -336,6 +336,8 @@ class OpenAICompatibleProvider:
     listing_key: str | None = "data"
     """Where the list document keeps its entries: OpenAI's `{"data": [...]}`; None for a
     list that is a bare JSON array."""
+    listing_params: ClassVar[Mapping[str, str | int]] = {}
+    """Query parameters of the list request (a page size, a filter)."""
     listing_what: str = "model list"
     """What the list document is called when it is not what `listing_key` says: "the
     catalog is not a JSON array"."""
@@ -348,7 +350,11 @@ class OpenAICompatibleProvider:
             ctx.require_api_key()
         try:
             document = await get_json(
-                ctx, self.models_path, headers=self.headers, key_header=self.key_header
+                ctx,
+                self.models_path,
+                headers=self.headers,
+                key_header=self.key_header,
+                params=self.listing_params or None,
             )
         except AuthenticationError:
             if self.refusal_means_no_key and ctx.api_key is None:
