@@ -12,7 +12,7 @@ calling, vision, reasoning). Chat goes to the account's OpenAI-compatible
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -47,6 +47,7 @@ __all__ = ["ACCOUNT_ENV", "FREE_TIER", "CloudflareProvider", "model_from_entry"]
 PROVIDER = "cloudflare"
 ACCOUNT_ENV = "CLOUDFLARE_ACCOUNT_ID"
 CHAT_TASK = "text generation"
+LISTING_PARAMS = {"per_page": 1000}  # one page holds the whole catalog
 
 FREE_TIER = FreeTier(
     Access.FREE_MODELS,
@@ -128,7 +129,7 @@ class CloudflareProvider(OpenAICompatibleProvider):
     models_path = "/ai/models/search"
     chat_path = "/ai/v1/chat/completions"
     listing_key = "result"
-    listing_params = {"per_page": 1000}
+    listing_params = LISTING_PARAMS
     free_tier = FREE_TIER
     model_from_entry = staticmethod(model_from_entry)
 
