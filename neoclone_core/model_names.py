@@ -59,7 +59,7 @@ def chat_capabilities(*names: str) -> set[Capability]:
 # nothing else. Lists that give no type or modality say what a model is by its name, the
 # same way at every provider (BGE-M3, nv-embedqa, whisper-large-v3, llama-guard, FLUX).
 _NOT_CHAT_NAME = re.compile(
-    r"embed|\bbge\b|rerank|retriev|reward|whisper|\btts\b|speech|transcri|voxtral"
+    r"embed|\bbge\b|\be5\b|rerank|retriev|reward|whisper|\btts\b|speech|transcri|voxtral"
     r"|guard|safety|\bclip\b|flux|stable-diffusion|sdxl|imagen|lyria|parakeet|\bocr\b"
     r"|\bbase\b|detector|moderation|paligemma",
     re.IGNORECASE,
