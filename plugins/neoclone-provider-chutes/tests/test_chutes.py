@@ -1,0 +1,67 @@
+"""The Chutes provider against a list in its documented shape, on 127.0.0.1.
+
+`chutes-models.json` is written in the documented shape (fixtures/README.md names the
+page), not recorded. Expected values are read off the raw file.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import neoclone_provider_chutes as plugin
+import pytest
+from neoclone_provider_chutes import ChutesProvider
+
+from neoclone_core import Access, Pricing, ProviderContext
+from neoclone_core.testing import RecordingServer, Reply
+from neoclone_core.testing.contract import OpenAICompatProviderContract
+from neoclone_core.testing.helpers import ProviderUnderTest
+
+pytestmark = pytest.mark.anyio
+
+MODELS_FILE = Path(__file__).parent / "fixtures" / "chutes-models.json"
+RAW: list[dict[str, Any]] = json.loads(MODELS_FILE.read_bytes())["data"]
+PROVIDER = ProviderUnderTest(ChutesProvider, "/v1", listing=MODELS_FILE, key="test-key-" + "0" * 24)
+NOT_CHAT = set()
+
+
+@pytest.fixture
+def ctx(server: RecordingServer, http: httpx.AsyncClient) -> ProviderContext:
+    return PROVIDER.served(server, http)
+
+
+async def test_chat_models_are_listed_and_none_is_free(ctx: ProviderContext) -> None:
+    """Chutes has no free tier: no model is free."""
+    models = await PROVIDER.discovered(ctx)
+
+    assert set(models) == {e["id"] for e in RAW} - NOT_CHAT
+    assert len(models) == 3
+    assert not any(m.free for m in models.values())
+
+
+async def test_the_list_gives_context_and_prices(ctx: ProviderContext) -> None:
+    models = await PROVIDER.discovered(ctx)
+    first = RAW[0]
+
+    model = models[first["id"]]
+    assert model.context_length == first.get("context_length")
+    assert model.pricing == Pricing(0.28, 0.42)
+
+
+def test_the_provider_says_what_it_gives() -> None:
+    tier = ChutesProvider().free_tier
+
+    assert tier is not None and tier.access is Access.PAID
+    assert tier.source.startswith("https://") and tier.checked
+
+
+class TestChutesContract(OpenAICompatProviderContract):
+    """What every OpenAI-compatible provider does (neoclone_core.testing.contract)."""
+
+    plugin = plugin
+    provider_class = ChutesProvider
+    model_name = RAW[0]["id"]
+    listing = Reply.json_file(MODELS_FILE)
