@@ -53,7 +53,7 @@ from neoclone_core.testing.replies import Reply
 from neoclone_core.testing.server import RecordingServer
 from neoclone_core.user_agent import user_agent
 
-__all__ = ["ContractSetup", "OpenAICompatProviderContract"]
+__all__ = ["ContractSetup", "OpenAICompatChatContract", "OpenAICompatProviderContract"]
 
 
 class _DiscoveryContract(ContractSetup):
@@ -298,6 +298,11 @@ class _ChatContract(ContractSetup):
 
         assert self.key not in str(chat.value) + str(stream.value)
         return chat.value, stream.value
+
+
+class OpenAICompatChatContract(_ChatContract):
+    """The chat half of the contract alone, for a provider whose models come from its
+    documentation rather than from a list it serves (no discovery request to test)."""
 
 
 class OpenAICompatProviderContract(_DiscoveryContract, _ChatContract):
