@@ -35,14 +35,16 @@ def _limit(rpm: int, rpd: int, tpm: int) -> RateLimit:
 
 
 FREE_RATE_LIMITS: Mapping[str, RateLimit] = {
-    # The free tier's limits by model family, as https://ai.google.dev/gemini-api/docs/rate-limits
-    # last published them in a table (2025; Google now shows each project's live limits in
-    # AI Studio instead): RPM, RPD, input TPM. The longest matching prefix wins, so
-    # "gemini-2.5-flash-lite-preview-09-2025" counts as Flash-Lite, not Flash.
-    "gemini-2.5-flash-lite": _limit(15, 1_000, 250_000),
-    "gemini-2.5-flash": _limit(10, 250, 250_000),
-    "gemini-2.0-flash-lite": _limit(30, 200, 1_000_000),
-    "gemini-2.0-flash": _limit(15, 200, 1_000_000),
+    # The free tier's limits by model family (RPM, RPD, input TPM) as listed on
+    # 2026-07-18 by cheahjs/free-llm-api-resources from AI Studio's per-project limits
+    # (https://ai.google.dev/gemini-api/docs/rate-limits shows no table any more). The
+    # longest matching prefix wins, so "gemini-2.5-flash-lite-preview-09-2025" counts as
+    # Flash-Lite, not Flash. Gemini 2.0 is no longer listed: its limits are unknown.
+    "gemini-3.5-flash": _limit(5, 20, 250_000),
+    "gemini-3-flash": _limit(5, 20, 250_000),
+    "gemini-3.1-flash-lite": _limit(15, 500, 250_000),
+    "gemini-2.5-flash-lite": _limit(10, 20, 250_000),
+    "gemini-2.5-flash": _limit(5, 20, 250_000),
     "gemma-3": _limit(30, 14_400, 15_000),
 }
 """Documented free-tier limits by name prefix; a free model of another family (a new

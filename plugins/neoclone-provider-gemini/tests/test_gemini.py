@@ -98,14 +98,13 @@ async def test_known_models_are_read_exactly(ctx: ProviderContext) -> None:
         Capability.TOOLS,
         Capability.REASONING,  # "thinking": true
     }
-    assert flash.rate_limit == RateLimit(
-        requests_per_minute=10, requests_per_day=250, tokens_per_minute=250_000
+    assert flash.rate_limit == RateLimit(  # the limits of 2026-07-18: far below 2025's
+        requests_per_minute=5, requests_per_day=20, tokens_per_minute=250_000
     )
 
     assert Capability.REASONING not in models["gemini-2.0-flash"].capabilities
-    assert models["gemini-2.5-flash-lite"].rate_limit.requests_per_day == 1_000  # not Flash's
-    assert models["gemini-2.0-flash-lite-001"].rate_limit.requests_per_minute == 30
-    assert models["gemini-2.0-flash-001"].rate_limit.requests_per_minute == 15
+    assert models["gemini-2.5-flash-lite"].rate_limit.requests_per_minute == 10  # not Flash's
+    assert models["gemini-2.0-flash-001"].rate_limit == RateLimit()  # no longer listed
 
 
 async def test_the_listing_sends_the_key_only_in_x_goog_api_key(
@@ -201,10 +200,10 @@ async def test_odd_entries_are_skipped_and_non_text_models_left_out(
     new_flash = by_name["gemini-3-flash-preview"]
     assert (new_flash.free, new_flash.rate_limit, new_flash.context_length) == (
         True,
-        RateLimit(),  # no documented limits for this family: unknown, not guessed
+        RateLimit(requests_per_minute=5, requests_per_day=20, tokens_per_minute=250_000),
         None,
     )
-    assert by_name["gemini-2.5-flash-lite-preview-09-2025"].rate_limit.requests_per_day == 1_000
+    assert by_name["gemini-2.5-flash-lite-preview-09-2025"].rate_limit.requests_per_minute == 10
     assert [e for e in captured if e["log_level"] == "warning"] == []  # all on purpose
 
 
