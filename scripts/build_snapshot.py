@@ -48,8 +48,11 @@ def _fixture(plugin: str, name: str) -> str:
 
 
 # Only real, dated recordings: documentation examples and synthetic shapes (Together,
-# Mistral, Cerebras, OpenCode Zen, the Hugging Face example) would put models in the
-# snapshot that no provider ever listed. Ollama's models are the user's own, never bundled.
+# Mistral, Cerebras, OpenCode Zen, the Hugging Face example, and the documented shapes
+# of NVIDIA, Cloudflare, Cohere, SambaNova, Scaleway, Nebius, Chutes and Vercel) would
+# put models in the snapshot that no provider ever listed. OpenRouter's later recording
+# (the two Lyria entries of 2026-10-04) is an excerpt, not a whole list. Ollama's models
+# are the user's own, never bundled.
 RECORDINGS = {
     "openrouter": Recording(
         "2025-05-23",
@@ -90,7 +93,7 @@ async def build() -> dict[str, object]:
         env = {p.api_key_env: "placeholder" for p in plugins.providers().values() if p.api_key_env}
         async with Neoclone(settings, plugins=plugins, env=env) as neoclone:
             scans = await neoclone.discover(refresh=True)
-            missing = sorted(set(RECORDINGS) - set(neoclone.catalog.providers))
+            missing = sorted(set(RECORDINGS) - set(neoclone.provider_names))
             if missing:
                 sys.exit(f"install the plugins of {', '.join(missing)} first")
             for scan in (s for s in scans if s.provider in RECORDINGS):
@@ -98,6 +101,7 @@ async def build() -> dict[str, object]:
             models = [m for m in neoclone.models(free_only=True) if m.provider in RECORDINGS]
     return {
         "snapshot_date": max(r.recorded for r in RECORDINGS.values()),
+        "built": datetime.datetime.now(datetime.timezone.utc).date().isoformat(),
         "recorded": {name: r.recorded for name, r in sorted(RECORDINGS.items())},
         "note": "Free models found by each provider plugin in its recorded model list.",
         "models": [

@@ -132,7 +132,7 @@ def models(
         return
     from rich.table import Column, Table
 
-    from neoclone_core.discover.snapshot import snapshot_date
+    from neoclone_core.discover.snapshot import snapshot_built, snapshot_date
     from neoclone_core.models import Source
 
     table = Table(
@@ -145,8 +145,8 @@ def models(
     )
     if any(m.source is Source.SNAPSHOT for m in found):
         table.caption = (
-            f"snapshot: the catalog bundled with neoclone, recorded {snapshot_date()}; "
-            "`neoclone discover` refreshes it"
+            f"snapshot: the catalog bundled with neoclone, recorded {snapshot_date()}"
+            f" (rebuilt {snapshot_built()}); `neoclone discover` refreshes it"
         )
     for m in found:
         context = f"{m.context_length:,}" if m.context_length else "?"

@@ -37,6 +37,12 @@ def snapshot_date() -> str:
     return str(document.get("snapshot_date", "unknown"))
 
 
+def snapshot_built() -> str:
+    """When the snapshot was last rebuilt from the recordings (a date), "unknown" for a
+    snapshot older than this field."""
+    return str(_snapshot_document().get("built", "unknown"))
+
+
 @functools.cache
 def _snapshot_models() -> tuple[ModelInfo, ...]:
     models = []
