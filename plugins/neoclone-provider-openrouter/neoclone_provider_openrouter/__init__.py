@@ -8,6 +8,10 @@ Lyria music models: `text+audio`) is no chat model and is left out. Discovery re
 the public `GET /models` list (no key needed); chat and streaming go through
 `neoclone_core.openai.compat` and need `OPENROUTER_API_KEY`.
 
+With a key set, the account's own daily limit for free models is read from
+`GET /key` (`free_model_daily_requests.limit`: 50, or 1,000 after a $10 top-up) and
+put on every free model in place of the general figure.
+
 The list's `benchmarks.artificial_analysis` scores are kept on each model
 (`ModelInfo.figures`); with `[providers.openrouter.options] endpoint_figures = true`
 discovery also asks `GET /models/{id}/endpoints` for each free model and keeps its
@@ -46,9 +50,11 @@ __all__ = [
     "FREE_RATE_LIMIT",
     "FREE_TIER",
     "OpenRouterProvider",
+    "daily_limit_from_key",
     "figures_from_endpoints",
     "model_from_entry",
     "neoclone_register_providers",
+    "with_daily_limit",
 ]
 
 PROVIDER = "openrouter"
@@ -131,6 +137,24 @@ def _finite(value: object) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def daily_limit_from_key(document: object) -> int | None:
+    """`data.free_model_daily_requests.limit` of a `GET /key` document (documented by
+    OpenRouter's SDKs as `FreeModelDailyRequests`: `limit`, `remaining`, `used`), None
+    when absent or not a positive count."""
+    daily = as_mapping(
+        as_mapping(as_mapping(document).get("data")).get("free_model_daily_requests")
+    )
+    return positive_int(daily.get("limit"))
+
+
+def with_daily_limit(models: list[ModelInfo], per_day: int | None) -> list[ModelInfo]:
+    """`models` with `per_day` as the daily limit of the free ones (unchanged if None)."""
+    if per_day is None:
+        return models
+    limit = attrs.evolve(FREE_RATE_LIMIT, requests_per_day=per_day)
+    return [attrs.evolve(m, rate_limit=limit) if m.free else m for m in models]
+
+
 def figures_from_endpoints(document: object, figures: ProviderFigures) -> ProviderFigures:
     """`figures` with the uptime and median latency of the model's most available
     endpoint in a `GET /models/{id}/endpoints` document: `uptime_last_30m` (a percent)
@@ -208,12 +232,25 @@ class OpenRouterProvider(OpenAICompatibleProvider):
     model_from_entry = staticmethod(model_from_entry)
 
     async def discover(self, ctx: ProviderContext) -> list[ModelInfo]:
-        """The list's models; with the `endpoint_figures` option, each free model's
-        endpoint uptime and latency too."""
+        """The list's models, their free ones with the account's daily limit when a
+        key is set; with the `endpoint_figures` option, each free model's endpoint
+        uptime and latency too."""
         models = await super().discover(ctx)
+        if ctx.api_key and any(m.free for m in models):
+            models = with_daily_limit(models, await self._free_daily_limit(ctx))
         if ctx.options.get("endpoint_figures") is not True:
             return models
         return [await self._with_endpoint_figures(ctx, m) if m.free else m for m in models]
+
+    async def _free_daily_limit(self, ctx: ProviderContext) -> int | None:
+        """The account's free-model requests a day, from `GET /key`; None when the key
+        endpoint cannot be read (the documented general limit then stands)."""
+        try:
+            document = await get_json(ctx, "/key", headers=self.headers)
+        except ProviderError as exc:
+            log.warning("neoclone.account_limit_unavailable", provider=PROVIDER, error=str(exc))
+            return None
+        return daily_limit_from_key(document)
 
     async def _with_endpoint_figures(self, ctx: ProviderContext, model: ModelInfo) -> ModelInfo:
         """The model with its endpoints' figures; as it was when they cannot be read

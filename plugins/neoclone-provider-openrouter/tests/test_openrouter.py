@@ -318,3 +318,58 @@ def test_the_free_tier_says_prompts_may_train() -> None:
     assert tier is not None and tier.trains_on_prompts
     assert tier.source.startswith("https://openrouter.ai/")
     assert tier.checked
+
+
+# -- the account's own daily limit ------------------------------------------------------------
+
+
+def key_document(limit: object) -> dict[str, Any]:
+    """`GET /api/v1/key` as OpenRouter's SDKs document it (GetCurrentKeyResponse, with
+    `free_model_daily_requests` as FreeModelDailyRequests: limit, remaining, used)."""
+    return {
+        "data": {
+            "label": "sk-or-v1-au7...890",
+            "limit": None,
+            "limit_remaining": None,
+            "usage": 25.5,
+            "is_free_tier": False,
+            "free_model_daily_requests": {"limit": limit, "remaining": 38, "used": 12},
+        }
+    }
+
+
+async def test_a_key_brings_the_accounts_daily_limit_for_free_models(
+    server: RecordingServer, http: httpx.AsyncClient
+) -> None:
+    server.route("GET", "/api/v1/key", Reply(body=key_document(1000)))
+    ctx = OPENROUTER.served(server, http)
+
+    models = await OPENROUTER.discovered(ctx)
+
+    free = [m for m in models.values() if m.free]
+    assert free and all(m.rate_limit == RateLimit(20, 1000) for m in free)
+    assert all(m.rate_limit == RateLimit() for m in models.values() if not m.free)
+    [key_request] = [r for r in server.requests if r.path == "/api/v1/key"]
+    assert key_request.headers["authorization"] == f"Bearer {KEY}"
+
+
+@pytest.mark.parametrize("reply", [Reply(body=key_document(None)), Reply(status=500, body={})])
+async def test_without_a_readable_account_limit_the_documented_one_stands(
+    server: RecordingServer, http: httpx.AsyncClient, reply: Reply
+) -> None:
+    server.route("GET", "/api/v1/key", reply)
+    ctx = OPENROUTER.served(server, http)
+
+    models = await OPENROUTER.discovered(ctx)
+
+    assert all(m.rate_limit == FREE_LIMITS for m in models.values() if m.free)
+
+
+async def test_without_a_key_the_key_endpoint_is_not_asked(
+    server: RecordingServer, http: httpx.AsyncClient
+) -> None:
+    OPENROUTER.serve_listing(server, Reply.json_file(MODELS_FILE))
+
+    await OpenRouterProvider().discover(OPENROUTER.context(server, http, key=None))
+
+    assert [r.path for r in server.requests] == ["/api/v1/models"]
