@@ -60,6 +60,11 @@ class FreeTier:
     trains_on_prompts: bool = False
 
     @property
+    def can_make_free(self) -> bool:
+        """Whether this tier can make any model free: not a trial credit, not paid."""
+        return self.access not in (Access.TRIAL_CREDIT, Access.PAID)
+
+    @property
     def summary(self) -> str:
         """The tier in one line: access, limits, terms."""
         parts = [str(self.access), self.limits, *self.terms]

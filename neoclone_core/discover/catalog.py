@@ -247,7 +247,7 @@ class Catalog:
         try:
             with anyio.fail_after(self.settings.discovery_timeout):
                 found = await self.providers[name].discover(ctx)
-            models = _checked_models(name, found, started)
+            models = _checked_models(name, found, started, free_tier_of(self.providers[name]))
         except MissingAPIKeyError as exc:
             return ProviderScan(name, ScanStatus.SKIPPED, message=str(exc))
         except Exception as exc:  # a failing provider must not stop the others
@@ -327,8 +327,13 @@ class Catalog:
         )
 
 
-def _checked_models(provider: str, found: object, at: float) -> list[ModelInfo]:
-    """The provider's models stamped with the scan time; PluginError for a wrong shape."""
+def _checked_models(
+    provider: str, found: object, at: float, tier: FreeTier | None = None
+) -> list[ModelInfo]:
+    """The provider's models stamped with the scan time, none of them free when its free
+    tier is only a trial credit or nothing (whatever the plugin said); PluginError for a
+    wrong shape."""
+    free_allowed = tier is None or tier.can_make_free
     if not isinstance(found, Sequence) or isinstance(found, (str, bytes)):
         msg = f"provider {provider!r} discover() returned {type(found).__name__}, not a list"
         raise PluginError(msg)
@@ -337,5 +342,6 @@ def _checked_models(provider: str, found: object, at: float) -> list[ModelInfo]:
         if not isinstance(model, ModelInfo) or model.provider != provider:
             msg = f"provider {provider!r} discover() returned {model!r}, not its own ModelInfo"
             raise PluginError(msg)
-        models.append(attrs.evolve(model, source=Source.LIVE, discovered_at=at))
+        free = model.free and free_allowed
+        models.append(attrs.evolve(model, source=Source.LIVE, discovered_at=at, free=free))
     return models

@@ -195,6 +195,29 @@ async def test_providers_whose_free_tier_trains_on_prompts_can_be_excluded(
         assert scan.status is ScanStatus.SCANNED
 
 
+@pytest.mark.parametrize("access", ["TRIAL_CREDIT", "PAID"])
+async def test_a_trial_credit_or_paid_provider_never_lists_a_free_model(
+    new_neoclone: NewNeoclone, access: str
+) -> None:
+    """Whatever the plugin says: a credit once, or nothing, makes no model free."""
+    import attrs
+
+    from neoclone_core import Access, FreeTier
+
+    @attrs.define
+    class Claims(FakeProvider):
+        free_tier: FreeTier | None = None
+
+    trial = Claims("trial", free_tier=FreeTier(Access[access]))
+    monthly = Claims("monthly", free_tier=FreeTier(Access.MONTHLY_CREDIT))
+    async with new_neoclone(trial, monthly) as neoclone:
+        await neoclone.discover()
+        free = {m.id for m in neoclone.models(free_only=True)}
+        listed = {m.id for m in neoclone.models()}
+    assert "trial/m2:free" in listed
+    assert free == {"monthly/m2:free"}  # a monthly credit leaves the plugin's rule alone
+
+
 async def test_a_provider_returning_the_wrong_shape_is_a_failed_scan(
     new_neoclone: NewNeoclone,
 ) -> None:
