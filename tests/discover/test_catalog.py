@@ -270,3 +270,29 @@ async def test_discovery_runs_providers_concurrently(new_neoclone: NewNeoclone) 
     async with new_neoclone(*providers) as neoclone:
         scans = await neoclone.discover()
     assert {s.status for s in scans} == {ScanStatus.SCANNED}
+
+
+async def test_provider_figures_survive_the_store(
+    settings: Settings, new_neoclone: NewNeoclone
+) -> None:
+    """Benchmark scores and uptime read at a scan are still on the model when a later
+    instance reads the scan from the store."""
+    import attrs
+
+    from neoclone_core import ModelInfo, ProviderFigures
+
+    figures = ProviderFigures({"artificial_analysis.intelligence_index": 71.4}, 0.995, 1.2)
+
+    @attrs.define
+    class WithFigures(FakeProvider):
+        async def discover(self, ctx):  # type: ignore[no-untyped-def]
+            return [ModelInfo(self.name, "m", free=True, figures=figures)]
+
+    async with new_neoclone(WithFigures("scored"), settings=settings) as neoclone:
+        await neoclone.discover()
+    async with new_neoclone(WithFigures("scored"), settings=settings) as later:
+        (scan,) = await later.discover()
+        [model] = later.models()
+    assert scan.status is ScanStatus.FRESH  # read from the store, not scanned
+    assert model.figures == figures
+    assert model.figures.benchmark("artificial_analysis.intelligence_index") == 71.4
