@@ -54,6 +54,9 @@ FREE_RATE_LIMITS: Mapping[str, RateLimit] = {
     "openai/gpt-oss-120b": _limit(30, 1_000, 8_000),
     "openai/gpt-oss-20b": _limit(30, 1_000, 8_000),
     "qwen/qwen3-32b": _limit(60, 1_000, 6_000),
+    # Listed later (cheahjs/free-llm-api-resources, README of 2026-07-18, from Groq's
+    # console): daily requests and tokens a minute, no per-minute request figure.
+    "qwen/qwen3.6-27b": RateLimit(requests_per_day=1_000, tokens_per_minute=8_000),
 }
 """Documented free-plan limits by model id; a model missing here gets `RateLimit()`
 (unknown), never a guess."""
