@@ -15,6 +15,7 @@ __all__ = [
     "is_reasoning_model",
     "not_chat_by_name",
     "not_chat_by_output",
+    "not_chat_word",
 ]
 
 
@@ -58,21 +59,31 @@ def chat_capabilities(*names: str) -> set[Capability]:
 # A model is free only when it is a chat model: one that answers text with text and
 # nothing else. Lists that give no type or modality say what a model is by its name, the
 # same way at every provider (BGE-M3, nv-embedqa, whisper-large-v3, llama-guard, FLUX).
-_NOT_CHAT_NAME = re.compile(
+_NOT_CHAT_WORD = re.compile(
     r"embed|\bbge\b|\be5\b|rerank|retriev|reward|whisper|\btts\b|speech|transcri|voxtral"
     r"|guard|safety|\bclip\b|flux|stable-diffusion|sdxl|imagen|lyria|parakeet|\bocr\b"
-    r"|\bbase\b|detector|moderation|paligemma",
+    r"|detector|moderation|paligemma|playai|\bveo\b|image-generation|dall-e|gpt-image"
+    r"|bert\b|orpheus|musicgen|native-audio",
     re.IGNORECASE,
 )
+_BASE_WORD = re.compile(r"\bbase\b", re.IGNORECASE)
+
+
+def not_chat_word(name: str) -> str | None:
+    """The word of `name` that marks a model answering no conversation (an embedding,
+    reranker, speech, music, image or safety-classifier model), None when none does.
+    Base models are the other kind of non-chat model; `not_chat_by_name` finds both."""
+    found = _NOT_CHAT_WORD.search(name)
+    return found.group(0) if found else None
 
 
 def not_chat_by_name(*names: str) -> str | None:
     """Why a model named `names` is no chat model (an embedding, reranker, speech,
     image, safety-classifier or base model), None when nothing in its names says so."""
     for name in names:
-        found = _NOT_CHAT_NAME.search(name)
+        found = not_chat_word(name) or ((m := _BASE_WORD.search(name)) and m.group(0))
         if found:
-            return f"not a chat model ({found.group(0).strip('-').lower()} in {name!r})"
+            return f"not a chat model ({found.strip('-').lower()} in {name!r})"
     return None
 
 

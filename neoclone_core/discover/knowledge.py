@@ -296,7 +296,7 @@ class KnowledgeBase:
 
     def _place(self, model_id: str, name: str) -> ModelKnowledge:
         key = family_key(model_id)
-        kinds = kinds_of(key, name, model_id.split("/", 1)[0])
+        kinds = kinds_of(key, name)
         family, how = self._index.find(key, kinds)
         total, active = parse_params(key)
         entry = self.families.get(family) if family else None

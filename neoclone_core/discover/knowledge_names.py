@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 import re
 
+from neoclone_core.model_names import not_chat_word
+
 # Kind flags, as found in names.
 INSTRUCT = "instruct"
 BASE = "base"
@@ -184,18 +186,7 @@ def effective_params(total: float | None, active: float | None) -> float | None:
     return total or active
 
 
-_NOT_CHAT = re.compile(
-    r"whisper|(^|-)tts|playai|lyria|imagen|(^|-)veo|image-generation|flux|stable-diffusion"
-    r"|sdxl|dall-e|gpt-image|embed|guard|moderation|rerank|bert|retrieval|orpheus"
-    r"|musicgen|transcribe|native-audio|speech"
-)
 _EXPLICIT_BASE = re.compile(r"(^|-)base(-|$)")
-_BARE_BASE = re.compile(
-    r"^llama-(2|3|3\.1|3\.2|3\.3)-\d+b$"
-    r"|^mistral-\d+b-v0\.\d$|^mixtral-8x\d+b-v0\.\d$"
-    r"|^gemma-(\d(\.\d)?-)?\d+b$"
-    r"|^qwen(1\.5|2|2\.5)-\d+b$"
-)
 _ROLEPLAY = re.compile(
     r"(^|-)(rp|rpr|rpmax|roleplay)(-|$)|euryale|lumimaid|magnum|anubis|skyfall|rocinante"
     r"|unslop|mythomax|sorcerer|inferor|eva-(llama|qwen)|noromaid|stheno|fimbulvetr"
@@ -211,27 +202,20 @@ _VISION = re.compile(r"vision|(^|-)vl(-|$)|pixtral|internvl|multimodal|llava|-\d
 _INSTRUCT = re.compile(r"(^|-)(instruct|it|chat|versatile|instant)(-|$)")
 
 
-# Providers whose APIs serve only chat models: Cerebras's `llama3.1-8b` is the instruct model
-# and Ollama's `gemma3:27b` tag the instruction-tuned one, so a bare name there is no base
-# model (an explicit "base" still is).
-_CHAT_ONLY_PROVIDERS = frozenset({"cerebras", "groq", "ollama"})
-
-
-def kinds_of(key: str, display_name: str = "", provider: str = "") -> frozenset[str]:
+def kinds_of(key: str, display_name: str = "") -> frozenset[str]:
     """The kind flags a name gives; ``(base)`` in the display name also marks a base model.
 
-    A bare Llama, Mistral, Gemma or Qwen 2 name with a size and no instruct marker is the
-    base checkpoint at most providers (OpenRouter's `llama-3.1-405b` is); not at
-    `_CHAT_ONLY_PROVIDERS`.
+    A base model is one its name or display name says is (``deepseek-v3-base``,
+    OpenRouter's "Llama 3.1 405B (base)"). A bare sized name alone tells nothing: it is
+    the base checkpoint at one provider and the instruct model at another (Cerebras's
+    ``llama-3.3-70b``), so the provider's own words decide.
     """
-    kinds: set[str] = set()
-    bare = provider not in _CHAT_ONLY_PROVIDERS and _BARE_BASE.search(key)
-    if _EXPLICIT_BASE.search(key) or bare or "(base)" in display_name.lower():
+    kinds: set[str] = {NOT_CHAT} if not_chat_word(key) else set()
+    if _EXPLICIT_BASE.search(key) or "(base)" in display_name.lower():
         kinds.add(BASE)
     elif _INSTRUCT.search(key):
         kinds.add(INSTRUCT)
     for flag, pattern in (
-        (NOT_CHAT, _NOT_CHAT),
         (ROLEPLAY, _ROLEPLAY),
         (DISTILLED, _DISTILLED),
         (PREVIEW, _PREVIEW),
@@ -247,11 +231,10 @@ def kinds_of(key: str, display_name: str = "", provider: str = "") -> frozenset[
 def is_chat_model(model_id: str, name: str = "") -> bool:
     """Whether a model answers a chat request, by its name alone (no file is read).
 
-    Base models (``deepseek-v3-base``, ``llama-3.1-405b``) continue text rather than answer;
+    Base models (``deepseek-v3-base``, "Llama 3.1 405B (base)") continue text rather than answer;
     speech, music, image-generation, embedding and guard models answer no conversation.
     """
-    provider = model_id.split("/", 1)[0]
-    return not kinds_of(family_key(model_id), name, provider) & {BASE, NOT_CHAT}
+    return not kinds_of(family_key(model_id), name) & {BASE, NOT_CHAT}
 
 
 # Provider names for leaderboard models that no general rule finds: catalog key -> family.

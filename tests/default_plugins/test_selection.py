@@ -107,7 +107,6 @@ def test_code_and_reasoning_tags_never_drop_a_model() -> None:
     ("name", "reason"),
     [
         ("deepseek/deepseek-v3-base:free", "not for chat"),
-        ("meta-llama/llama-3.1-405b:free", "not for chat"),  # OpenRouter's base checkpoint
         ("whisper-large-v3", "not for chat"),
         ("arliai/qwq-32b-arliai-rpr-v1:free", "made for role-play"),
     ],
