@@ -45,7 +45,7 @@ MODEL_PATHS = frozenset({CHAT_PATH, MESSAGES_PATH, RESPONSES_PATH})  # what call
 PUBLIC_PATHS = frozenset({"/health"})  # load balancers probe it without a key
 _ENDPOINTS = MODEL_PATHS | {"/v1/models", "/health", "/metrics"}
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
-_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"cache-control", b"no-store")]
+RESPONSE_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"cache-control", b"no-store")]
 
 
 class BodyTooLargeError(Exception):
@@ -74,7 +74,7 @@ class Guard:
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status[0] = message["status"]
-                message["headers"] = [*message.get("headers", ()), *_HEADERS]
+                message["headers"] = [*message.get("headers", ()), *RESPONSE_HEADERS]
             await send(message)
 
         try:

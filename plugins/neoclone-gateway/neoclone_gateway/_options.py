@@ -24,13 +24,15 @@ DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024  # room for an image or two as data URL
 DEFAULT_MAX_CONCURRENCY = 64  # chat requests in progress; more get the gateway's own 429
 DEFAULT_REFRESH_S = 3600.0  # how often a running gateway rescans providers that are due
 DEFAULT_BODY_TIMEOUT_S = 30.0  # a chat body must arrive whole within this
+DEFAULT_MAX_HEAD_BYTES = 64 * 1024  # request line and headers (nginx allows 4 x 8 KiB)
+DEFAULT_MAX_HEADERS = 100  # as gunicorn and Apache allow
 
 
 @attrs.frozen
 class GatewayOptions:
     """What a gateway enforces: the key clients must send (None: no key), the largest
-    request body and how long it may take to arrive, and how many chat requests may run
-    at once."""
+    request body and how long it may take to arrive, how many chat requests may run at
+    once, and the largest request head (its line and headers) and number of headers."""
 
     key: Secret | None = None
     max_body_bytes: int = attrs.field(
@@ -43,6 +45,10 @@ class GatewayOptions:
     body_timeout_s: float = attrs.field(
         default=DEFAULT_BODY_TIMEOUT_S, validator=attrs.validators.gt(0)
     )
+    max_head_bytes: int = attrs.field(
+        default=DEFAULT_MAX_HEAD_BYTES, validator=attrs.validators.ge(1024)
+    )
+    max_headers: int = attrs.field(default=DEFAULT_MAX_HEADERS, validator=attrs.validators.ge(1))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **fields: object) -> GatewayOptions:

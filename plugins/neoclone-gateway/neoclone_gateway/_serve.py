@@ -5,7 +5,8 @@ neoclone, which writes the buffered statistics.
 Logs go through the CLI's structlog configuration plus one more processor that
 replaces the exact keys neoclone holds (the provider keys and the gateway's own): the
 CLI's processor only knows what keys usually look like, and a key of an unusual shape
-must not reach a log either. uvicorn's own loggers get the same treatment.
+must not reach a log either. uvicorn's own loggers (and asyncio's) get the same
+treatment, tracebacks included.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import structlog
 from neoclone_core import Neoclone, Secret, redact
 from neoclone_core.errors import NeocloneError
 from neoclone_gateway._app import create_app, secrets_to_redact
+from neoclone_gateway._head import bounded_protocol
 from neoclone_gateway._options import GatewayOptions
 
 _GRACEFUL_SHUTDOWN_S = 5  # streams still open then are cancelled (and closed upstream)
@@ -61,8 +63,9 @@ async def serve(
                 access_log=verbose > 0,
                 server_header=False,
                 timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_S,
+                http=bounded_protocol(options.max_head_bytes, options.max_headers),
             )
-            _filter_uvicorn_logs(secrets)
+            redact_uvicorn_logs(secrets)
             _announce(sock, host, len(neoclone.models()), options)
             async with anyio.create_task_group() as group:
                 group.start_soon(_refresh, neoclone, options.refresh_s)
@@ -147,6 +150,11 @@ def redact_logs(secrets: Sequence[Secret | None]) -> None:
 
 
 class _RedactingFilter(logging.Filter):
+    """Redacts a record's message, its arguments and its traceback. The traceback is
+    rendered here, redacted, and kept as the record's `exc_text`, which formatters print
+    as it is: an exception whose text holds a key (uvicorn logs every exception that
+    escapes the app, with its traceback) never reaches a handler with the key in it."""
+
     def __init__(self, secrets: Sequence[Secret | None]) -> None:
         super().__init__()
         self.secrets = secrets
@@ -159,9 +167,25 @@ class _RedactingFilter(logging.Filter):
             record.args = tuple(
                 redact(a, self.secrets) if isinstance(a, str) else a for a in record.args
             )
+        if record.exc_info and record.exc_info[0] is not None:
+            record.exc_text = _TRACEBACKS.formatException(record.exc_info)
+            record.exc_info = None
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text, self.secrets)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info, self.secrets)
         return True
 
 
-def _filter_uvicorn_logs(secrets: Sequence[Secret | None]) -> None:
-    for name in ("uvicorn.error", "uvicorn.access"):
-        logging.getLogger(name).addFilter(_RedactingFilter(secrets))
+_TRACEBACKS = logging.Formatter()  # renders tracebacks as every formatter does
+_REDACTED_LOGGERS = ("uvicorn.error", "uvicorn.access", "asyncio")  # asyncio: callbacks'
+
+
+def redact_uvicorn_logs(secrets: Sequence[Secret | None]) -> list[tuple[str, logging.Filter]]:
+    """Add a filter replacing `secrets` to uvicorn's and asyncio's loggers; each logger's
+    name and the filter added to it."""
+    added: list[tuple[str, logging.Filter]] = []
+    for name in _REDACTED_LOGGERS:
+        added.append((name, _RedactingFilter(secrets)))
+        logging.getLogger(name).addFilter(added[-1][1])
+    return added

@@ -177,15 +177,17 @@ def other_plugins() -> list[str]:
     return sorted(n for n in names - kept if not n.startswith("default-"))
 
 
-def write_config(directory: Path, upstream: Upstream, *, store: str | None = None) -> Path:
-    """A neoclone.toml pointing OpenRouter at `upstream`, every other plugin off."""
+def write_config(directory: Path, upstream: Upstream | str, *, store: str | None = None) -> Path:
+    """A neoclone.toml pointing OpenRouter at `upstream` (or at that base URL), every
+    other plugin off."""
+    base_url = upstream if isinstance(upstream, str) else upstream.base_url
     lines = [
         f'home = "{directory / "home"}"',
         "local_fallback = false",
         f"disabled_plugins = {other_plugins()!r}".replace("'", '"'),
         *([f'store = "{store}"'] if store else []),
         "[providers.openrouter]",
-        f'base_url = "{upstream.base_url}"',
+        f'base_url = "{base_url}"',
         f'api_key_env = "{KEY_ENV}"',
     ]
     directory.mkdir(parents=True, exist_ok=True)
@@ -215,6 +217,14 @@ class GatewayProcess:
         self._lines: list[str] = []
         self._process: subprocess.Popen[str] | None = None
         self._readers: list[threading.Thread] = []
+
+    @property
+    def pid(self) -> int:
+        """The server's process id (ValueError when it is not running)."""
+        if self._process is None:
+            msg = "the gateway is not running"
+            raise ValueError(msg)
+        return self._process.pid
 
     @property
     def logs(self) -> str:
