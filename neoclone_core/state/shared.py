@@ -6,6 +6,12 @@ isolation other hooks get: a store that cannot be reached must stop neoclone at 
 with the plugin's own message (a gateway that ran on state no other instance sees would
 hammer the providers its peers were told to leave alone). Once running, the engine
 treats the store's `StoreError`s as outages and fails open (see `_state`).
+
+Instances write a shared store concurrently, and one may write what it learnt during
+an outage long after: a shared store keeps, per key, the breaker state that changed
+last (`BreakerState.changed_at`) and the cooldown that ends last (`Cooldown.until`),
+whatever order the writes arrive in, the rule the engine reads them back by
+(`Breaker.adopt`, `Admission.sync`).
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ from neoclone_gateway._guard import (
     route_path,
     too_large,
 )
-from neoclone_gateway._metrics import CONTENT_TYPE, Metrics, state_store_up
+from neoclone_gateway._metrics import CONTENT_TYPE, Metrics, StoreCheck
 from neoclone_gateway._names import OWNER, aliases
 from neoclone_gateway._options import GatewayOptions
 from neoclone_gateway._responses import parse_responses
@@ -64,11 +64,12 @@ def create_app(neoclone: Neoclone, options: GatewayOptions | None = None) -> Gua
     messages = ModelEndpoint(*endpoint, parse=parse_messages, rename=claude_to_auto)
     responses = ModelEndpoint(*endpoint, parse=parse_responses)
     models = ModelsEndpoint(neoclone)
+    store = StoreCheck(neoclone)
 
     async def health(request: Request) -> Response:
         """Whether the gateway serves, how many models it knows, and whether the state
         store answers (a shared store being down is "degraded": still serving)."""
-        store_up = state_store_up(neoclone)
+        store_up = await store.up()
         body = {
             "status": "ok" if store_up else "degraded",
             "models": len(neoclone.models()),

@@ -12,9 +12,11 @@ can put there.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
+import anyio
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
@@ -186,5 +188,29 @@ class StateCollector:
 
 
 def state_store_up(neoclone: Neoclone) -> bool:
-    """Whether the state store answers; stores that cannot tell say yes."""
+    """Whether the state store answered last; stores that cannot tell say yes."""
     return neoclone.state_store_available
+
+
+class StoreCheck:
+    """Whether the state store answers now, for `/health`: a store that can be pinged
+    (Redis) is asked at most once per `every_s`, in a worker thread (the call is
+    synchronous, bounded by the store's timeout), and concurrent probes share one ask.
+    Without it, an idle gateway would report the store as it was at its last request."""
+
+    def __init__(self, neoclone: Neoclone, every_s: float = 1.0) -> None:
+        self.neoclone = neoclone
+        self.every_s = every_s
+        self._ping: Callable[[], object] | None = getattr(neoclone.state, "ping", None)
+        self._asked_at: float | None = None
+        self._lock = anyio.Lock()
+
+    async def up(self) -> bool:
+        """Whether the store answers (pinged if the last ask is older than `every_s`)."""
+        if self._ping is not None:
+            async with self._lock:
+                now = time.monotonic()
+                if self._asked_at is None or now - self._asked_at >= self.every_s:
+                    await anyio.to_thread.run_sync(self._ping)
+                    self._asked_at = time.monotonic()
+        return state_store_up(self.neoclone)

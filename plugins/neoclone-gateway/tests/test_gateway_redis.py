@@ -229,3 +229,32 @@ def test_a_gateway_whose_redis_goes_away_keeps_serving_on_local_state(
     assert metric(metrics, "neoclone_state_store_up") == 0
     assert running.logs.count("neoclone.store_unavailable") == 1
     assert upstream.calls("delta") == 1
+
+
+def _health_when(url: str, status: str) -> dict[str, object]:
+    """/health's answer once it says `status` (asked every 0.1 s, for a bounded time)."""
+    deadline = time.monotonic() + _SYNC_BOUND_S
+    while (health := httpx.get(f"{url}/health", timeout=10).json())["status"] != status:
+        assert time.monotonic() < deadline, f"/health still says {health}"
+        time.sleep(0.1)
+    return health
+
+
+@pytest.mark.slow
+def test_health_tells_of_a_redis_outage_and_its_end_with_no_request_in_between(
+    tmp_path: Path, upstream: Upstream
+) -> None:
+    """Only /health is asked: before it pinged the store, an idle gateway reported Redis
+    as it was at its last request, however long ago."""
+    if not RedisServer.installed():
+        pytest.skip("redis-server is not installed")
+    with RedisServer() as own, gateway_process(tmp_path, upstream, store=own.url) as running:
+        assert _health_when(running.url, "ok")["state_store"] == "ok"
+        own.stop()
+        down = _health_when(running.url, "degraded")
+        own.restart()
+        back = _health_when(running.url, "ok")
+    assert down["state_store"] == "unavailable, using local state"
+    assert back["state_store"] == "ok"
+    assert running.logs.count("neoclone.store_unavailable") == 1
+    assert running.logs.count("neoclone.store_recovered") == 1

@@ -16,6 +16,10 @@ Why it is built this way:
   not be written are kept (the latest per key) and written as soon as Redis is back,
   so the other instances learn of the 429 this one saw. Statistics batches of the
   outage are dropped, as the engine drops them for any store.
+- **The later state wins**: every breaker and cooldown write is a script that keeps
+  the stored value when it changed later (breakers) or ends later (cooldowns), the
+  rule the engine reads them back by: a change held back by an outage, written long
+  after, never replaces what another instance stored meanwhile.
 - **One hash per kind of state, one list per model and per session**: a sync is two
   `HGETALL`s; a statistics batch is one `MULTI` of `RPUSH` + `LTRIM`, so each list keeps
   only the newest `max_attempts_per_model` (or `max_requests_per_session`) items.
@@ -26,7 +30,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 import attrs
@@ -70,6 +74,31 @@ for i = 1, #ARGV, 2 do
 end
 return 0
 """
+
+
+# KEYS[1]: a hash; ARGV: field, value, position, time, ...: HSET each field unless the
+# stored value (a JSON array) holds a time at least as late at that position (1-based).
+# Instances write concurrently, and one may write what it learnt during an outage long
+# after: the later state wins whatever order the writes arrive in.
+_SET_IF_LATER = """
+for i = 1, #ARGV, 4 do
+  local stored = redis.call('HGET', KEYS[1], ARGV[i])
+  local later = false
+  if stored then
+    local ok, values = pcall(cjson.decode, stored)
+    if ok and type(values) == 'table' then
+      local at = tonumber(values[tonumber(ARGV[i + 2])])
+      later = at ~= nil and at >= tonumber(ARGV[i + 3])
+    end
+  end
+  if not later then
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+  end
+end
+return 0
+"""
+_BREAKER_TIME = 4  # changed_at, in the stored array: the breaker changed last wins
+_COOLDOWN_TIME = 1  # until: the cooldown that ends last wins
 
 
 @attrs.define(eq=False)
@@ -135,6 +164,16 @@ class RedisState:
         """Whether the last call reached Redis (False during an outage's quiet time)."""
         return self._down_until is None
 
+    def ping(self) -> bool:
+        """Ask Redis now whether it answers, even in an outage's quiet time (one call,
+        bounded like any other); an answer ends the outage. `available` alone changes
+        only when the engine calls Redis, which an idle instance does not."""
+        try:
+            self._call(lambda r: r.ping(), probe=True)
+        except StoreError:
+            return False
+        return True
+
     # -- EngineState ----------------------------------------------------------------------
 
     def breakers(self) -> dict[str, BreakerState]:
@@ -143,10 +182,9 @@ class RedisState:
         return _decoded(rows, _records.decode_breaker)
 
     def save_breaker(self, state: BreakerState) -> None:
-        """Store a breaker's new state, replacing its earlier one."""
-        text = _records.encode_breaker(state)
+        """Store a breaker's new state, unless the stored one changed later."""
         try:
-            self._call(lambda r: r.hset(self._key("breakers"), state.key, text))
+            self._call(lambda r: self._write_later(r, breakers=[state]))
         except StoreError:
             with self._lock:
                 self._pending_breakers[state.key] = state
@@ -170,10 +208,9 @@ class RedisState:
         self._call(lambda r: r.eval(_DELETE_IF_UNCHANGED, 1, key, *args))
 
     def set_cooldown(self, cooldown: Cooldown) -> None:
-        """Store a cooldown, replacing the key's earlier one."""
-        text = _records.encode_cooldown(cooldown)
+        """Store a cooldown, unless the key's stored one ends later."""
         try:
-            self._call(lambda r: r.hset(self._key("cooldowns"), cooldown.key, text))
+            self._call(lambda r: self._write_later(r, cooldowns=[cooldown]))
         except StoreError:
             with self._lock:
                 self._pending_cooldowns[cooldown.key] = cooldown
@@ -315,11 +352,12 @@ class RedisState:
                 log.warning("neoclone.store_entry_skipped", key=name, reason=why)
         return lists
 
-    def _call(self, operation: Callable[[redis.Redis], Any]) -> Any:
-        """Run `operation`, or fail fast during an outage; StoreError on any failure."""
+    def _call(self, operation: Callable[[redis.Redis], Any], *, probe: bool = False) -> Any:
+        """Run `operation`, or fail fast during an outage (unless `probe`); StoreError
+        on any failure."""
         with self._lock:
             down_until = self._down_until
-        if down_until is not None and self.monotonic() < down_until:
+        if down_until is not None and not probe and self.monotonic() < down_until:
             msg = f"the shared store at {self.where} is unavailable; using local state"
             raise StoreError(msg)
         try:
@@ -336,6 +374,30 @@ class RedisState:
             log.warning("neoclone.store_recovered", store=self.where)
         return result
 
+    def _write_later(
+        self,
+        client: redis.Redis,
+        breakers: Iterable[BreakerState] = (),
+        cooldowns: Iterable[Cooldown] = (),
+    ) -> None:
+        """Store each breaker and cooldown unless the stored one is later (see
+        `_SET_IF_LATER`), in one round trip."""
+        breaker_args = [
+            item
+            for b in breakers
+            for item in (b.key, _records.encode_breaker(b), _BREAKER_TIME, b.changed_at)
+        ]
+        cooldown_args = [
+            item
+            for c in cooldowns
+            for item in (c.key, _records.encode_cooldown(c), _COOLDOWN_TIME, c.until)
+        ]
+        pipe = client.pipeline(transaction=False)
+        for kind, args in (("breakers", breaker_args), ("cooldowns", cooldown_args)):
+            if args:
+                pipe.eval(_SET_IF_LATER, 1, self._key(kind), *args)
+        pipe.execute()
+
     def _went_down(self, exc: redis.RedisError) -> None:
         with self._lock:
             first = self._down_until is None
@@ -350,18 +412,13 @@ class RedisState:
             )
 
     def _write_pending(self) -> None:
-        """Write the breaker and cooldown changes an outage held back (raises RedisError
-        if Redis is still down; they are kept for the next try)."""
+        """Write the breaker and cooldown changes an outage held back, each unless
+        another instance stored a later one meanwhile (raises RedisError if Redis is
+        still down; they are kept for the next try)."""
         with self._lock:
             breakers, cooldowns = dict(self._pending_breakers), dict(self._pending_cooldowns)
-        if not breakers and not cooldowns:
-            return
-        pipe = self.client.pipeline(transaction=False)
-        for key, state in breakers.items():
-            pipe.hset(self._key("breakers"), key, _records.encode_breaker(state))
-        for key, cooldown in cooldowns.items():
-            pipe.hset(self._key("cooldowns"), key, _records.encode_cooldown(cooldown))
-        pipe.execute()
+        if breakers or cooldowns:
+            self._write_later(self.client, breakers.values(), cooldowns.values())
         with self._lock:
             for key in breakers:
                 self._pending_breakers.pop(key, None)

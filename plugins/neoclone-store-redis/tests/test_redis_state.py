@@ -253,3 +253,73 @@ def test_a_disabled_store_plugin_is_named_by_its_declared_scheme(tmp_path: Path)
 
     with pytest.raises(ConfigError, match="neoclone-store-redis declares it but did not open it"):
         Neoclone(settings, plugins=build_plugins(disabled=["store-redis"]))
+
+
+def test_changes_held_back_by_an_outage_never_replace_later_ones_of_another_instance() -> None:
+    """One instance opens a breaker and starts a cooldown while Redis is down; another,
+    once Redis is back, stores a later state of both. The first writes what it held back
+    when its quiet time is over: the later states must stay, its own later one too."""
+    if not RedisServer.installed():
+        pytest.skip("redis-server is not installed")
+    clock = Clock()
+    with RedisServer() as server:
+        held = RedisState.connect(server.url, monotonic=clock, retry_s=5.0)
+        server.stop()
+        opened = BreakerState("p/a", BreakerStatus.OPEN, T0 + 30, 1, T0, "5 failures")
+        reopened = BreakerState("p/b", BreakerStatus.OPEN, T0 + 90, 2, T0 + 60, "probe failed")
+        short = Cooldown("p/a", T0 + 60, "rate limited for 60s", T0)
+        for write in (
+            lambda: held.save_breaker(opened),
+            lambda: held.save_breaker(reopened),
+            lambda: held.set_cooldown(short),
+        ):
+            with pytest.raises(StoreError):
+                write()
+        server.restart()
+        other = RedisState.connect(server.url)
+        closed = BreakerState("p/a", BreakerStatus.CLOSED, 0.0, 0, T0 + 40, "")
+        long = Cooldown("p/a", T0 + 600, "rate limited for 600s", T0 + 20)
+        earlier = BreakerState("p/b", BreakerStatus.CLOSED, 0.0, 0, T0 + 10, "")
+        other.save_breaker(closed)
+        other.save_breaker(earlier)
+        other.set_cooldown(long)
+        clock.now += 5.0
+        assert held.breakers() == {"p/a": closed, "p/b": reopened}
+        assert held.cooldowns(T0) == {"p/a": long}
+        assert other.breakers() == held.breakers()
+        held.close()
+        other.close()
+
+
+def test_a_cooldown_never_shortens_a_later_one_and_a_breaker_never_goes_back_in_time(
+    state: RedisState,
+) -> None:
+    long = Cooldown("p/a", T0 + 600, "rate limited for 600s", T0)
+    state.set_cooldown(long)
+    state.set_cooldown(Cooldown("p/a", T0 + 30, "rate limited for 20s", T0 + 10))
+    closed = BreakerState("p/a", BreakerStatus.CLOSED, 0.0, 0, T0 + 40, "")
+    state.save_breaker(closed)
+    state.save_breaker(BreakerState("p/a", BreakerStatus.OPEN, T0 + 30, 1, T0, "stale"))
+    assert state.cooldowns(T0) == {"p/a": long}
+    assert state.breakers() == {"p/a": closed}
+
+
+def test_a_ping_reports_an_outage_and_its_end_without_waiting_for_the_quiet_time(
+    captured: list[MutableMapping[str, Any]],
+) -> None:
+    if not RedisServer.installed():
+        pytest.skip("redis-server is not installed")
+    clock = Clock()
+    with RedisServer() as server:
+        state = RedisState.connect(server.url, monotonic=clock, retry_s=60.0)
+        assert state.ping()
+        assert state.available
+        server.stop()
+        assert not state.ping()
+        assert not state.available
+        server.restart()
+        assert state.ping()  # within the 60 s quiet time, which only requests keep
+        assert state.available
+        state.close()
+    events = [e["event"] for e in captured if e["event"].startswith("neoclone.store_")]
+    assert events == ["neoclone.store_unavailable", "neoclone.store_recovered"]
