@@ -98,9 +98,13 @@ class Admission:
     def succeeded(self, permit: CallPermit) -> None:
         """The call went well: count it, and close the breakers it probed."""
         now = self.clock()
-        for key in permit.keys:
-            breaker = self._breakers.get(key)
-            if breaker is not None and breaker.succeeded(now, key in permit.probes):
+        provider, model_id = permit.keys
+        # The provider's breaker hears every success: one model answering is evidence
+        # against the provider being down (see `Breaker`).
+        for breaker in (self._breaker(provider), self._breakers.get(model_id)):
+            if breaker is not None and breaker.succeeded(
+                now, breaker.state.key in permit.probes, model_id
+            ):
                 self._changed(breaker.state)
 
     def failed(self, permit: CallPermit, error: ProviderError) -> None:

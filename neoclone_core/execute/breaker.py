@@ -6,11 +6,15 @@ on. So after a run of failures, or too high a failure ratio over enough calls, t
 breaker opens and no call reaches the key for a while; then one probe may pass
 (half-open): success closes the breaker, failure opens it again for longer.
 
-One failure never opens it, and a provider's breaker needs failures of more than one of
-its models (`min_sources`): one dead model is that model's trouble, and must not take its
-healthy siblings down with it. Only failures that say something about the key's health
-count (the engine decides which: outages, timeouts, broken bodies); rate limits have
-their own cooldowns and the caller's own mistakes are not the model's fault.
+One failure never opens it, and a provider's breaker opens only when more than one of
+its models (`min_sources`) failed and none of the models called in its window succeeded
+last: one dead model is that model's trouble, and must not take its healthy siblings
+down with it, nor may a flaky sibling that fails now and then beside it (in the soak,
+bench/soak.py, a dead and a flaky model opened their provider's breaker within the first
+second, and 47 of 1,855 chat requests were served in 30 s). Only failures that say
+something about the key's health count (the engine decides which: outages, timeouts,
+broken bodies); rate limits have their own cooldowns and the caller's own mistakes are
+not the model's fault.
 
 The counts live in memory, per process; the state they move (`BreakerState`) is what is
 stored and shared, written only when it changes.
@@ -55,10 +59,11 @@ class Breaker:
     state: BreakerState
     policy: BreakerPolicy
     consecutive: int = 0
-    outcomes: collections.deque[bool] = attrs.field(factory=collections.deque)
+    # The last `policy.window` calls: the model called ("" when not told), and whether
+    # it succeeded.
+    outcomes: collections.deque[tuple[str, bool]] = attrs.field(factory=collections.deque)
     probing: bool = False  # a half-open probe is in progress from this process
-    min_sources: int = 1  # distinct callers (models) among the failures before it opens
-    sources: collections.deque[str] = attrs.field(factory=collections.deque)
+    min_sources: int = 1  # models whose last call failed before it opens (see the doc)
 
     def refusal(self, now: float) -> str:
         """Why no call may pass now, or "" when one may."""
@@ -76,9 +81,10 @@ class Breaker:
             return True
         return False
 
-    def succeeded(self, now: float, probe: bool) -> BreakerState | None:
-        """Count a success; the new state when a probe closed the breaker."""
-        self._count(ok=True)
+    def succeeded(self, now: float, probe: bool, source: str = "") -> BreakerState | None:
+        """Count a success (of the model `source`, for a provider's breaker); the new
+        state when a probe closed the breaker."""
+        self._count(source, ok=True)
         if not probe:
             return None
         self.probing = False
@@ -93,10 +99,7 @@ class Breaker:
             return self._open(now, f"probe failed: {kind}", self.state.opened + 1)
         if self.state.status is BreakerStatus.OPEN:
             return None  # a call let through before it opened; it is open already
-        self._count(ok=False)
-        self.sources.append(source)
-        if len(self.sources) > self.policy.window:
-            self.sources.popleft()
+        self._count(source, ok=False)
         reason = self._trip_reason()
         return self._open(now, f"{reason}, last {kind}", 1) if reason else None
 
@@ -113,20 +116,25 @@ class Breaker:
             if stored.status is BreakerStatus.CLOSED:
                 self._reset()
 
-    def _count(self, *, ok: bool) -> None:
+    def _count(self, source: str, *, ok: bool) -> None:
         self.consecutive = 0 if ok else self.consecutive + 1
-        self.outcomes.append(ok)
+        self.outcomes.append((source, ok))
         if len(self.outcomes) > self.policy.window:
             self.outcomes.popleft()
 
     def _trip_reason(self) -> str:
         """Why the counts open the breaker, or "" when they do not."""
-        if (models := len(set(self.sources))) < self.min_sources:
-            return ""
-        across = f" across {models} models" if self.min_sources > 1 else ""
+        across = ""
+        if self.min_sources > 1:
+            last = dict(self.outcomes)  # each model's last call in the window
+            failing = sum(not ok for ok in last.values())
+            if failing < self.min_sources or failing < len(last):
+                return ""
+            across = f" across {failing} models"
         if self.consecutive >= self.policy.consecutive_failures:
             return f"{self.consecutive} failures in a row{across}"
-        calls, failures = len(self.outcomes), self.outcomes.count(False)
+        calls = len(self.outcomes)
+        failures = sum(not ok for _, ok in self.outcomes)
         if calls >= self.policy.min_calls and failures / calls > self.policy.failure_ratio:
             return f"{failures} of the last {calls} calls failed{across}"
         return ""
@@ -140,4 +148,3 @@ class Breaker:
     def _reset(self) -> None:
         self.consecutive = 0
         self.outcomes.clear()
-        self.sources.clear()

@@ -197,6 +197,29 @@ def test_an_open_provider_breaker_closes_the_gate_to_all_its_models(
     assert "[provider:p]" in str(g.admit(ModelInfo("p", "f"), ""))
 
 
+def test_a_providers_breaker_stays_closed_while_one_of_its_models_succeeds(
+    store: Store, clock: ManualClock
+) -> None:
+    """A dead model failing beside a flaky sibling's occasional failure is no evidence
+    that the provider is down while a third model answers; every model failing is."""
+    g = gate(store, clock)
+
+    def call(name: str, *, ok: bool) -> None:
+        permit = g.admit(ModelInfo("p", name), "")
+        assert isinstance(permit, CallPermit), permit
+        if ok:
+            g.succeeded(permit)
+        else:
+            g.failed(permit, DOWN)
+
+    call("good", ok=True)
+    for name in ("dead", "dead", "flaky", "dead", "dead"):  # 5 in a row, across 2 models
+        call(name, ok=False)
+    assert isinstance(g.admit(ModelInfo("p", "good"), ""), CallPermit)
+    call("good", ok=False)  # now no model of the provider answers
+    assert "[provider:p]" in str(g.admit(ModelInfo("p", "good"), ""))
+
+
 def test_breaker_states_are_written_through_and_read_back_by_another_gate(
     store: Store, clock: ManualClock
 ) -> None:

@@ -16,7 +16,7 @@ import attrs
 import httpx
 import pytest
 
-from neoclone_core import ChatRequest, EnginePolicy, RetryPolicy, Settings, hookimpl
+from neoclone_core import BreakerState, ChatRequest, EnginePolicy, RetryPolicy, Settings, hookimpl
 from neoclone_core.config import ProviderSettings
 from neoclone_core.errors import BadRequestError, NoModelAvailableError
 from neoclone_core.testing import RecordingServer, Reply
@@ -413,5 +413,7 @@ async def test_a_request_that_cannot_be_encoded_is_the_callers_and_opens_no_brea
                 await nc.chat(bad, models=PLAN)
         response, route = await nc.chat("hi", models=PLAN)
     assert route.served_by == "p/m" and response.content == "Hi."
-    assert nc.breaker_states() == {}
+    # No model breaker was ever made; the provider's heard only the success.
+    assert nc.breaker_states() == {"provider:p": BreakerState("provider:p")}
+    assert list(nc._engine.admission._breakers["provider:p"].outcomes) == [("p/m", True)]
     assert server.hits("POST", path("p")) == 1 and server.hits("POST", path("b")) == 0
