@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from neoclone_gateway._errors import GatewayError
+from neoclone_gateway._errors import GatewayError, error_body
 from neoclone_gateway._guard import RESPONSE_HEADERS
 
 _HEADER_OVERHEAD = 4  # ": " and CRLF, which the parser does not hand over
@@ -98,7 +98,8 @@ def bounded_protocol(max_bytes: int, max_headers: int) -> type[Any]:
 
         def _send_431(self) -> None:
             error = GatewayError(431, self.refusal, code="headers_too_large")
-            body = error.body()
+            path = self.url.partition(b"?")[0].decode("latin-1")  # as far as it came
+            body = error_body(error, path)  # OpenAI's shape, or Anthropic's
             headers = [*error.asgi_headers(), *RESPONSE_HEADERS]
             headers += [(b"content-length", b"%d" % len(body)), (b"connection", b"close")]
             head = b"".join(b"%s: %s\r\n" % pair for pair in headers)

@@ -101,6 +101,11 @@ def test_too_many_headers_get_431_and_the_next_request_is_served(
     assert refused.headers["connection"] == "close"
     assert refused.headers["x-content-type-options"] == "nosniff"
     assert httpx.get(f"{gateway.url}/health").status_code == 200
+    body = {"model": "claude-sonnet-4-5", "max_tokens": 16, "messages": HELLO}
+    anthropic = httpx.post(f"{gateway.url}/v1/messages", json=body, headers=many)
+    assert anthropic.status_code == 431
+    assert anthropic.json()["type"] == "error"  # Anthropic's shape on its endpoint
+    assert anthropic.json()["error"]["code"] == "headers_too_large"
 
 
 def test_a_long_request_line_gets_431(gateway: GatewayProcess) -> None:
