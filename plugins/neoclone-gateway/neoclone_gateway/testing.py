@@ -24,6 +24,14 @@ from typing import Any
 
 import httpx
 
+from neoclone_core import (
+    EnginePolicy,
+    Neoclone,
+    ProviderSettings,
+    RetryPolicy,
+    Settings,
+    build_plugins,
+)
 from neoclone_core.testing import RecordedRequest, RecordingServer, Reply, completion_chunk
 from neoclone_core.testing.helpers import run_neoclone, stop_process
 
@@ -175,6 +183,37 @@ def other_plugins() -> list[str]:
     kept = {"openrouter", "store-redis"}
     names = {ep.name for ep in importlib.metadata.entry_points(group="neoclone")}
     return sorted(n for n in names - kept if not n.startswith("default-"))
+
+
+def open_neoclone(
+    home: Path, upstream: Upstream, *, store: str | None = None, retries: bool = False
+) -> Neoclone:
+    """A `Neoclone` in process whose only provider is OpenRouter pointed at `upstream`
+    (with the Redis store plugin when `store` names one); no retries unless asked, so
+    that a test counts one upstream call per attempt."""
+    import neoclone_provider_openrouter
+
+    from neoclone_core.default_plugins import default_policies
+
+    extra: list[tuple[str, object]] = [
+        *default_policies(),
+        ("openrouter", neoclone_provider_openrouter),
+    ]
+    if store:
+        import neoclone_store_redis
+
+        extra.append(("store-redis", neoclone_store_redis))
+    provider = ProviderSettings(base_url=upstream.base_url, api_key_env=KEY_ENV)
+    settings = Settings(
+        home=home, providers={"openrouter": provider}, request_timeout=10, store=store
+    )
+    policy = None if retries else EnginePolicy(retry=RetryPolicy(max_retries=0))
+    return Neoclone(
+        settings,
+        plugins=build_plugins(entry_points=False, extra=extra),
+        env={KEY_ENV: PLANTED_KEY},
+        policy=policy,
+    )
 
 
 def write_config(directory: Path, upstream: Upstream | str, *, store: str | None = None) -> Path:

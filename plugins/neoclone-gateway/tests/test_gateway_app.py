@@ -14,28 +14,24 @@ from typing import Any
 
 import anyio
 import httpx
-import neoclone_provider_openrouter
 import pytest
 from neoclone_gateway import GatewayOptions, check_bind, create_app, is_loopback
 from neoclone_gateway.testing import (
     GATEWAY_KEY,
-    KEY_ENV,
     PLANTED_KEY,
     Upstream,
     failure,
     metric,
     model_id,
+    open_neoclone,
     tokens,
 )
 
 from neoclone_core import (
     EnginePolicy,
     Neoclone,
-    ProviderSettings,
     RetryPolicy,
     Secret,
-    Settings,
-    build_plugins,
     redact,
 )
 from neoclone_core.errors import ConfigError, StoreError
@@ -44,21 +40,6 @@ from neoclone_core.testing import RecordingServer, Reply
 pytestmark = pytest.mark.anyio
 NO_RETRIES = EnginePolicy(retry=RetryPolicy(max_retries=0))
 HELLO = [{"role": "user", "content": "hello"}]
-
-
-def open_neoclone(home: Path, upstream: Upstream) -> Neoclone:
-    from neoclone_core.default_plugins import default_policies
-
-    plugins = build_plugins(
-        entry_points=False,
-        extra=[
-            *default_policies(),
-            ("openrouter", neoclone_provider_openrouter),
-        ],
-    )
-    provider = ProviderSettings(base_url=upstream.base_url, api_key_env=KEY_ENV)
-    settings = Settings(home=home, providers={"openrouter": provider}, request_timeout=10)
-    return Neoclone(settings, plugins=plugins, env={KEY_ENV: PLANTED_KEY}, policy=NO_RETRIES)
 
 
 @asynccontextmanager

@@ -12,12 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import neoclone_provider_openrouter
 import neoclone_store_redis
 import pytest
 from neoclone_gateway.testing import (
-    KEY_ENV,
-    PLANTED_KEY,
     GatewayProcess,
     Upstream,
     answer,
@@ -25,6 +22,7 @@ from neoclone_gateway.testing import (
     gateway_process,
     metric,
     model_id,
+    open_neoclone,
     scrape,
     write_config,
 )
@@ -33,7 +31,6 @@ from neoclone_store_redis.testing import RedisServer, running_redis_server
 
 from neoclone_core import (
     Neoclone,
-    ProviderSettings,
     ScanStatus,
     Settings,
     build_plugins,
@@ -115,29 +112,13 @@ def test_a_store_that_does_not_answer_stops_neoclone_at_start(
 # -- two instances in process -------------------------------------------------------------------
 
 
-def open_neoclone(home: Path, upstream: Upstream, store: str) -> Neoclone:
-    from neoclone_core.default_plugins import default_policies
-
-    plugins = build_plugins(
-        entry_points=False,
-        extra=[
-            *default_policies(),
-            ("openrouter", neoclone_provider_openrouter),
-            ("store-redis", neoclone_store_redis),
-        ],
-    )
-    provider = ProviderSettings(base_url=upstream.base_url, api_key_env=KEY_ENV)
-    settings = Settings(home=home, providers={"openrouter": provider}, store=store)
-    return Neoclone(settings, plugins=plugins, env={KEY_ENV: PLANTED_KEY})
-
-
 @pytest.mark.anyio
 async def test_instances_sharing_redis_skip_a_model_another_one_saw_rate_limited(
     tmp_path: Path, upstream: Upstream, redis_url: str
 ) -> None:
     upstream.script("alpha", failure(429, "slow down", {"Retry-After": "60"}))
-    first = open_neoclone(tmp_path / "one", upstream, redis_url)
-    second = open_neoclone(tmp_path / "two", upstream, redis_url)
+    first = open_neoclone(tmp_path / "one", upstream, store=redis_url, retries=True)
+    second = open_neoclone(tmp_path / "two", upstream, store=redis_url, retries=True)
     async with first, second:
         assert isinstance(first.state, RedisState)
         await first.discover()
@@ -154,8 +135,8 @@ async def test_instances_sharing_redis_skip_a_model_another_one_saw_rate_limited
 async def test_instances_sharing_redis_share_their_scans(
     tmp_path: Path, upstream: Upstream, redis_url: str
 ) -> None:
-    first = open_neoclone(tmp_path / "one", upstream, redis_url)
-    second = open_neoclone(tmp_path / "two", upstream, redis_url)
+    first = open_neoclone(tmp_path / "one", upstream, store=redis_url, retries=True)
+    second = open_neoclone(tmp_path / "two", upstream, store=redis_url, retries=True)
     async with first, second:
         (scanned,) = await first.discover()
         (shared,) = await second.discover()

@@ -19,7 +19,7 @@ from neoclone_gateway._anthropic import claude_to_auto, parse_messages
 from neoclone_gateway._anthropic_stream import MessageEvents
 from neoclone_gateway._errors import GatewayError
 from neoclone_gateway._responses import parse_responses
-from neoclone_gateway.testing import GATEWAY_KEY, Upstream, model_id
+from neoclone_gateway.testing import GATEWAY_KEY, Upstream, model_id, open_neoclone
 
 from neoclone_core import ChatChunk, Secret
 from neoclone_core.testing import RecordingServer
@@ -234,8 +234,6 @@ def test_what_responses_cannot_translate_is_a_400_naming_the_field(
 
 @pytest.fixture
 async def keyed_app(tmp_path: Path, server: RecordingServer) -> AsyncIterator[httpx.AsyncClient]:
-    from test_gateway_app import open_neoclone
-
     async with open_neoclone(tmp_path / "home", Upstream(server)) as neoclone:
         await neoclone.discover()
         app = create_app(neoclone, GatewayOptions(key=Secret(GATEWAY_KEY), max_body_bytes=2000))
@@ -296,8 +294,6 @@ def test_a_function_outputs_images_follow_it_in_a_user_message() -> None:
 async def test_claude_names_run_the_automatic_plan_and_other_names_stay_as_they_are(
     tmp_path: Path, server: RecordingServer
 ) -> None:
-    from test_gateway_app import open_neoclone
-
     async with open_neoclone(tmp_path / "home", Upstream(server)) as neoclone:
         await neoclone.discover()
         renamed = [
