@@ -33,7 +33,8 @@ from typing import Any
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
-from mirrors import Mirrors  # noqa: E402 (on the path above)
+from graded_sources import classeval, exercism, gaokao  # noqa: E402 (on the path above)
+from mirrors import Mirrors  # noqa: E402
 from templates import LANGUAGE_NAMES, TRANSLATE_TEMPLATES  # noqa: E402
 from writing_templates import ROLES, SUBJECTS, WRITING_TEMPLATES  # noqa: E402
 
@@ -282,7 +283,7 @@ def translations(
 
 
 def writing(rng: random.Random) -> Iterator[dict[str, Any]]:
-    """Requests for a piece of writing or a role-play in de, fr, es and pt, built from
+    """Requests for a piece of writing or a role-play in de, fr, es, pt and zh, built from
     templates (writing_templates.py); creative_writing by construction."""
     for lang, templates in WRITING_TEMPLATES.items():
         for i in range(120):
@@ -357,6 +358,9 @@ def build(m: Mirrors) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         *math500(m),
         *svamp(m),
         *writing(rng),
+        *exercism(m),
+        *classeval(m),
+        *gaokao(m, lambda subject: map_label(table, "gaokao", subject), rng),
     ]
     train = [r for r in train if r["text"]]
     return train, list(evaluation(m, table))

@@ -1,11 +1,13 @@
 """The built writing requests (build_data.py `writing`): a few ways to ask for a piece of
-writing or a role-play in German, French, Spanish and Portuguese, the four languages
-without licensed, author-labelled writing requests, and a few subjects to ask about.
+writing or a role-play in German, French, Spanish, Portuguese and Chinese, the languages
+without licensed, author-labelled writing requests (Chinese has role-play only), and a few
+subjects to ask about.
 
 Written for this project from the kinds of writing the training sources name (stories,
 poems, letters, e-mails, blog posts, speeches, essays, dialogues, role-play), not from any
 evaluation set. `{s}` is a subject, `{r}` a role."""
 
+# ruff: noqa: RUF001 (Chinese templates use the full-width comma, as Chinese is written)
 from __future__ import annotations
 
 WRITING_TEMPLATES = {
@@ -65,6 +67,20 @@ WRITING_TEMPLATES = {
         "Escreva uma carta calorosa e pessoal sobre {s}.",
         "Escreva a letra de uma música sobre {s}.",
     ),
+    "zh": (
+        "写一篇关于{s}的短篇故事。",
+        "请以{s}为题写一首诗。",
+        "写一篇关于{s}的博客文章。",
+        "给朋友写一封电子邮件，谈谈{s}。",
+        "请起草一篇关于{s}的演讲稿。",
+        "以{s}为主题写一篇作文，不少于500字。",
+        "写一段两个人关于{s}的对话。",
+        "我希望你扮演{r}，请保持角色。",
+        "假设你是{r}，请用{r}的口吻回答我。",
+        "请你扮演{r}，和我聊聊{s}。",
+        "写一封关于{s}的信，语气温暖亲切。",
+        "为{s}写一首歌的歌词。",
+    ),
 }
 SUBJECTS = {
     "de": (
@@ -115,6 +131,18 @@ SUBJECTS = {
         "uma feira de manhã",
         "as mudanças climáticas",
     ),
+    "zh": (
+        "大海",
+        "一次登山旅行",
+        "开学第一天",
+        "一座古老的灯塔",
+        "友谊",
+        "城市的秋天",
+        "一只走失的小狗",
+        "火星上的生活",
+        "清晨的菜市场",
+        "气候变化",
+    ),
 }
 ROLES = {
     "de": (
@@ -148,5 +176,13 @@ ROLES = {
         "um guia turístico",
         "um contador de histórias",
         "um chef famoso",
+    ),
+    "zh": (
+        "一名海盗",
+        "一位侦探",
+        "一位中世纪骑士",
+        "一名导游",
+        "一位说书人",
+        "一位著名厨师",
     ),
 }
