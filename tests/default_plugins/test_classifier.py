@@ -134,6 +134,53 @@ def test_difficulty_is_a_number_in_range_with_a_reason() -> None:
     assert "system to build" in why_code
 
 
+# A class to implement from its skeleton, written for this test in the form of the
+# class-level tasks the head is fitted on as hard (ClassEval); no rule fires on it.
+CLASS_SKELETON = '''class LibraryCatalog:
+    """
+    A catalog of books that supports adding, lending and returning books, searching by
+    author or title, and reporting overdue loans.
+    """
+
+    def __init__(self):
+        pass
+
+    def add_book(self, isbn, title, author, copies):
+        """
+        Add copies of a book to the catalog.
+        :param isbn: str, the book's ISBN
+        :return: bool, True if the book was added
+        >>> catalog = LibraryCatalog()
+        >>> catalog.add_book('123', 'Dune', 'Herbert', 2)
+        True
+        """
+
+    def lend(self, isbn, member, day):
+        """
+        Lend one copy to a member on a given day; fails when no copy is left.
+        :return: bool
+        """
+
+    def overdue(self, today, days_allowed):
+        """
+        Every loan older than days_allowed, oldest first.
+        :return: list of (isbn, member, day)
+        """
+'''
+
+
+def test_the_learned_head_tells_a_class_to_build_from_a_one_line_snippet() -> None:
+    """Graded code data (Exercism's ratings, ClassEval) in the weights: the head alone
+    reads a whole class to implement as hard and a one-line how-to as easy (the weights
+    before them read the class 0.36)."""
+    model = _classifier.load_model()
+    _ranked, whole_class = model.read(CLASS_SKELETON)
+    _ranked, snippet = model.read("How do I reverse a list in Python?")
+    assert whole_class is not None and snippet is not None
+    assert whole_class >= _difficulty.HARD
+    assert snippet < _difficulty.EASY
+
+
 def test_features_are_stable_hashes_within_the_buckets() -> None:
     hashed = _features.features("Écris un poème sur la mer", 1 << 10)
     assert hashed == sorted(set(hashed))
