@@ -22,7 +22,7 @@ from neoclone_core.log import log
 APPLICATION_ID = 0x4E434C4E  # "NCLN" in the SQLite header: this file is a neoclone store
 
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 _BUSY_TIMEOUT_MS = 5000
@@ -32,6 +32,28 @@ _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6  # primary result codes; extended ones add h
 
 
 _SIDECARS = ("-wal", "-shm", "-journal")
+
+
+LEDGER_SCHEMA = (
+    # The usage ledger (`usage_tables`): a row per window bucket and per running total,
+    # and what providers last said was left.
+    """CREATE TABLE IF NOT EXISTS usage (
+        key TEXT NOT NULL,
+        start REAL NOT NULL,
+        requests INTEGER NOT NULL DEFAULT 0,
+        tokens INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (key, start)) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS usage_stated (
+        scope TEXT NOT NULL,
+        credential TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        remaining INTEGER NOT NULL,
+        lim INTEGER,
+        reset_at REAL NOT NULL,
+        said_at REAL NOT NULL,
+        total_then INTEGER NOT NULL,
+        PRIMARY KEY (scope, credential, unit))""",
+)
 
 
 # _MIGRATIONS[n] takes a store from schema version n to n + 1.
@@ -99,6 +121,7 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
             value INTEGER NOT NULL)""",
         "INSERT OR IGNORE INTO scans_version (id, value) VALUES (0, 0)",
     ),
+    LEDGER_SCHEMA,
 )
 
 

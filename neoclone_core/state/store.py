@@ -36,13 +36,15 @@ from pathlib import Path
 from neoclone_core.state.engine_state import ModelStats
 from neoclone_core.state.engine_tables import MAX_ATTEMPTS_PER_MODEL, EngineTables
 from neoclone_core.state.scan_tables import ScanState, ScanTables
+from neoclone_core.state.usage_tables import UsageTables
 
 __all__ = ["ModelStats", "ScanState", "Store"]  # kept importable here, where they were
 
 
-class Store(ScanTables, EngineTables):
-    """The embedded store at `path`: the scan cache (`ScanTables`) and the engine's state
-    (`EngineTables`) over one connection (`SQLiteFile`). Use as a context manager or call
+class Store(ScanTables, EngineTables, UsageTables):
+    """The embedded store at `path`: the scan cache (`ScanTables`), the engine's state
+    (`EngineTables`) and the usage ledger (`UsageTables`) over one connection
+    (`SQLiteFile`). Use as a context manager or call
     `close()`."""
 
     def __init__(self, path: Path, *, max_attempts_per_model: int = MAX_ATTEMPTS_PER_MODEL) -> None:

@@ -1,0 +1,257 @@
+"""The usage ledger on SQLite (`UsageLedger`, see `usage.py` for the contract).
+
+- **One row per window bucket** (`usage`: key, bucket start, requests, tokens): a
+  reservation reads the claimed windows' sums and adds to their current buckets in one
+  `BEGIN IMMEDIATE` transaction, so processes sharing the file queue up on the write
+  lock and can never spend together more than a window holds.
+- **A running total per scope and key** (a `usage` row whose key ends in `|total`,
+  bucket 0): a provider's statement ("3 left") is kept with the total at that moment,
+  so what is left by the statement later is the 3 less what the total grew since.
+- **Bounded**: buckets older than two days are pruned every few hundred reservations.
+- **Rebuilt, never a crash**: a damaged file is moved aside by `SQLiteFile`; tables
+  missing from a healthy file (dropped by hand, a half-restored backup) are created
+  again and the operation retried once; an unreadable value counts as 0.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from neoclone_core.errors import StoreError
+from neoclone_core.log import log
+from neoclone_core.quota import Allowance, QuotaReading
+from neoclone_core.state.sqlite_file import LEDGER_SCHEMA, SQLiteFile
+from neoclone_core.state.usage import (
+    REQUESTS,
+    TOKENS,
+    Claim,
+    Count,
+    LedgerView,
+    Reservation,
+    Shortfall,
+    Stated,
+    Window,
+    count_shortfall,
+    stated_shortfall,
+)
+
+TOTAL = "total"  # the period part of a scope's running-total key
+KEEP_S = 2 * 86_400.0  # buckets older than this are pruned
+PRUNE_EVERY = 256  # reservations between two prunings
+STATED_DEFAULT_S = 60.0  # how long a statement without a reset time stands
+
+_STATED_COLUMNS = "scope, credential, unit, remaining, lim, reset_at, said_at, total_then"
+_SPEND = (
+    "INSERT INTO usage (key, start, requests, tokens) VALUES (?, ?, 1, ?)"
+    " ON CONFLICT (key, start) DO UPDATE SET requests = requests + 1,"
+    " tokens = tokens + excluded.tokens"
+)
+_SETTLE = "UPDATE usage SET tokens = MAX(tokens + ?, 0) WHERE key = ? AND start = ?"
+_STATE = f"INSERT OR REPLACE INTO usage_stated ({_STATED_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+_UNITS = (REQUESTS, TOKENS)
+T = TypeVar("T")
+
+
+def total_key(scope: str, credential: str) -> str:
+    """The key of a scope's running total for one credential."""
+    return f"{scope}|{credential}|{TOTAL}"
+
+
+class UsageTables(SQLiteFile):
+    """The ledger's two tables over the store's connection."""
+
+    _reservations = 0
+
+    def reserve(self, claims: Sequence[Claim], tokens: int, now: float) -> Reservation | Shortfall:
+        """Count one call in every claimed window if all have room (one transaction)."""
+        scopes = tuple(dict.fromkeys((c.window.scope, c.window.credential) for c in claims))
+        buckets = tuple((c.window.key, c.window.period.bucket(now)) for c in claims)
+        rows = [(key, start, tokens) for key, start in buckets]
+        rows += [(total_key(*scope), 0.0, tokens) for scope in scopes]
+        self._reservations += 1
+        prune = self._reservations % PRUNE_EVERY == 0
+
+        def work(conn: sqlite3.Connection) -> Shortfall | None:
+            shortfall = _shortfall(conn, claims, scopes, tokens, now)
+            if shortfall is None:
+                conn.executemany(_SPEND, rows)
+                if prune:
+                    _prune(conn, now)
+            return shortfall
+
+        shortfall = self._ledger(work)
+        return shortfall or Reservation(buckets, scopes, tokens, now)
+
+    def settle(self, reservation: Reservation, tokens: int) -> None:
+        """Replace the reserved token estimate by the tokens used."""
+        delta = tokens - reservation.tokens
+        if delta == 0:
+            return
+        rows = [(delta, key, start) for key, start in reservation.buckets]
+        rows += [(delta, total_key(*scope), 0.0) for scope in reservation.scopes]
+        self._ledger(lambda conn: conn.executemany(_SETTLE, rows))
+
+    def observe(self, scope: str, credential: str, reading: QuotaReading, now: float) -> None:
+        """Keep what a response said is left of `scope`'s quota, with the total then."""
+
+        def work(conn: sqlite3.Connection) -> None:
+            totals = _totals(conn, scope, credential)
+            for unit, allowance in ((REQUESTS, reading.requests), (TOKENS, reading.tokens)):
+                if allowance is not None:
+                    row = (scope, credential, unit, *_statement(allowance, now), totals[unit])
+                    conn.execute(_STATE, row)
+
+        self._ledger(work)
+
+    def usage(self, now: float) -> LedgerView:
+        """Every window's count in its current span, and every standing statement."""
+
+        def work(conn: sqlite3.Connection) -> tuple[list[Any], list[Any]]:
+            _prune(conn, now)
+            rows = conn.execute("SELECT key, start, requests, tokens FROM usage").fetchall()
+            stated = conn.execute(
+                f"SELECT {_STATED_COLUMNS} FROM usage_stated WHERE reset_at > ?", (now,)
+            ).fetchall()
+            return rows, stated
+
+        rows, stated = self._ledger(work)
+        counts: dict[Window, Count] = {}
+        totals: dict[str, tuple[int, int]] = {}
+        for key, start, stored_requests, stored_tokens in rows:
+            requests, tokens = _int(stored_requests), _int(stored_tokens)
+            if key.endswith("|" + TOTAL):
+                totals[key] = (requests, tokens)
+                continue
+            window = Window.from_key(key)
+            if window is None or _float(start) < window.period.counted_from(now):
+                continue
+            counts[window] = _add(counts.get(window), requests, tokens, _float(start))
+        standing = [_stated(row, totals) for row in stated]
+        return LedgerView(now, counts, tuple(s for s in standing if s is not None))
+
+    def _ledger(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """`work` in one write transaction, creating the ledger's tables again and
+        retrying once if they are gone."""
+        try:
+            with self._transaction("IMMEDIATE") as conn:
+                return work(conn)
+        except StoreError as exc:
+            if "no such table" not in str(exc.__cause__ or ""):
+                raise
+            log.warning("neoclone.ledger_rebuilt", path=str(self.path), reason=str(exc.__cause__))
+        with self._transaction("IMMEDIATE") as conn:
+            for statement in LEDGER_SCHEMA:
+                conn.execute(statement)
+            return work(conn)
+
+
+def _shortfall(
+    conn: sqlite3.Connection,
+    claims: Sequence[Claim],
+    scopes: Sequence[tuple[str, str]],
+    tokens: int,
+    now: float,
+) -> Shortfall | None:
+    """The first claimed window without room for the call, counted or stated."""
+    limited = [c for c in claims if c.request_limit is not None or c.token_limit is not None]
+    if limited:
+        counts = _counts(conn, limited, now)
+        for claim in limited:
+            found = count_shortfall(claim, counts.get(claim.window.key, Count()), tokens, now)
+            if found is not None:
+                return found
+    first = {(c.window.scope, c.window.credential): c.window for c in reversed(claims)}
+    for scope in scopes:
+        for statement in _standing(conn, *scope, now):
+            needed = 1 if statement.unit == REQUESTS else tokens
+            found = stated_shortfall(statement, first[scope], needed)
+            if found is not None:
+                return found
+    return None
+
+
+def _counts(conn: sqlite3.Connection, claims: Sequence[Claim], now: float) -> dict[str, Count]:
+    where = " OR ".join(["(key = ? AND start >= ?)"] * len(claims))
+    params: list[object] = []
+    for claim in claims:
+        params += (claim.window.key, claim.window.period.counted_from(now))
+    rows = conn.execute(
+        "SELECT key, SUM(requests), SUM(tokens), MIN(CASE WHEN requests > 0 THEN start END)"
+        f" FROM usage WHERE {where} GROUP BY key",
+        params,
+    )
+    return {key: Count(_int(r), _int(t), oldest) for key, r, t, oldest in rows}
+
+
+def _standing(conn: sqlite3.Connection, scope: str, credential: str, now: float) -> list[Stated]:
+    rows = conn.execute(
+        f"SELECT {_STATED_COLUMNS} FROM usage_stated"
+        " WHERE scope = ? AND credential = ? AND reset_at > ?",
+        (scope, credential, now),
+    ).fetchall()
+    if not rows:
+        return []
+    totals = _totals(conn, scope, credential)
+    key = total_key(scope, credential)
+    standing = [_stated(row, {key: (totals[REQUESTS], totals[TOKENS])}) for row in rows]
+    return [s for s in standing if s is not None]
+
+
+def _totals(conn: sqlite3.Connection, scope: str, credential: str) -> dict[str, int]:
+    row = conn.execute(
+        "SELECT requests, tokens FROM usage WHERE key = ? AND start = 0",
+        (total_key(scope, credential),),
+    ).fetchone()
+    requests, tokens = (0, 0) if row is None else (_int(row[0]), _int(row[1]))
+    return {REQUESTS: requests, TOKENS: tokens}
+
+
+def _statement(allowance: Allowance, now: float) -> tuple[int, int | None, float, float]:
+    reset_at = allowance.reset_at if allowance.reset_at is not None else now + STATED_DEFAULT_S
+    return max(allowance.remaining, 0), allowance.limit, reset_at, now
+
+
+def _stated(row: tuple[object, ...], totals: dict[str, tuple[int, int]]) -> Stated | None:
+    scope, credential, unit, remaining, limit, reset_at, said_at, total_then = row
+    if (
+        not isinstance(scope, str)
+        or not isinstance(credential, str)
+        or unit not in (REQUESTS, TOKENS)
+    ):
+        return None
+    now_total = totals.get(total_key(scope, credential), (0, 0))[0 if unit == REQUESTS else 1]
+    spent_since = max(now_total - _int(total_then), 0)
+    left = _int(remaining) - spent_since
+    lim = None if limit is None else _int(limit)
+    return Stated(scope, credential, str(unit), left, lim, _float(reset_at), _float(said_at))
+
+
+def _add(count: Count | None, requests: int, tokens: int, start: float) -> Count:
+    if count is None:
+        count = Count()
+    oldest = count.oldest
+    if requests > 0 and (oldest is None or start < oldest):
+        oldest = start
+    return Count(count.requests + requests, count.tokens + tokens, oldest)
+
+
+def _prune(conn: sqlite3.Connection, now: float) -> None:
+    conn.execute("DELETE FROM usage WHERE start > 0 AND start < ?", (now - KEEP_S,))
+    conn.execute("DELETE FROM usage_stated WHERE reset_at <= ?", (now,))
+
+
+def _int(value: object) -> int:
+    """A stored count as an int; anything unreadable (a damaged row) counts as 0."""
+    try:
+        return int(value)  # type: ignore[call-overload,no-any-return]
+    except (TypeError, ValueError):
+        return 0
+
+
+def _float(value: object) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0
