@@ -34,7 +34,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from neoclone_core.models import Route
+    from neoclone_core.models import QuotaReading, Route
 
 
 class NeocloneError(Exception):
@@ -81,9 +81,12 @@ class ProviderError(NeocloneError):
 
     `provider` and `model` name where it happened (either may be empty for errors
     raised before a model was chosen); `status` is the HTTP status when there was one.
+    `quota` is what the error response said was left of the provider's quota (a 429's
+    `x-ratelimit-*` headers), set by whoever read the response.
     """
 
     kind = "provider_error"
+    quota: QuotaReading | None = None
 
     def __init__(
         self,

@@ -244,14 +244,38 @@ class Usage:
 
 
 @attrs.frozen
+class Allowance:
+    """One kind of quota as a response stated it: `remaining` of `limit` (None when the
+    provider did not say), starting again at `reset_at` (POSIX seconds; None when
+    unknown)."""
+
+    remaining: int
+    limit: int | None = None
+    reset_at: float | None = None
+
+
+@attrs.frozen
+class QuotaReading:
+    """What one response's headers said was left of the key's quota, for requests and
+    for tokens (either None when the response did not say). A reading is about the
+    window the provider counts the call in, whichever that is: one that says 0 left is
+    out until `reset_at`, whatever the catalog's figures (see `neoclone_core.quota`)."""
+
+    requests: Allowance | None = None
+    tokens: Allowance | None = None
+
+
+@attrs.frozen
 class ChatResponse:
-    """A finished completion: the text, why it stopped, and which model wrote it."""
+    """A finished completion: the text, why it stopped, and which model wrote it;
+    `quota` is what the response said was left of the provider's quota, if anything."""
 
     model_id: str
     content: str
     finish_reason: str | None = None
     usage: Usage = Usage()
     tool_calls: tuple[Mapping[str, Any], ...] = ()
+    quota: QuotaReading | None = None
 
 
 @attrs.frozen

@@ -49,6 +49,7 @@ from neoclone_core.models import (
     ChatResponse,
     ModelInfo,
     Pricing,
+    QuotaReading,
     RateLimit,
 )
 from neoclone_core.openai.compat import (
@@ -57,6 +58,7 @@ from neoclone_core.openai.compat import (
     get_json,
     stream_chat_completion,
 )
+from neoclone_core.openai.rate_limit_headers import read_quota
 from neoclone_core.openai.stream import NO_QUIRKS, StreamQuirks
 from neoclone_core.provider import FreeTier, ProviderContext
 
@@ -393,9 +395,23 @@ class OpenAICompatibleProvider:
         async for chunk in stream_chat_completion(ctx, model, request, quirks=quirks, **options):
             yield chunk
 
+    def quota_reading(
+        self, headers: Mapping[str, str], body: object, now: float
+    ) -> QuotaReading | None:
+        """What a response's headers (or, for an error, its decoded `body`) say is left
+        of the key's quota: `x-ratelimit-*` as Groq, Cerebras and OpenRouter send them
+        (`read_quota`). Override for a provider that says it another way; return None
+        for one whose headers must not be trusted."""
+        return read_quota(headers, body, now)
+
     def _chat_options(self) -> dict[str, Any]:
         """Where chat requests go and what they carry besides the request."""
-        return {"path": self.chat_path, "headers": self.headers, "key_header": self.key_header}
+        return {
+            "path": self.chat_path,
+            "headers": self.headers,
+            "key_header": self.key_header,
+            "quota_reading": self.quota_reading,
+        }
 
 
 _RENAMED = {

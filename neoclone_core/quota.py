@@ -15,7 +15,7 @@ import enum
 
 import attrs
 
-from neoclone_core.models import RateLimit
+from neoclone_core.models import Allowance, QuotaReading, RateLimit
 
 _NO_LIMIT = RateLimit()
 
@@ -60,30 +60,3 @@ class QuotaRules:
 
 
 DEFAULT_RULES = QuotaRules()
-
-
-@attrs.frozen
-class Allowance:
-    """One kind of quota as a response stated it: `remaining` of `limit` (None when the
-    provider did not say), starting again at `reset_at` (POSIX seconds; None when
-    unknown)."""
-
-    remaining: int
-    limit: int | None = None
-    reset_at: float | None = None
-
-
-@attrs.frozen
-class QuotaReading:
-    """What one response's headers said was left of the key's quota for requests and
-    for tokens (either None when the response did not say). A reading is about the
-    window the provider counts the call in, whichever that is: a window that says 0
-    left is out until `reset_at`, whatever the catalog's figures."""
-
-    requests: Allowance | None = None
-    tokens: Allowance | None = None
-
-    @property
-    def empty(self) -> bool:
-        """Whether the response said nothing about quota."""
-        return self.requests is None and self.tokens is None

@@ -29,22 +29,29 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import anyio
+import attrs
 import httpx
 
-from neoclone_core.errors import BadRequestError
+from neoclone_core.errors import BadRequestError, ProviderError
 from neoclone_core.models import (
     ChatChunk,
     ChatRequest,
     ChatResponse,
     ModelInfo,
+    QuotaReading,
     Usage,
     content_text,
 )
-from neoclone_core.openai.error_body import looks_like_html, plain_text, upstream_message
+from neoclone_core.openai.error_body import (
+    loads_or_none,
+    looks_like_html,
+    plain_text,
+    upstream_message,
+)
 from neoclone_core.openai.http_errors import (
     embedded_error,
     error_from_response,
@@ -53,6 +60,7 @@ from neoclone_core.openai.http_errors import (
     snippet,
     transport_errors,
 )
+from neoclone_core.openai.rate_limit_headers import read_quota
 from neoclone_core.openai.retry_after import parse_retry_after
 from neoclone_core.openai.stream import (
     NO_QUIRKS,
@@ -66,6 +74,7 @@ from neoclone_core.provider import ProviderContext
 
 __all__ = [
     "CHAT_PATH",
+    "QuotaReader",
     "StreamQuirks",
     "as_tool_call_deltas",
     "chat_completion",
@@ -77,6 +86,10 @@ __all__ = [
     "stream_chat_completion",
 ]
 
+QuotaReader = Callable[[Mapping[str, str], Any, float], "QuotaReading | None"]
+"""Reads a response's headers (and, for an error, its decoded body) at a POSIX time into
+what they say is left of the quota: `read_quota` by default, a provider's own
+`quota_reading` method where its headers differ."""
 CHAT_PATH = "/chat/completions"  # appended to the base URL, which ends in /v1 or the like
 _DRAIN_TIMEOUT_S = 0.5  # reading a stream's end after [DONE], so its connection is reused
 _RESERVED_PARAMS = frozenset({"model", "messages", "stream"})
@@ -131,12 +144,15 @@ async def chat_completion(
     path: str = CHAT_PATH,
     headers: Mapping[str, str] | None = None,
     key_header: str | None = None,
+    quota_reading: QuotaReader | None = read_quota,
 ) -> ChatResponse:
     """Run `request` on `model` with one POST to `{ctx.base_url}{path}`.
 
     `headers` are added to (and may override) the defaults, for providers that want
     extra ones (OpenRouter's `X-Title`); `key_header` names the header that carries the
-    key raw, for providers that do not take `Authorization: Bearer`.
+    key raw, for providers that do not take `Authorization: Bearer`. `quota_reading`
+    reads what the response's headers say is left of the quota, into the response's
+    (or the error's) `quota`; None reads nothing.
     """
     with transport_errors(ctx, model.name):
         response = await ctx.http.post(
@@ -145,8 +161,31 @@ async def chat_completion(
             headers=_headers(ctx, headers, key_header=key_header, body=True),
             timeout=ctx.timeout,
         )
-    raise_for_status(ctx, model.name, response)
-    return _completion(ctx, model, response)
+    with _quota_read(ctx, response, quota_reading) as reading:
+        raise_for_status(ctx, model.name, response)
+        completion = _completion(ctx, model, response)
+    return completion if reading is None else attrs.evolve(completion, quota=reading)
+
+
+@contextlib.contextmanager
+def _quota_read(
+    ctx: ProviderContext, response: httpx.Response, reader: QuotaReader | None
+) -> Iterator[QuotaReading | None]:
+    """What `reader` makes of the response's headers, for the block; a `ProviderError`
+    raised in the block carries it as its `quota` (a 429's headers say when to come
+    back, and OpenRouter echoes them in the body too)."""
+    if reader is None:
+        yield None
+        return
+    now = ctx.clock()
+    reading = reader(response.headers, None, now)
+    try:
+        yield reading
+    except ProviderError as error:
+        if reading is None and not response.is_success:
+            reading = reader(response.headers, loads_or_none(response.content), now)
+        error.quota = reading
+        raise
 
 
 async def stream_chat_completion(
@@ -158,6 +197,7 @@ async def stream_chat_completion(
     headers: Mapping[str, str] | None = None,
     key_header: str | None = None,
     quirks: StreamQuirks = NO_QUIRKS,
+    quota_reading: QuotaReader | None = read_quota,
 ) -> AsyncGenerator[ChatChunk, None]:
     """Run `request` on `model` with `"stream": true`, yielding chunks as they arrive.
 
@@ -178,7 +218,8 @@ async def stream_chat_completion(
         ) as response:
             if not response.is_success:
                 await response.aread()
-                raise_for_status(ctx, model.name, response)
+                with _quota_read(ctx, response, quota_reading):
+                    raise_for_status(ctx, model.name, response)
             if _is_whole_body(response):  # "stream" ignored, an error in a 200, a web page
                 await response.aread()
                 yield _as_chunk(_completion(ctx, model, response))

@@ -17,7 +17,7 @@ from typing import Any
 
 from neoclone_core.openai.error_body import error_object, upstream_message
 
-__all__ = ["parse_retry_after"]
+__all__ = ["duration_s", "metadata_headers", "number", "parse_retry_after", "reset_wait"]
 
 
 # A reset time in epoch milliseconds, in epoch seconds, or a number of seconds to wait,
@@ -51,7 +51,7 @@ def parse_retry_after(headers: Mapping[str, str], body_json: Any, now: float) ->
     sources: tuple[Callable[[], float | None], ...] = (
         lambda: _header_wait(headers, now),
         lambda: _retry_info(body_json),
-        lambda: _header_wait(_metadata_headers(body_json), now),
+        lambda: _header_wait(metadata_headers(body_json), now),
         lambda: _wait_in_text(body_json),
     )
     for source in sources:
@@ -65,7 +65,7 @@ def _header_wait(headers: Mapping[str, str], now: float) -> float | None:
     lowered = {name.lower(): value for name, value in headers.items()}
     for wait in (
         _retry_after(lowered, now),
-        _reset_at(lowered.get("x-ratelimit-reset"), now),
+        reset_wait(lowered.get("x-ratelimit-reset"), now),
         _limit_reset(lowered),
     ):
         if wait is not None:
@@ -74,12 +74,12 @@ def _header_wait(headers: Mapping[str, str], now: float) -> float | None:
 
 
 def _retry_after(headers: Mapping[str, str], now: float) -> float | None:
-    if (millis := _number(headers.get("retry-after-ms"))) is not None:
+    if (millis := number(headers.get("retry-after-ms"))) is not None:
         return millis / 1000
     value = headers.get("retry-after")
     if value is None:
         return None
-    seconds = _number(value)
+    seconds = number(value)
     return seconds if seconds is not None else _http_date_wait(value, now)
 
 
@@ -93,16 +93,16 @@ def _http_date_wait(value: str, now: float) -> float | None:
     return when.timestamp() - now
 
 
-def _reset_at(value: str | None, now: float) -> float | None:
+def reset_wait(value: str | None, now: float) -> float | None:
     """A reset header: an epoch time in ms or s (told apart by size), or a wait."""
-    number = _number(value)
-    if number is None:
-        return _duration(value)
-    if number >= _EPOCH_MS_FROM:
-        return number / 1000 - now
-    if number >= _EPOCH_S_FROM:
-        return number - now
-    return number
+    stated = number(value)
+    if stated is None:
+        return duration_s(value)
+    if stated >= _EPOCH_MS_FROM:
+        return stated / 1000 - now
+    if stated >= _EPOCH_S_FROM:
+        return stated - now
+    return stated
 
 
 def _limit_reset(headers: Mapping[str, str]) -> float | None:
@@ -118,12 +118,12 @@ def _limit_reset(headers: Mapping[str, str]) -> float | None:
     resets = {
         name.removeprefix(_RESET_PREFIX): wait
         for name, value in headers.items()
-        if name.startswith(_RESET_PREFIX) and (wait := _duration(value)) is not None
+        if name.startswith(_RESET_PREFIX) and (wait := duration_s(value)) is not None
     }
     exhausted = [
         wait
         for limit, wait in resets.items()
-        if _number(headers.get(_REMAINING_PREFIX + limit)) == 0
+        if number(headers.get(_REMAINING_PREFIX + limit)) == 0
     ]
     if exhausted:
         return max(exhausted)
@@ -137,11 +137,13 @@ def _retry_info(body_json: Any) -> float | None:
         if isinstance(detail, Mapping) and str(detail.get("@type", "")).endswith(
             "google.rpc.RetryInfo"
         ):
-            return _duration(detail.get("retryDelay"))
+            return duration_s(detail.get("retryDelay"))
     return None
 
 
-def _metadata_headers(body_json: Any) -> Mapping[str, str]:
+def metadata_headers(body_json: Any) -> Mapping[str, str]:
+    """The response headers OpenRouter echoes in an error body's `error.metadata.headers`
+    (empty when there are none)."""
     error = error_object(body_json).get("error")
     metadata = error.get("metadata") if isinstance(error, Mapping) else None
     headers = metadata.get("headers") if isinstance(metadata, Mapping) else None
@@ -155,19 +157,20 @@ def _wait_in_text(body_json: Any) -> float | None:
     if match is None:
         return None
     amount, word = match.groups()
-    wait = _duration(amount)
+    wait = duration_s(amount)
     if wait is not None and word and _NUMBER.fullmatch(amount):
         wait *= _WORD_UNIT_SECONDS[word[0].lower()]
     return wait
 
 
-def _number(value: str | None) -> float | None:
+def number(value: str | None) -> float | None:
+    """A header's value as a plain non-negative number, None when it is anything else."""
     if value is None or not _NUMBER.fullmatch(value.strip()):
         return None
     return float(value)
 
 
-def _duration(value: object) -> float | None:
+def duration_s(value: object) -> float | None:
     """Seconds in "7.66s", "2m59.56s", "1h2m", "150ms", "20s" or a bare number."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
