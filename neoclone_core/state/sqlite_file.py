@@ -42,6 +42,8 @@ LEDGER_SCHEMA = (
         start REAL NOT NULL,
         requests INTEGER NOT NULL DEFAULT 0,
         tokens INTEGER NOT NULL DEFAULT 0,
+        request_limit INTEGER,
+        token_limit INTEGER,
         PRIMARY KEY (key, start)) WITHOUT ROWID""",
     """CREATE TABLE IF NOT EXISTS usage_stated (
         scope TEXT NOT NULL,

@@ -11,8 +11,9 @@ The contract (what the engine relies on; a store plugin implements the same):
   spend together more than a window's limit: the embedded SQLite store does it in one
   `BEGIN IMMEDIATE` transaction; a Redis store does it in one Lua script (check every
   counter, then `INCRBY` each, `EXPIRE` at the window's end).
-- `settle(reservation, tokens)` replaces the reserved token estimate by the tokens the
-  response's `usage` reported (requests stay counted: a call sent is a call spent).
+- `settle(reservation, tokens, sent=True)` replaces the reserved token estimate by the
+  tokens the response's `usage` reported; requests stay counted (a call sent is a call
+  spent, whatever came back), unless `sent=False` says it never left this machine.
 - `observe(scope, credential, reading, now)` keeps what the provider said is left; until
   the reading's reset time, what is left of that scope is at most the stated
   remainder minus what was reserved since (what the provider says wins).
@@ -190,12 +191,16 @@ class Shortfall:
 
 @attrs.frozen
 class Count:
-    """What a window holds now: requests and tokens counted, and the start of the
-    oldest bucket holding any (None when empty)."""
+    """What a window holds now: requests and tokens counted, the start of the oldest
+    bucket holding any (None when empty), and the limits the last reservation claimed
+    (kept with the counts, so that any process reading the ledger knows them)."""
 
     requests: int = 0
     tokens: int = 0
     oldest: float | None = None
+    request_limit: int | None = None
+    token_limit: int | None = None
+    newest: float | None = None  # the newest bucket's start, whose limits are kept
 
 
 @attrs.frozen
@@ -232,8 +237,9 @@ class UsageLedger(Protocol):
         them have room, atomically; else count nothing and say which window is out."""
         ...
 
-    def settle(self, reservation: Reservation, tokens: int) -> None:
-        """Replace the reservation's token estimate by the `tokens` actually used."""
+    def settle(self, reservation: Reservation, tokens: int, *, sent: bool = True) -> None:
+        """Replace the reservation's token estimate by the `tokens` actually used, and
+        give the request back when the call was never `sent` (no key, no connection)."""
         ...
 
     def observe(self, scope: str, credential: str, reading: QuotaReading, now: float) -> None:

@@ -19,6 +19,8 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+import attrs
+
 from neoclone_core.errors import StoreError
 from neoclone_core.log import log
 from neoclone_core.quota import Allowance, QuotaReading
@@ -44,11 +46,15 @@ STATED_DEFAULT_S = 60.0  # how long a statement without a reset time stands
 
 _STATED_COLUMNS = "scope, credential, unit, remaining, lim, reset_at, said_at, total_then"
 _SPEND = (
-    "INSERT INTO usage (key, start, requests, tokens) VALUES (?, ?, 1, ?)"
-    " ON CONFLICT (key, start) DO UPDATE SET requests = requests + 1,"
-    " tokens = tokens + excluded.tokens"
+    "INSERT INTO usage (key, start, requests, tokens, request_limit, token_limit)"
+    " VALUES (?, ?, 1, ?, ?, ?) ON CONFLICT (key, start) DO UPDATE SET"
+    " requests = requests + 1, tokens = tokens + excluded.tokens,"
+    " request_limit = excluded.request_limit, token_limit = excluded.token_limit"
 )
-_SETTLE = "UPDATE usage SET tokens = MAX(tokens + ?, 0) WHERE key = ? AND start = ?"
+_SETTLE = (
+    "UPDATE usage SET requests = MAX(requests + ?, 0), tokens = MAX(tokens + ?, 0)"
+    " WHERE key = ? AND start = ?"
+)
 _STATE = f"INSERT OR REPLACE INTO usage_stated ({_STATED_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 _UNITS = (REQUESTS, TOKENS)
 T = TypeVar("T")
@@ -68,8 +74,11 @@ class UsageTables(SQLiteFile):
         """Count one call in every claimed window if all have room (one transaction)."""
         scopes = tuple(dict.fromkeys((c.window.scope, c.window.credential) for c in claims))
         buckets = tuple((c.window.key, c.window.period.bucket(now)) for c in claims)
-        rows = [(key, start, tokens) for key, start in buckets]
-        rows += [(total_key(*scope), 0.0, tokens) for scope in scopes]
+        rows = [
+            (c.window.key, start, tokens, c.request_limit, c.token_limit)
+            for c, (_, start) in zip(claims, buckets, strict=True)
+        ]
+        rows += [(total_key(*scope), 0.0, tokens, None, None) for scope in scopes]
         self._reservations += 1
         prune = self._reservations % PRUNE_EVERY == 0
 
@@ -84,13 +93,14 @@ class UsageTables(SQLiteFile):
         shortfall = self._ledger(work)
         return shortfall or Reservation(buckets, scopes, tokens, now)
 
-    def settle(self, reservation: Reservation, tokens: int) -> None:
-        """Replace the reserved token estimate by the tokens used."""
-        delta = tokens - reservation.tokens
-        if delta == 0:
+    def settle(self, reservation: Reservation, tokens: int, *, sent: bool = True) -> None:
+        """Replace the reserved token estimate by the tokens used; give the request
+        back too when the call was never `sent`."""
+        delta, requests = tokens - reservation.tokens, 0 if sent else -1
+        if delta == 0 and sent:
             return
-        rows = [(delta, key, start) for key, start in reservation.buckets]
-        rows += [(delta, total_key(*scope), 0.0) for scope in reservation.scopes]
+        rows = [(requests, delta, key, start) for key, start in reservation.buckets]
+        rows += [(requests, delta, total_key(*scope), 0.0) for scope in reservation.scopes]
         self._ledger(lambda conn: conn.executemany(_SETTLE, rows))
 
     def observe(self, scope: str, credential: str, reading: QuotaReading, now: float) -> None:
@@ -110,7 +120,9 @@ class UsageTables(SQLiteFile):
 
         def work(conn: sqlite3.Connection) -> tuple[list[Any], list[Any]]:
             _prune(conn, now)
-            rows = conn.execute("SELECT key, start, requests, tokens FROM usage").fetchall()
+            rows = conn.execute(
+                "SELECT key, start, requests, tokens, request_limit, token_limit FROM usage"
+            ).fetchall()
             stated = conn.execute(
                 f"SELECT {_STATED_COLUMNS} FROM usage_stated WHERE reset_at > ?", (now,)
             ).fetchall()
@@ -119,7 +131,7 @@ class UsageTables(SQLiteFile):
         rows, stated = self._ledger(work)
         counts: dict[Window, Count] = {}
         totals: dict[str, tuple[int, int]] = {}
-        for key, start, stored_requests, stored_tokens in rows:
+        for key, start, stored_requests, stored_tokens, request_limit, token_limit in rows:
             requests, tokens = _int(stored_requests), _int(stored_tokens)
             if key.endswith("|" + TOTAL):
                 totals[key] = (requests, tokens)
@@ -127,7 +139,9 @@ class UsageTables(SQLiteFile):
             window = Window.from_key(key)
             if window is None or _float(start) < window.period.counted_from(now):
                 continue
-            counts[window] = _add(counts.get(window), requests, tokens, _float(start))
+            at = _float(start)
+            bucket = Count(requests, tokens, at, _limit(request_limit), _limit(token_limit), at)
+            counts[window] = _add(counts.get(window), bucket)
         standing = [_stated(row, totals) for row in stated]
         return LedgerView(now, counts, tuple(s for s in standing if s is not None))
 
@@ -228,13 +242,28 @@ def _stated(row: tuple[object, ...], totals: dict[str, tuple[int, int]]) -> Stat
     return Stated(scope, credential, str(unit), left, lim, _float(reset_at), _float(said_at))
 
 
-def _add(count: Count | None, requests: int, tokens: int, start: float) -> Count:
+def _add(count: Count | None, bucket: Count) -> Count:
+    """`count` with one more bucket: its usage added, the oldest used bucket's start and
+    the newest bucket's limits kept."""
     if count is None:
-        count = Count()
+        return bucket if bucket.requests > 0 else attrs.evolve(bucket, oldest=None)
     oldest = count.oldest
-    if requests > 0 and (oldest is None or start < oldest):
-        oldest = start
-    return Count(count.requests + requests, count.tokens + tokens, oldest)
+    if bucket.requests > 0 and (oldest is None or (bucket.oldest or 0) < oldest):
+        oldest = bucket.oldest
+    newer = count.newest is None or (bucket.newest or 0) > count.newest
+    limits = bucket if newer else count
+    return Count(
+        count.requests + bucket.requests,
+        count.tokens + bucket.tokens,
+        oldest,
+        limits.request_limit,
+        limits.token_limit,
+        limits.newest,
+    )
+
+
+def _limit(value: object) -> int | None:
+    return None if value is None else _int(value)
 
 
 def _prune(conn: sqlite3.Connection, now: float) -> None:

@@ -224,3 +224,23 @@ def test_two_processes_spending_one_budget_never_exceed_its_limit(path: Path) ->
     assert sum(granted) == 50
     with Store(path) as store:
         assert store.usage(NOW).counts[DAY].requests == 50
+
+
+def test_a_call_never_sent_gives_its_request_back(store: Store) -> None:
+    claims = [Claim(DAY, request_limit=1)]
+    reservation = store.reserve(claims, 50, NOW)
+    assert isinstance(reservation, Reservation)
+
+    store.settle(reservation, 0, sent=False)
+
+    assert store.usage(NOW).counts[DAY].requests == 0
+    assert spend(store, claims, 2, NOW) == 1
+
+
+def test_the_view_keeps_the_limits_last_claimed(store: Store) -> None:
+    spend(store, [Claim(MINUTE, request_limit=5, token_limit=900)], 2, NOW)
+
+    count = store.usage(NOW).counts[MINUTE]
+
+    assert (count.requests, count.tokens) == (2, 20)
+    assert (count.request_limit, count.token_limit) == (5, 900)
