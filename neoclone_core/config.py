@@ -20,6 +20,7 @@ from typing import TypeVar
 import attrs
 import platformdirs
 
+from neoclone_core.config_quota import DEFAULT_QUOTA, QuotaSettings, read_quota_table
 from neoclone_core.config_values import (
     Table,
     env_name,
@@ -40,7 +41,7 @@ if sys.version_info >= (3, 11):
 else:
     import tomli as tomllib
 
-__all__ = ["CacheSettings", "ProviderSettings", "Settings", "load_settings"]
+__all__ = ["CacheSettings", "ProviderSettings", "QuotaSettings", "Settings", "load_settings"]
 
 T = TypeVar("T")
 
@@ -98,6 +99,8 @@ class Settings:
     """Where the engine keeps the state several instances share (breakers, cooldowns,
     statistics): a URL such as `redis://127.0.0.1:6379/0`, opened by the store plugin
     that knows its scheme; None keeps it in the embedded SQLite store."""
+    quota: QuotaSettings = DEFAULT_QUOTA
+    """Budgets below the free tiers' limits, per provider and per model (`[quota]`)."""
 
     def provider(self, name: str) -> ProviderSettings:
         """The named provider's settings, or the defaults when the file has none."""
@@ -199,6 +202,7 @@ _TOP_KEYS = (
     "cache",
     "providers",
     "store",
+    "quota",
 )
 _CACHE_KEYS = ("ttl_days", "backoff_base_seconds", "backoff_cap_seconds")
 _PROVIDER_KEYS = ("enabled", "base_url", "timeout", "api_key_env", "options")
@@ -222,6 +226,7 @@ def _parse(root: Table) -> Settings:
         providers=_providers(root.table("providers")),
         cache=_cache(root.table("cache")),
         store=root.get("store", store_url, None),
+        quota=read_quota_table(root.table("quota")),
     )
 
 

@@ -113,6 +113,22 @@ def positive(value: object) -> float:
     return float(value)
 
 
+def count(value: object) -> int:
+    """A whole number >= 1 (a request or token budget)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        msg = f"must be a whole number >= 1, got {shown(value)}"
+        raise Invalid(msg)
+    return value
+
+
+def share(value: object) -> float:
+    """A share in [0, 1)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+        msg = f"must be a number from 0 up to (not including) 1, got {shown(value)}"
+        raise Invalid(msg)
+    return float(value)
+
+
 def flag(value: object) -> bool:
     if not isinstance(value, bool):
         msg = f"must be true or false, got {shown(value)}"

@@ -50,6 +50,7 @@ from neoclone_core.state.engine_state import BreakerState, Cooldown, EngineState
 from neoclone_core.state.scan_cache import ScanCache
 from neoclone_core.state.shared import open_shared_state
 from neoclone_core.state.store import Store
+from neoclone_core.state.usage import UsageLedger
 from neoclone_core.user_agent import http_client
 
 if TYPE_CHECKING:
@@ -113,9 +114,11 @@ class Neoclone(SeedNames):
         )  # fmt: skip
         self._state: EngineState = state if state is not None else self._store
         policy = policy or EnginePolicy()
+        # The usage ledger: the shared store's when it keeps one, else this machine's.
+        ledger = self._state if isinstance(self._state, UsageLedger) else self._store
         self._engine = Engine(
             self._catalog, self.plugins, self._state, clock, policy, sleep or anyio.sleep,
-            monotonic, rng,
+            monotonic, rng, ledger, self.settings.quota,
         )  # fmt: skip
         self.sessions = Sessions()
         self._reader = CatalogReader(self._catalog, monotonic)

@@ -10,8 +10,9 @@ computed"). Every figure used is cited in the reason.
 
 **Availability** is the only component that learns. It rewards what the engine has
 observed of a model: whether it is cooling down right now (rate limited, breaker open), how
-often it succeeded, and how fast it answered. Reliability and speed share its 5 points
-(3 and 2) instead of each taking a component of its own, so that the seed's five
+often it succeeded, and how fast it answered, times the share left of its free-tier quota
+where a limit is known (the usage ledger's count against it). Reliability and speed share
+its 5 points (3 and 2) instead of each taking a component of its own, so that the seed's five
 components and their 100 stay as documented. Before a model has been called it gets
 exactly half (2.5), the same as every other unobserved model: observations can only
 reorder models once they exist, never before.
@@ -112,21 +113,29 @@ _UNOBSERVED = ScoreComponent(
 
 def availability_component(model: ModelInfo, observations: Observations) -> ScoreComponent:
     """Nothing while the model or its provider is cooling down; otherwise reliability (the
-    success rate, smoothed so that one call proves little) and speed (median latency)."""
+    success rate, smoothed so that one call proves little) and speed (median latency),
+    times the share left of its free-tier quota where a limit is known: selection spreads
+    load over models before any of them runs out."""
     return _availability(model.id, observations)
 
 
 def _availability(model_id: str, observations: Observations) -> ScoreComponent:
     if observations.cooling_down(model_id):  # the model or its whole provider
         return ScoreComponent("availability", 0.0, AVAILABILITY, "cooling down right now")
-    stats = observations.of(model_id)
-    if stats is None:
+    stats, left = observations.of(model_id), observations.quota_share(model_id)
+    if stats is None and left is None:
         return _UNOBSERVED
-    reliability = (stats.successes + 1) / (stats.successes + stats.failures + 2)
-    speed = 0.5 if stats.latency_p50_s is None else speed_factor(stats.latency_p50_s)
-    points = AVAILABILITY * (RELIABILITY_SHARE * reliability + SPEED_SHARE * speed)
-    latency = "" if stats.latency_p50_s is None else f", median {stats.latency_p50_s:.1f} s"
-    reason = f"{stats.successes} ok / {stats.failures} failed{latency}"
+    if stats is None:
+        points, reason = AVAILABILITY / 2, "not called yet"
+    else:
+        reliability = (stats.successes + 1) / (stats.successes + stats.failures + 2)
+        speed = 0.5 if stats.latency_p50_s is None else speed_factor(stats.latency_p50_s)
+        points = AVAILABILITY * (RELIABILITY_SHARE * reliability + SPEED_SHARE * speed)
+        latency = "" if stats.latency_p50_s is None else f", median {stats.latency_p50_s:.1f} s"
+        reason = f"{stats.successes} ok / {stats.failures} failed{latency}"
+    if left is not None:
+        points *= left
+        reason += f", {left:.0%} of its free quota left"
     return ScoreComponent("availability", points, AVAILABILITY, reason)
 
 
@@ -187,7 +196,7 @@ def neoclone_score(
     if (graded := columns.graded.get(key)) is None:
         graded = columns.graded[key] = grade_catalog(base, *key, columns.entries)
     availability: tuple[Sequence[ScoreComponent], Sequence[int]]
-    if not observations.stats and not observations.cooldown_until:
+    if not observations.stats and not observations.cooldown_until and not observations.quota_left:
         availability = [_UNOBSERVED], columns.first
     else:
         availability = [_availability(m.id, observations) for m in models], range(len(models))

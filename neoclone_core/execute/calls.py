@@ -16,6 +16,7 @@ from neoclone_core.execute.admission import CallPermit
 from neoclone_core.execute.retry import Deadline
 from neoclone_core.models import Attempt, ChatChunk, ChatRequest, ModelInfo, Plan, Route
 from neoclone_core.provider import Provider, ProviderContext
+from neoclone_core.state.usage import Reservation
 
 T = TypeVar("T")
 
@@ -58,6 +59,7 @@ class ActiveCall:
     endpoint: Endpoint
     started: float
     retry: int
+    reservation: Reservation | None = None  # what the call counts in the usage ledger
 
 
 @attrs.frozen

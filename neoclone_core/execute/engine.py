@@ -5,8 +5,9 @@ One loop serves both shapes of request: `execute` calls `provider.chat()`, strea
 `provider.stream()` up to their first chunk (see `_streaming`), so failover before the
 first token is the same code as failover of a whole call. Around each call:
 
-- the gate (`_gate`) refuses models that are cooling down or whose breaker is open,
-  before any connection is made, and hears how every call went;
+- the gate (`admission`) refuses models that are cooling down or whose breaker is open,
+  and the budget (`budget`) models whose free-tier quota is spent (or too small for the
+  request's tokens), before any connection is made; both hear how every call went;
 - each call is bounded by its provider's timeout and by what is left of the request's
   deadline, which retries and fallbacks share and never extend;
 - a failure goes to the `neoclone_fallback_decision` hook: RETRY (bounded, full-jitter
@@ -29,9 +30,11 @@ from typing import TYPE_CHECKING, TypeVar
 import anyio
 import attrs
 
+from neoclone_core.config_quota import DEFAULT_QUOTA, QuotaSettings
 from neoclone_core.discover.catalog import Catalog
 from neoclone_core.errors import ProviderError, RateLimitedError
 from neoclone_core.execute.admission import Admission, CallPermit
+from neoclone_core.execute.budget import Budget, rules_of
 from neoclone_core.execute.calls import (
     ActiveCall,
     Call,
@@ -53,6 +56,7 @@ from neoclone_core.provider import Provider, ProviderContext
 from neoclone_core.redaction import Secret
 from neoclone_core.score.observations import Observations
 from neoclone_core.state.engine_state import EngineState, provider_key
+from neoclone_core.state.usage import Reservation, UsageLedger
 
 if TYPE_CHECKING:
     from neoclone_core.execute.streaming import ChatStream
@@ -73,7 +77,12 @@ class Engine:
     sleep: Callable[[float], Awaitable[None]] = anyio.sleep
     monotonic: Callable[[], float] = time.monotonic
     rng: Callable[[], float] = random.random
+    ledger: UsageLedger | None = None
+    """Where calls are counted against free-tier quotas: `state` when it is a ledger too
+    (the embedded store is), else none (quotas are then learnt from 429s only)."""
+    quota: QuotaSettings = DEFAULT_QUOTA
     admission: Admission = attrs.field(init=False)
+    budget: Budget = attrs.field(init=False)
     recorder: Recorder = attrs.field(init=False)
     outcomes: Outcomes = attrs.field(init=False)
     _endpoints: dict[str, Endpoint] = attrs.field(init=False, factory=dict)
@@ -92,6 +101,17 @@ class Engine:
             self.state, self.monotonic, policy.flush_every, policy.flush_s, policy.state_sync_s
         )
         self.outcomes = Outcomes(self.recorder, self.admission, self.plugins, self.clock)
+        ledger = self.ledger
+        if ledger is None and isinstance(self.state, UsageLedger):
+            ledger = self.state
+        self.budget = Budget(
+            ledger,
+            self.quota,
+            lambda name: rules_of(self.catalog.providers.get(name)),
+            self.clock,
+            self.monotonic,
+            policy.state_sync_s,
+        )
 
     def observations(self) -> Observations:
         """What scoring plugins see: statistics, cooldowns and open breakers."""
@@ -103,6 +123,7 @@ class Engine:
             self.admission.unavailable_until(),
             self.clock(),
             breakers=breakers,
+            quota_left=self.budget.shares_left(),
         )
 
     def close(self) -> None:
@@ -166,10 +187,11 @@ class Engine:
     ) -> SucceededCall[T] | None:
         retry = 0
         while True:
-            permit = self._admit(run, model)
-            if permit is None:
+            admitted = self._admit(run, model)
+            if admitted is None:
                 return None
-            outcome = await self._call(run, call, model, permit, retry)
+            permit, reservation = admitted
+            outcome = await self._call(run, call, model, permit, retry, reservation=reservation)
             if isinstance(outcome, SucceededCall):
                 return outcome
             decision = self.decide(outcome, model, retry + 1, self._callable(run, rest))
@@ -183,13 +205,21 @@ class Engine:
             await self.sleep(delay)
             retry += 1
 
-    def _admit(self, run: RequestRun, model: ModelInfo) -> CallPermit | None:
-        """Leave to call `model` now, or None after recording why it was skipped."""
+    def _admit(
+        self, run: RequestRun, model: ModelInfo
+    ) -> tuple[CallPermit, Reservation | None] | None:
+        """Leave to call `model` now and the quota it spends, or None after recording
+        why it was skipped."""
         verdict = self._skip_reason(run, model) or self.admission.admit(
             model, self.endpoint(model.provider).credential
         )
         if isinstance(verdict, CallPermit):
-            return verdict
+            credential = self.endpoint(model.provider).credential
+            spent = self.budget.reserve(model, credential, run.request)
+            if not isinstance(spent, str):
+                return verdict, spent
+            self.admission.released(verdict)
+            verdict = spent
         run.attempts.append(
             Attempt(model.id, ok=False, duration_s=0.0, error=verdict, skipped=True)
         )
@@ -215,13 +245,20 @@ class Engine:
         ]
 
     async def _call(
-        self, run: RequestRun, call: Call[T], model: ModelInfo, permit: CallPermit, retry: int
+        self,
+        run: RequestRun,
+        call: Call[T],
+        model: ModelInfo,
+        permit: CallPermit,
+        retry: int,
+        *,
+        reservation: Reservation | None = None,
     ) -> SucceededCall[T] | ProviderError:
         endpoint = self.endpoint(model.provider)
         timeout = min(endpoint.ctx.timeout, run.deadline.left())
         number = len(run.attempts) + 1
         self.plugins.emit("neoclone_attempt_started", model=model, attempt_number=number)
-        active = ActiveCall(model, permit, endpoint, time.perf_counter(), retry)
+        active = ActiveCall(model, permit, endpoint, time.perf_counter(), retry, reservation)
         try:
             with anyio.fail_after(timeout):
                 value = await call(endpoint.provider, endpoint.ctx, model)
@@ -230,8 +267,10 @@ class Engine:
             raise
         except Exception as exc:  # every failure becomes an attempt in the route
             error = as_provider_error(exc, model, timeout)
+            self.budget.failed(reservation, model, endpoint.credential, error)
             self.outcomes.failed(run, active, error)
             return error
+        self.budget.succeeded(reservation, model, endpoint.credential, value)
         return SucceededCall(active, value)
 
     # -- deciding -----------------------------------------------------------------------

@@ -119,9 +119,18 @@ class HealthChecker:
                 group.cancel_scope.cancel()
 
     def _admit(self, model: ModelInfo) -> CallPermit | str:
+        """Leave to probe `model` (its quota counted, the share kept for probes
+        included), or why not."""
         if model.provider not in self.engine.catalog.providers:
             return f"provider {model.provider!r} is not installed"
-        return self.engine.admission.admit(model, self.engine.endpoint(model.provider).credential)
+        credential = self.engine.endpoint(model.provider).credential
+        permit = self.engine.admission.admit(model, credential)
+        if isinstance(permit, CallPermit):
+            spent = self.engine.budget.reserve(model, credential, PROBE, probe=True)
+            if isinstance(spent, str):
+                self.engine.admission.released(permit)
+                return spent
+        return permit
 
 
 async def probe(

@@ -28,13 +28,28 @@ class Observations:
     `cooldown_until` holds model ids and provider keys (`provider:<name>`) that may not
     be called before the given time, whether a provider asked for the wait (rate limit,
     refused key) or a breaker opened; `breakers` holds the status of every breaker that
-    is not closed.
+    is not closed; `quota_left` the share left (0 to 1) of the tightest free-tier window
+    of each model id or provider key that has spent any (see `execute/budget.py`).
     """
 
     stats: Mapping[str, ModelStats] = attrs.field(factory=dict)
     cooldown_until: Mapping[str, float] = attrs.field(factory=dict)
     now: float = 0.0
     breakers: Mapping[str, BreakerStatus] = attrs.field(factory=dict)
+    quota_left: Mapping[str, float] = attrs.field(factory=dict)
+
+    def quota_share(self, model_id: str) -> float | None:
+        """The share left of the model's quota, the lower of its own and its provider's;
+        None when neither has a known limit with anything spent."""
+        if not self.quota_left:
+            return None
+        provider = model_id.partition("/")[0]
+        found = [
+            self.quota_left[key]
+            for key in (model_id, provider_key(provider))
+            if key in self.quota_left
+        ]
+        return min(found) if found else None
 
     def of(self, model_id: str) -> ModelStats | None:
         """The model's statistics, or None if it was never called."""

@@ -136,10 +136,11 @@ class Window:
     scope: str
     credential: str
     period: Period
+    key: str = attrs.field(init=False, eq=False, repr=False)
+    """The counter's name in the store (made once: every reservation reads it)."""
 
-    @property
-    def key(self) -> str:
-        """The counter's name in the store."""
+    @key.default
+    def _key(self) -> str:
         return f"{self.scope}|{self.credential}|{self.period.value}"
 
     @classmethod

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -40,24 +41,25 @@ from neoclone_core.state.usage import (
 )
 
 TOTAL = "total"  # the period part of a scope's running-total key
+FLUSH_AT = 64  # buckets added up in memory before they are written
+STATED_S = 1.0  # how often, at most, the scopes with statements are read again
 KEEP_S = 2 * 86_400.0  # buckets older than this are pruned
 PRUNE_EVERY = 256  # reservations between two prunings
 STATED_DEFAULT_S = 60.0  # how long a statement without a reset time stands
 
 _STATED_COLUMNS = "scope, credential, unit, remaining, lim, reset_at, said_at, total_then"
-_SPEND = (
+_ADD = (
     "INSERT INTO usage (key, start, requests, tokens, request_limit, token_limit)"
-    " VALUES (?, ?, 1, ?, ?, ?) ON CONFLICT (key, start) DO UPDATE SET"
-    " requests = requests + 1, tokens = tokens + excluded.tokens,"
-    " request_limit = excluded.request_limit, token_limit = excluded.token_limit"
-)
-_SETTLE = (
-    "UPDATE usage SET requests = MAX(requests + ?, 0), tokens = MAX(tokens + ?, 0)"
-    " WHERE key = ? AND start = ?"
+    " VALUES (?, ?, MAX(?, 0), MAX(?, 0), ?, ?) ON CONFLICT (key, start) DO UPDATE SET"
+    " requests = MAX(requests + ?3, 0), tokens = MAX(tokens + ?4, 0),"
+    " request_limit = COALESCE(excluded.request_limit, request_limit),"
+    " token_limit = COALESCE(excluded.token_limit, token_limit)"
 )
 _STATE = f"INSERT OR REPLACE INTO usage_stated ({_STATED_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 _UNITS = (REQUESTS, TOKENS)
 T = TypeVar("T")
+Bucket = tuple[str, float]
+_Row = tuple[str, float, int, int, "int | None", "int | None"]  # bucket, usage, limits
 
 
 def total_key(scope: str, credential: str) -> str:
@@ -66,42 +68,91 @@ def total_key(scope: str, credential: str) -> str:
 
 
 class UsageTables(SQLiteFile):
-    """The ledger's two tables over the store's connection."""
+    """The ledger's two tables over the store's connection.
+
+    Only what a limit or a provider's statement depends on is written at once, in the
+    atomic reservation; everything else (counts of windows nothing limits, token
+    corrections) is added up in memory and written with the next transaction, or once
+    `FLUSH_AT` buckets wait, or at `close`: a call of a model without known limits then
+    costs no transaction. Another process sees those counts that much later, and a
+    crash loses them; neither can let a limit be overspent.
+    """
 
     _reservations = 0
+    _pending: dict[Bucket, list[Any]] | None = None  # bucket -> [requests, tokens, limits...]
+    _stated_scopes: frozenset[tuple[str, str]] = frozenset()  # scopes with a statement
+    _stated_read_at: float | None = None  # time.monotonic() of the last reading
 
     def reserve(self, claims: Sequence[Claim], tokens: int, now: float) -> Reservation | Shortfall:
         """Count one call in every claimed window if all have room (one transaction)."""
         scopes = tuple(dict.fromkeys((c.window.scope, c.window.credential) for c in claims))
         buckets = tuple((c.window.key, c.window.period.bucket(now)) for c in claims)
+        if self._stated_read_at is None or self._since_stated() > STATED_S:
+            self._ledger(lambda conn: None)  # reads which scopes have statements
+        stated = tuple(scope for scope in scopes if scope in self._stated_scopes)
         rows = [
-            (c.window.key, start, tokens, c.request_limit, c.token_limit)
+            (c.window.key, start, 1, tokens, c.request_limit, c.token_limit)
             for c, (_, start) in zip(claims, buckets, strict=True)
         ]
-        rows += [(total_key(*scope), 0.0, tokens, None, None) for scope in scopes]
+        rows += [(total_key(*scope), 0.0, 1, tokens, None, None) for scope in stated]
+        reservation = Reservation(buckets, stated, tokens, now)
+        if not stated and all(c.request_limit is None and c.token_limit is None for c in claims):
+            self._add(rows)
+            return reservation
         self._reservations += 1
         prune = self._reservations % PRUNE_EVERY == 0
 
-        def work(conn: sqlite3.Connection) -> Shortfall | None:
-            shortfall = _shortfall(conn, claims, scopes, tokens, now)
-            if shortfall is None:
-                conn.executemany(_SPEND, rows)
-                if prune:
-                    _prune(conn, now)
+        def work(conn: sqlite3.Connection, added: list[_Row]) -> Shortfall | None:
+            # What waits in memory is counted, and written with the spending: one write.
+            shortfall = _shortfall(conn, claims, stated, tokens, now, added=added)
+            if shortfall is None or added:
+                conn.executemany(_ADD, added if shortfall else [*added, *rows])
+            if prune:
+                _prune(conn, now)
             return shortfall
 
-        shortfall = self._ledger(work)
-        return shortfall or Reservation(buckets, scopes, tokens, now)
+        return self._ledger(work, writes_added=True) or reservation
 
     def settle(self, reservation: Reservation, tokens: int, *, sent: bool = True) -> None:
         """Replace the reserved token estimate by the tokens used; give the request
-        back too when the call was never `sent`."""
+        back too when the call was never `sent` (added up, written with the next
+        transaction)."""
         delta, requests = tokens - reservation.tokens, 0 if sent else -1
         if delta == 0 and sent:
             return
-        rows = [(requests, delta, key, start) for key, start in reservation.buckets]
-        rows += [(requests, delta, total_key(*scope), 0.0) for scope in reservation.scopes]
-        self._ledger(lambda conn: conn.executemany(_SETTLE, rows))
+        keys = [*reservation.buckets, *((total_key(*s), 0.0) for s in reservation.scopes)]
+        self._add([(key, start, requests, delta, None, None) for key, start in keys])
+
+    def flush_usage(self) -> None:
+        """Write what is added up in memory now."""
+        if self._pending:
+            self._ledger(lambda conn: None)
+
+    def close(self) -> None:
+        """Write what is added up, then close the store."""
+        try:
+            self.flush_usage()
+        except StoreError as exc:
+            log.warning("neoclone.state_unavailable", operation="ledger flush", error=str(exc))
+        super().close()
+
+    def _add(self, rows: Sequence[_Row]) -> None:
+        """Add `rows` up in memory, writing them all once `FLUSH_AT` buckets wait."""
+        if len(self._merge(rows)) >= FLUSH_AT:
+            self.flush_usage()
+
+    def _merge(self, rows: Sequence[_Row]) -> dict[Bucket, list[Any]]:
+        pending = self._pending
+        if pending is None:
+            pending = self._pending = {}
+        for key, start, requests, tokens, request_limit, token_limit in rows:
+            bucket = pending.get((key, start))
+            if bucket is None:
+                pending[(key, start)] = [requests, tokens, request_limit, token_limit]
+            else:
+                bucket[0] += requests
+                bucket[1] += tokens
+        return pending
 
     def observe(self, scope: str, credential: str, reading: QuotaReading, now: float) -> None:
         """Keep what a response said is left of `scope`'s quota, with the total then."""
@@ -112,6 +163,7 @@ class UsageTables(SQLiteFile):
                 if allowance is not None:
                     row = (scope, credential, unit, *_statement(allowance, now), totals[unit])
                     conn.execute(_STATE, row)
+            self._stated_scopes |= {(scope, credential)}
 
         self._ledger(work)
 
@@ -145,12 +197,12 @@ class UsageTables(SQLiteFile):
         standing = [_stated(row, totals) for row in stated]
         return LedgerView(now, counts, tuple(s for s in standing if s is not None))
 
-    def _ledger(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """`work` in one write transaction, creating the ledger's tables again and
-        retrying once if they are gone."""
+    def _ledger(self, work: Callable[..., T], *, writes_added: bool = False) -> T:
+        """`work` in one write transaction, after what is added up in memory and with
+        a fresh reading of which scopes have statements; the ledger's tables created
+        again (and `work` retried once) if they are gone."""
         try:
-            with self._transaction("IMMEDIATE") as conn:
-                return work(conn)
+            return self._write(work, writes_added)
         except StoreError as exc:
             if "no such table" not in str(exc.__cause__ or ""):
                 raise
@@ -158,7 +210,34 @@ class UsageTables(SQLiteFile):
         with self._transaction("IMMEDIATE") as conn:
             for statement in LEDGER_SCHEMA:
                 conn.execute(statement)
-            return work(conn)
+        return self._write(work, writes_added)
+
+    def _write(self, work: Callable[..., T], writes_added: bool) -> T:
+        """`work(conn)` in one write transaction, after writing what is added up in
+        memory (or `work(conn, added)`, which writes it, when `writes_added`), reading
+        which scopes have statements again when that was more than `STATED_S` ago."""
+        pending, self._pending = self._pending, None
+        added: list[_Row] = [(*b, *v) for b, v in pending.items()] if pending else []
+        try:
+            with self._transaction("IMMEDIATE") as conn:
+                if self._stated_read_at is None or self._since_stated() > STATED_S:
+                    # Every scope with a statement, standing or not (expired ones are
+                    # pruned with the buckets): they take the atomic path.
+                    scopes = conn.execute("SELECT DISTINCT scope, credential FROM usage_stated")
+                    self._stated_scopes = frozenset(scopes)
+                    self._stated_read_at = time.monotonic()
+                if writes_added:
+                    return work(conn, added)
+                if added:
+                    conn.executemany(_ADD, added)
+                return work(conn)
+        except BaseException:
+            if added:  # not written: kept for the next transaction
+                self._merge(added)
+            raise
+
+    def _since_stated(self) -> float:
+        return time.monotonic() - (self._stated_read_at or 0.0)
 
 
 def _shortfall(
@@ -167,11 +246,14 @@ def _shortfall(
     scopes: Sequence[tuple[str, str]],
     tokens: int,
     now: float,
+    *,
+    added: Sequence[_Row],
 ) -> Shortfall | None:
-    """The first claimed window without room for the call, counted or stated."""
+    """The first claimed window without room for the call, counted (with what is
+    `added` but not written yet) or stated."""
     limited = [c for c in claims if c.request_limit is not None or c.token_limit is not None]
     if limited:
-        counts = _counts(conn, limited, now)
+        counts = _with_added(_counts(conn, limited, now), limited, added, now)
         for claim in limited:
             found = count_shortfall(claim, counts.get(claim.window.key, Count()), tokens, now)
             if found is not None:
@@ -184,6 +266,22 @@ def _shortfall(
             if found is not None:
                 return found
     return None
+
+
+def _with_added(
+    counts: dict[str, Count], claims: Sequence[Claim], added: Sequence[_Row], now: float
+) -> dict[str, Count]:
+    """`counts` with the usage `added` in memory to the claimed windows' counted buckets."""
+    if not added:
+        return counts
+    counted_from = {c.window.key: c.window.period.counted_from(now) for c in claims}
+    for key, start, requests, tokens, *_ in added:
+        if key in counted_from and start >= counted_from[key]:
+            count = counts.get(key, Count())
+            counts[key] = attrs.evolve(
+                count, requests=count.requests + requests, tokens=count.tokens + tokens
+            )
+    return counts
 
 
 def _counts(conn: sqlite3.Connection, claims: Sequence[Claim], now: float) -> dict[str, Count]:

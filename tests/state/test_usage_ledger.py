@@ -187,7 +187,7 @@ def test_a_secret_never_reaches_the_ledger(store: Store, path: Path) -> None:
     with sqlite3.connect(path) as conn:
         keys = [row[0] for row in conn.execute("SELECT key FROM usage")]
 
-    assert keys == ["groq/llama|3f2a9c1b7d4e|day-utc", "groq/llama|3f2a9c1b7d4e|total"]
+    assert keys == ["groq/llama|3f2a9c1b7d4e|day-utc"]
 
 
 SPENDER = """
@@ -244,3 +244,12 @@ def test_the_view_keeps_the_limits_last_claimed(store: Store) -> None:
 
     assert (count.requests, count.tokens) == (2, 20)
     assert (count.request_limit, count.token_limit) == (5, 900)
+
+
+def test_counts_of_unlimited_windows_are_written_by_close_and_seen_by_usage(path: Path) -> None:
+    with Store(path) as store:
+        spend(store, [Claim(MINUTE), Claim(DAY)], 3, NOW)
+        assert store.usage(NOW).counts[DAY].requests == 3  # this process sees them at once
+
+    with Store(path) as store:
+        assert store.usage(NOW).counts[DAY].requests == 3
