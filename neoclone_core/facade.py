@@ -114,7 +114,6 @@ class Neoclone(SeedNames):
         )  # fmt: skip
         self._state: EngineState = state if state is not None else self._store
         policy = policy or EnginePolicy()
-        # The usage ledger: the shared store's when it keeps one, else this machine's.
         ledger = self._state if isinstance(self._state, UsageLedger) else self._store
         self._engine = Engine(
             self._catalog, self.plugins, self._state, clock, policy, sleep or anyio.sleep,
@@ -375,10 +374,18 @@ class Neoclone(SeedNames):
 
     def stats(self) -> dict[str, Any]:
         """Per-model and per-session statistics (success rate, errors by kind, latency
-        and time-to-first-token percentiles), and the breakers and cooldowns in force."""
+        and time-to-first-token percentiles), the breakers and cooldowns in force, and
+        what is left of the free-tier quotas (`quota`)."""
         from neoclone_core.execute.stats_report import report
 
-        return report(self._engine, self.sessions)
+        return {**report(self._engine, self.sessions), "quota": self.quota()}
+
+    def quota(self) -> dict[str, Any]:
+        """What is left of every free-tier quota the usage ledger counts, per window, and
+        what the providers last said (`neoclone quota`; docs/quota.md)."""
+        from neoclone_core.execute.quota_report import quota_report
+
+        return quota_report(self._engine.budget)
 
     def session_stats(self) -> dict[str, SessionStats]:
         """Each named session's statistics, from the store."""

@@ -38,6 +38,8 @@ class _Documented(Protocol):
 
     def stats(self) -> dict[str, Any]: ...
 
+    def quota(self) -> dict[str, Any]: ...
+
 
 class SeedNames:
     """The seed's method names, as aliases (mixed into `Neoclone`)."""
@@ -78,8 +80,8 @@ class SeedNames:
         return await SeedNames.execute(self, session_name, requirements_or_request)
 
     def get_enhanced_stats(self: _Documented) -> dict[str, Any]:
-        """Alias of `catalog_stats`."""
-        return self.catalog_stats()
+        """`catalog_stats`, with what is left of the free-tier quotas under `quota`."""
+        return {**self.catalog_stats(), "quota": self.quota()}
 
     def get_cache_stats(self: _Documented) -> dict[str, Any]:
         """`cache_stats()` as a dict, with the seed's keys (total_models, should_rescan)."""

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from neoclone_core.cli import catalog_commands, request_commands
+from neoclone_core.cli import catalog_commands, quota_command, request_commands
 from neoclone_core.cli.support import (
     EXIT_CODES_HELP,
     EXIT_USAGE,
@@ -124,5 +124,6 @@ for _command in (
     request_commands.run,
     request_commands.stats,
     request_commands.recommend,
+    quota_command.quota,
 ):
     main.add_command(_command)

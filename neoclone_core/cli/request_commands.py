@@ -103,7 +103,7 @@ def stats(state: State, as_json: bool) -> None:
     """
 
     async def work(neoclone: Neoclone) -> dict[str, Any]:
-        return {"catalog": neoclone.get_enhanced_stats(), **neoclone.stats()}
+        return {"catalog": neoclone.catalog_stats(), **neoclone.stats()}
 
     data = run_with(state, work)
     if as_json:

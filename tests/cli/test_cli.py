@@ -288,6 +288,7 @@ def test_a_listing_that_scans_on_the_way_names_failed_providers_in_one_line(
         ("cache", "--json"),
         ("plugins", "--json"),
         ("stats", "--json"),
+        ("quota", "--json"),
         ("recommend", "--offline", "--json", "Write a Python function"),
         ("run", "--offline", "--json", "Say hello"),
     ],

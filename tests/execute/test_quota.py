@@ -11,7 +11,15 @@ from collections.abc import AsyncIterator, Iterator
 import attrs
 import pytest
 
-from neoclone_core import ChatChunk, ChatRequest, ChatResponse, ModelInfo, ProviderContext
+from neoclone_core import (
+    ChatChunk,
+    ChatRequest,
+    ChatResponse,
+    ModelInfo,
+    ProviderContext,
+    Settings,
+)
+from neoclone_core.config_quota import QuotaSettings
 from neoclone_core.models import RateLimit
 from neoclone_core.openai.compat import chat_completion, stream_chat_completion
 from neoclone_core.testing import RecordedRequest, RecordingServer, Reply
@@ -191,3 +199,28 @@ async def test_the_availability_score_falls_with_the_quota_left(
     assert alpha_reason.startswith("8 ok / 0 failed")
     assert alpha_reason.endswith(", 20% of its free quota left")
     assert beta_reason.endswith(", 90% of its free quota left")
+
+
+async def test_budgets_from_the_config_stop_below_the_free_limit(
+    server: RecordingServer,
+    clock: ManualClock,
+    opened_neoclone: OpenedNeoclone,
+    settings: Settings,
+) -> None:
+    _, providers = setup(server, clock, headers=False, limits=RateLimit(requests_per_day=10))
+    quota = QuotaSettings(
+        health_share=0.5,  # of every limit, half is kept for health checks
+        models={"beta/m": RateLimit(requests_per_day=2)},
+        providers={"gamma": RateLimit(requests_per_day=2)},
+    )
+
+    async with opened_neoclone(*providers, settings=attrs.evolve(settings, quota=quota)) as nc:
+        routes = [(await nc.chat("hi", models=PLAN))[1] for _ in range(9)]
+        report = nc.quota()
+
+    served = [route.served_by for route in routes]
+    assert served == ["alpha/m"] * 5 + ["beta/m", "gamma/m"] + ["backup/m"] * 2
+    days = {(w["model"], w["window"]): w["requests"] for w in report["windows"]}
+    assert days["alpha/m", "day-utc"] == {"used": 5, "limit": 5, "left": 0}
+    assert days["beta/m", "day-utc"] == {"used": 1, "limit": 1, "left": 0}
+    assert days[None, "day-utc"] == {"used": 1, "limit": 1, "left": 0}  # gamma's account
