@@ -1,5 +1,5 @@
-"""What neoclone adds to each request, in microseconds: routing overhead, and what a
-fallback costs beyond the failed call itself.
+"""What neoclone adds to each request, in microseconds: routing overhead, what a
+fallback costs beyond the failed call itself, and what the usage ledger costs a call.
 
 RequestRun: python bench/bench_engine.py [requests]. Each figure is the same work done twice,
 once straight through the provider and once through `Neoclone.chat` (or `stream`), in
@@ -12,6 +12,13 @@ of the machine). Two upstreams:
 
 Everything runs as it does in production (default plugins, the SQLite store, hooks),
 except that the failing model's breaker never opens, so every fallback is measured.
+
+The ledger's cost is the budget's work around one call (`Budget.reserve` before it,
+`Budget.succeeded` after, correcting the tokens from the response's usage), timed call
+by call on the embedded store and given as p50 / p95: for a model without known limits
+(counted in memory, written in batches) and for one with ample limits (an atomic
+check-and-spend transaction on the SQLite file that counts up to 16 calls ahead, a
+sixteenth of what is left at most; the calls after it take from that lease).
 """
 
 from __future__ import annotations
@@ -37,7 +44,9 @@ from neoclone_core import (
     ModelInfo,
     Neoclone,
     ProviderContext,
+    RateLimit,
     Settings,
+    Usage,
     build_plugins,
 )
 from neoclone_core.errors import ProviderUnavailableError
@@ -45,6 +54,9 @@ from neoclone_core.openai.compat import chat_completion, stream_chat_completion
 from neoclone_core.testing import ProvidersPlugin, RecordingServer, Reply
 
 ROUNDS = 7
+NO_LIMIT = RateLimit()
+LIMITED = RateLimit(requests_per_minute=10**9, requests_per_day=10**9, tokens_per_minute=10**12)
+ANSWERED = ChatResponse("limited/m", "hello", usage=Usage(prompt_tokens=9, completion_tokens=3))
 REQUEST = ChatRequest.from_prompt("Say hello")
 NEVER_OPEN = EnginePolicy(breaker=BreakerPolicy(consecutive_failures=10**9, failure_ratio=1.0))
 
@@ -55,11 +67,11 @@ class InProcess:
     default_base_url = "http://127.0.0.1:9"
     api_key_env = None
 
-    def __init__(self, name: str, *, fails: bool = False) -> None:
-        self.name, self.fails = name, fails
+    def __init__(self, name: str, *, fails: bool = False, limits: RateLimit = NO_LIMIT) -> None:
+        self.name, self.fails, self.limits = name, fails, limits
 
     async def discover(self, ctx: ProviderContext) -> list[ModelInfo]:
-        return [ModelInfo(self.name, "m", free=True, context_length=8192)]
+        return [ModelInfo(self.name, "m", free=True, context_length=8192, rate_limit=self.limits)]
 
     async def chat(
         self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
@@ -203,10 +215,42 @@ async def over_http(home: Path, requests: int) -> None:
     line("fallback: 503 from one model, then the good one", fallback, failed + direct)
 
 
+async def ledger(home: Path, requests: int) -> None:
+    free, limited = InProcess("free"), InProcess("limited", limits=LIMITED)
+    neoclone = await opened(home, free, limited)
+    budget = neoclone._engine.budget
+    print(f"the usage ledger, per call ({requests} calls, embedded SQLite store):")
+    async with neoclone:
+        for label, model in (
+            ("model without known limits (counted in memory)", neoclone.model("free/m")),
+            ("model with limits (up to 16 calls counted ahead)", neoclone.model("limited/m")),
+        ):
+            times = []
+            for _ in range(requests):
+                started = time.perf_counter()
+                reservation = budget.reserve(model, "", REQUEST)
+                budget.succeeded(reservation, model, "", ANSWERED)  # type: ignore[arg-type]
+                times.append(time.perf_counter() - started)
+            times.sort()
+            p50, p95 = times[len(times) // 2], times[int(len(times) * 0.95)]
+            print(f"  {label:<52} p50 {p50 * 1e6:6.1f} µs   p95 {p95 * 1e6:6.1f} µs")
+        free_chat = await per_call(lambda: neoclone.chat(REQUEST, models=["free/m"]), requests)
+        limited_chat = await per_call(
+            lambda: neoclone.chat(REQUEST, models=["limited/m"]), requests
+        )
+    line("chat through neoclone, model without limits", free_chat)
+    line("chat through neoclone, model with limits", limited_chat, free_chat)
+
+
 async def main(requests: int) -> None:
-    with tempfile.TemporaryDirectory() as one, tempfile.TemporaryDirectory() as two:
+    with (
+        tempfile.TemporaryDirectory() as one,
+        tempfile.TemporaryDirectory() as two,
+        tempfile.TemporaryDirectory() as three,
+    ):
         await in_process(Path(one), requests)
         await over_http(Path(two), max(requests // 5, 50))
+        await ledger(Path(three), requests)
     print(f"(python {sys.version.split()[0]}; per call, the best of {ROUNDS} rounds)")
 
 

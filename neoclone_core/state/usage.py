@@ -138,10 +138,22 @@ class Window:
     period: Period
     key: str = attrs.field(init=False, eq=False, repr=False)
     """The counter's name in the store (made once: every reservation reads it)."""
+    width: float = attrs.field(init=False, eq=False, repr=False)
+    """A sliding window's bucket width in seconds; 0 for a calendar day."""
 
     @key.default
     def _key(self) -> str:
         return f"{self.scope}|{self.credential}|{self.period.value}"
+
+    @width.default
+    def _width(self) -> float:
+        return self.period.span_s / SLIDING_BUCKETS if self.period.sliding else 0.0
+
+    def bucket(self, now: float) -> float:
+        """`Period.bucket`, with the width worked out once (every reservation asks)."""
+        if self.width:
+            return math.floor(now / self.width) * self.width
+        return self.period.day(now)[0]
 
     @classmethod
     def from_key(cls, key: str) -> Window | None:

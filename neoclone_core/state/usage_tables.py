@@ -18,6 +18,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 import attrs
@@ -43,6 +44,9 @@ from neoclone_core.state.usage import (
 TOTAL = "total"  # the period part of a scope's running-total key
 FLUSH_AT = 64  # buckets added up in memory before they are written
 STATED_S = 1.0  # how often, at most, the scopes with statements are read again
+LEASE_MAX = 16  # calls counted ahead at most...
+LEASE_SHARE = 16  # ...and at most this share of what is left
+LEASE_S = 5.0  # an unused lease is given back after this many seconds
 KEEP_S = 2 * 86_400.0  # buckets older than this are pruned
 PRUNE_EVERY = 256  # reservations between two prunings
 STATED_DEFAULT_S = 60.0  # how long a statement without a reset time stands
@@ -55,6 +59,8 @@ _ADD = (
     " request_limit = COALESCE(excluded.request_limit, request_limit),"
     " token_limit = COALESCE(excluded.token_limit, token_limit)"
 )
+_SUMS = "SELECT SUM(requests), SUM(tokens) FROM usage WHERE key = ? AND start >= ?"
+_OLDEST = "SELECT MIN(start) FROM usage WHERE key = ? AND start >= ? AND requests > 0"
 _STATE = f"INSERT OR REPLACE INTO usage_stated ({_STATED_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 _UNITS = (REQUESTS, TOKENS)
 T = TypeVar("T")
@@ -65,6 +71,22 @@ _Row = tuple[str, float, int, int, "int | None", "int | None"]  # bucket, usage,
 def total_key(scope: str, credential: str) -> str:
     """The key of a scope's running total for one credential."""
     return f"{scope}|{credential}|{TOTAL}"
+
+
+@attrs.define
+class _Lease:
+    """Requests (and tokens) this process counted ahead in `buckets` and has not used
+    yet: taken `LEASE_SHARE`-th of what is left at a time, at most `LEASE_MAX`, so that
+    most calls of a model with ample quota need no transaction. Unused, they are given
+    back (a negative count) when time moves to other buckets, after `LEASE_S`, or at
+    `flush_usage` / `close`; until then other processes see them as spent, which can
+    only make them stop early, never overspend."""
+
+    buckets: tuple[Bucket, ...]
+    requests: int
+    tokens: int
+    open_tokens: bool  # no token limit among the windows: tokens may run below 0
+    taken_at: float = attrs.field(factory=time.monotonic)
 
 
 class UsageTables(SQLiteFile):
@@ -82,36 +104,76 @@ class UsageTables(SQLiteFile):
     _pending: dict[Bucket, list[Any]] | None = None  # bucket -> [requests, tokens, limits...]
     _stated_scopes: frozenset[tuple[str, str]] = frozenset()  # scopes with a statement
     _stated_read_at: float | None = None  # time.monotonic() of the last reading
+    _leases: dict[tuple[str, ...], _Lease]
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self._leases = {}
 
     def reserve(self, claims: Sequence[Claim], tokens: int, now: float) -> Reservation | Shortfall:
-        """Count one call in every claimed window if all have room (one transaction)."""
-        scopes = tuple(dict.fromkeys((c.window.scope, c.window.credential) for c in claims))
-        buckets = tuple((c.window.key, c.window.period.bucket(now)) for c in claims)
+        """Count one call in every claimed window if all have room (one transaction, or
+        a unit of this process's lease on the same windows)."""
+        buckets = tuple([(c.window.key, c.window.bucket(now)) for c in claims])
         if self._stated_read_at is None or self._since_stated() > STATED_S:
             self._ledger(lambda conn: None)  # reads which scopes have statements
-        stated = tuple(scope for scope in scopes if scope in self._stated_scopes)
-        rows = [
-            (c.window.key, start, 1, tokens, c.request_limit, c.token_limit)
-            for c, (_, start) in zip(claims, buckets, strict=True)
-        ]
-        rows += [(total_key(*scope), 0.0, 1, tokens, None, None) for scope in stated]
+        stated: tuple[tuple[str, str], ...] = ()
+        if self._stated_scopes:
+            scopes = dict.fromkeys((c.window.scope, c.window.credential) for c in claims)
+            stated = tuple(scope for scope in scopes if scope in self._stated_scopes)
         reservation = Reservation(buckets, stated, tokens, now)
-        if not stated and all(c.request_limit is None and c.token_limit is None for c in claims):
-            self._add(rows)
+        limited = any(c.request_limit is not None or c.token_limit is not None for c in claims)
+        if not stated and not limited:
+            self._add([(key, start, 1, tokens, None, None) for key, start in buckets])
+            return reservation
+        if not stated and self._take_lease(buckets, tokens):
             return reservation
         self._reservations += 1
         prune = self._reservations % PRUNE_EVERY == 0
 
         def work(conn: sqlite3.Connection, added: list[_Row]) -> Shortfall | None:
             # What waits in memory is counted, and written with the spending: one write.
-            shortfall = _shortfall(conn, claims, stated, tokens, now, added=added)
+            shortfall, room = _shortfall(conn, claims, stated, tokens, now, added=added)
+            chunk, chunk_tokens = (1, tokens) if stated else _lease_size(room, tokens)
+            rows = [
+                (c.window.key, start, chunk, chunk_tokens, c.request_limit, c.token_limit)
+                for c, (_, start) in zip(claims, buckets, strict=True)
+            ]
+            rows += [(total_key(*scope), 0.0, 1, tokens, None, None) for scope in stated]
             if shortfall is None or added:
                 conn.executemany(_ADD, added if shortfall else [*added, *rows])
             if prune:
                 _prune(conn, now)
+            if shortfall is None and chunk > 1:
+                self._leases[tuple(k for k, _ in buckets)] = _Lease(
+                    buckets, chunk - 1, chunk_tokens - tokens, room[1] is None
+                )
             return shortfall
 
         return self._ledger(work, writes_added=True) or reservation
+
+    def _take_lease(self, buckets: tuple[Bucket, ...], tokens: int) -> bool:
+        """Whether one call was taken from this process's lease on `buckets`; a lease on
+        other buckets (time moved on), too old, or too small is given back."""
+        lease = self._leases.get(tuple(k for k, _ in buckets))
+        if lease is None:
+            return False
+        fits = lease.requests >= 1 and (lease.open_tokens or lease.tokens >= tokens)
+        if lease.buckets != buckets or time.monotonic() - lease.taken_at > LEASE_S or not fits:
+            self._give_back(tuple(k for k, _ in buckets))
+            return False
+        lease.requests -= 1
+        lease.tokens -= tokens  # below 0 without a token limit: counted in `_give_back`
+        return True
+
+    def _give_back(self, ident: tuple[str, ...]) -> None:
+        lease = self._leases.pop(ident, None)
+        if lease is not None and (lease.requests or lease.tokens):
+            self._merge(
+                [
+                    (k, start, -lease.requests, -lease.tokens, None, None)
+                    for k, start in lease.buckets
+                ]
+            )
 
     def settle(self, reservation: Reservation, tokens: int, *, sent: bool = True) -> None:
         """Replace the reserved token estimate by the tokens used; give the request
@@ -124,7 +186,9 @@ class UsageTables(SQLiteFile):
         self._add([(key, start, requests, delta, None, None) for key, start in keys])
 
     def flush_usage(self) -> None:
-        """Write what is added up in memory now."""
+        """Give back this process's leases and write what is added up in memory now."""
+        for ident in list(self._leases):
+            self._give_back(ident)
         if self._pending:
             self._ledger(lambda conn: None)
 
@@ -248,24 +312,52 @@ def _shortfall(
     now: float,
     *,
     added: Sequence[_Row],
-) -> Shortfall | None:
+) -> tuple[Shortfall | None, tuple[int | None, int | None]]:
     """The first claimed window without room for the call, counted (with what is
-    `added` but not written yet) or stated."""
+    `added` but not written yet) or stated; and the room the limited windows have
+    (requests and tokens left in the tightest, None where nothing limits them)."""
     limited = [c for c in claims if c.request_limit is not None or c.token_limit is not None]
+    room: tuple[int | None, int | None] = (None, None)
     if limited:
         counts = _with_added(_counts(conn, limited, now), limited, added, now)
         for claim in limited:
-            found = count_shortfall(claim, counts.get(claim.window.key, Count()), tokens, now)
+            count = counts.get(claim.window.key, Count())
+            found = count_shortfall(claim, count, tokens, now)
             if found is not None:
-                return found
+                return found, room
+            room = (
+                _least(room[0], claim.request_limit, count.requests),
+                _least(room[1], claim.token_limit, count.tokens),
+            )
     first = {(c.window.scope, c.window.credential): c.window for c in reversed(claims)}
     for scope in scopes:
         for statement in _standing(conn, *scope, now):
             needed = 1 if statement.unit == REQUESTS else tokens
             found = stated_shortfall(statement, first[scope], needed)
             if found is not None:
-                return found
-    return None
+                return found, room
+    return None, room
+
+
+def _least(room: int | None, limit: int | None, used: int) -> int | None:
+    if limit is None:
+        return room
+    left = limit - used
+    return left if room is None else min(room, left)
+
+
+def _lease_size(room: tuple[int | None, int | None], tokens: int) -> tuple[int, int]:
+    """How many calls, and tokens, to count ahead: a `LEASE_SHARE`-th of the room left,
+    at most `LEASE_MAX` calls, at least this one."""
+    requests_left, tokens_left = room
+    chunk = LEASE_MAX if requests_left is None else min(requests_left // LEASE_SHARE, LEASE_MAX)
+    chunk = max(chunk, 1)
+    if tokens_left is None:
+        return chunk, tokens * chunk
+    chunk_tokens = max(min(tokens * chunk, tokens_left // LEASE_SHARE), tokens)
+    if tokens > 0:
+        chunk = max(min(chunk, chunk_tokens // tokens), 1)
+    return chunk, chunk_tokens
 
 
 def _with_added(
@@ -285,16 +377,27 @@ def _with_added(
 
 
 def _counts(conn: sqlite3.Connection, claims: Sequence[Claim], now: float) -> dict[str, Count]:
-    where = " OR ".join(["(key = ? AND start >= ?)"] * len(claims))
-    params: list[object] = []
+    """Each claimed window's count: one range read of its key's buckets on the primary
+    key (a query per window is faster than one query for all: SQLite runs an OR of
+    ranges through a sorter); the oldest bucket only where a limit is reached."""
+    counts = {}
     for claim in claims:
-        params += (claim.window.key, claim.window.period.counted_from(now))
-    rows = conn.execute(
-        "SELECT key, SUM(requests), SUM(tokens), MIN(CASE WHEN requests > 0 THEN start END)"
-        f" FROM usage WHERE {where} GROUP BY key",
-        params,
+        key, counted_from = claim.window.key, claim.window.period.counted_from(now)
+        requests, tokens = conn.execute(_SUMS, (key, counted_from)).fetchone()
+        count = Count(_int(requests), _int(tokens))
+        if _reached(claim, count):
+            oldest = conn.execute(_OLDEST, (key, counted_from)).fetchone()[0]
+            count = attrs.evolve(count, oldest=oldest)
+        counts[key] = count
+    return counts
+
+
+def _reached(claim: Claim, count: Count) -> bool:
+    """Whether `count` leaves the claim's window with little room (its reset may be
+    needed to say when it gives room back)."""
+    return (claim.request_limit is not None and count.requests >= claim.request_limit - 1) or (
+        claim.token_limit is not None and count.tokens >= claim.token_limit // 2
     )
-    return {key: Count(_int(r), _int(t), oldest) for key, r, t, oldest in rows}
 
 
 def _standing(conn: sqlite3.Connection, scope: str, credential: str, now: float) -> list[Stated]:

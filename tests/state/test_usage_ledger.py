@@ -221,9 +221,11 @@ def test_two_processes_spending_one_budget_never_exceed_its_limit(path: Path) ->
         spender.stdin.flush()
     granted = [int(spender.communicate(timeout=60)[0]) for spender in spenders]
 
-    assert sum(granted) == 50
+    # Never more than the limit; a little less when a process ends holding calls it
+    # counted ahead (its lease), given back when it closes.
+    assert 50 - 2 * 3 <= sum(granted) <= 50
     with Store(path) as store:
-        assert store.usage(NOW).counts[DAY].requests == 50
+        assert store.usage(NOW).counts[DAY].requests == sum(granted)
 
 
 def test_a_call_never_sent_gives_its_request_back(store: Store) -> None:
@@ -253,3 +255,14 @@ def test_counts_of_unlimited_windows_are_written_by_close_and_seen_by_usage(path
 
     with Store(path) as store:
         assert store.usage(NOW).counts[DAY].requests == 3
+
+
+def test_calls_counted_ahead_are_given_back_when_flushed(store: Store) -> None:
+    claims = [Claim(MINUTE, request_limit=10_000), Claim(DAY, request_limit=100_000)]
+
+    assert spend(store, claims, 20, NOW) == 20
+    held = store.usage(NOW).counts[DAY].requests  # with what this process counted ahead
+    store.flush_usage()
+
+    assert held > 20
+    assert store.usage(NOW).counts[DAY].requests == 20
