@@ -36,6 +36,7 @@ from neoclone_core.config import (
     CacheSettings,
     Settings,
 )
+from neoclone_core.config_quota import _BUDGET_KEYS, _QUOTA_KEYS, QuotaSettings
 from neoclone_core.testing import RecordedRequest, RecordingServer, Reply, completion_chunk
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -204,7 +205,10 @@ def documented_keys() -> set[str]:
         *_TOP_KEYS,
         *(f"cache.{k}" for k in _CACHE_KEYS),
         *(f"providers.<name>.{k}" for k in _PROVIDER_KEYS),
-    } - {"cache", "providers"}
+        *(f"quota.{k}" for k in _QUOTA_KEYS),
+        *(f"quota.providers.<name>.{k}" for k in _BUDGET_KEYS),
+        *(f'quota.models."<id>".{k}' for k in _BUDGET_KEYS),
+    } - {"cache", "providers", "quota", "quota.providers", "quota.models"}
 
 
 def test_the_configuration_reference_lists_exactly_the_keys_the_loader_reads() -> None:
@@ -227,6 +231,7 @@ DEFAULTS = {
     "cache.backoff_base_seconds": CacheSettings().backoff_base_seconds,
     "cache.backoff_cap_seconds": CacheSettings().backoff_cap_seconds,
     "providers.<name>.enabled": True,
+    "quota.health_share": QuotaSettings().health_share,
 }
 
 

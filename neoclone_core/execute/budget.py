@@ -56,6 +56,7 @@ CHARS_PER_TOKEN = 4  # English prose and code, as OpenAI's tokenizers average
 ANSWER_TOKENS = 512  # the answer's tokens when the request sets no max_tokens
 _DAYS = {DayStart.UTC: Period.DAY_UTC, DayStart.PACIFIC: Period.DAY_PACIFIC}
 _NOT_SENT = (MissingAPIKeyError, ProviderUnreachableError, BadRequestError)
+_NONE = RateLimit()
 
 
 def estimate_tokens(request: ChatRequest) -> int:
@@ -101,17 +102,22 @@ class Budget:
         rules = self.rules(model.provider)
         day = _DAYS.get(rules.day_start, Period.DAY_SLIDING)
         keep = 0.0 if probe else self.settings.health_share
-        per_model = rules.scope is QuotaScope.MODEL
-        own = _tighter(model.rate_limit if per_model else RateLimit(), self._model_budget(model))
+        account = self._account_limit(model, rules)
+        own = _tighter(model.rate_limit if account is None else _NONE, self._model_budget(model))
         claims = _windows(model.id, credential, day, own, keep)
-        account = rules.account_limit if rules.account_limit != RateLimit() else model.rate_limit
-        provider = _tighter(
-            account if not per_model else RateLimit(),
-            self.settings.providers.get(model.provider, RateLimit()),
-        )
-        if not per_model or provider != RateLimit():
+        provider = _tighter(account or _NONE, self.settings.providers.get(model.provider, _NONE))
+        if account is not None or provider != _NONE:
             claims += _windows(provider_key(model.provider), credential, day, provider, keep)
         return claims
+
+    def _account_limit(self, model: ModelInfo, rules: QuotaRules) -> RateLimit | None:
+        """The account's limits a call of `model` counts against, or None when its
+        provider counts per model or the call is not one the account limit counts
+        (OpenRouter's paid models beside its free ones)."""
+        if rules.scope is not QuotaScope.ACCOUNT:
+            return None
+        limit = rules.account_limit if rules.account_limit != _NONE else model.rate_limit
+        return None if limit == _NONE else limit
 
     def reserve(
         self, model: ModelInfo, credential: str, request: ChatRequest, *, probe: bool = False
@@ -164,7 +170,7 @@ class Budget:
         if reading is None or self.ledger is None:
             return
         scope = model.id
-        if self.rules(model.provider).scope is QuotaScope.ACCOUNT:
+        if self._account_limit(model, self.rules(model.provider)) is not None:
             scope = provider_key(model.provider)
         self.ledger.observe(scope, credential, reading, self.clock())
         self._view = None

@@ -17,6 +17,7 @@ from neoclone_core import ModelInfo, Provider, ProviderContext, hookimpl
 from neoclone_core.openai.compat import StreamQuirks
 from neoclone_core.provider import Access, FreeTier
 from neoclone_core.provider_kit import OpenAICompatibleProvider
+from neoclone_core.quota import DayStart, QuotaRules
 from neoclone_provider_gemini._listing import (
     FREE_RATE_LIMITS,
     PROVIDER,
@@ -72,6 +73,9 @@ class GeminiProvider(OpenAICompatibleProvider):
     key_header = KEY_HEADER
     # Its tool-call pieces come without `index`, and a stream of them ends with "stop".
     stream_quirks = StreamQuirks(unindexed_tool_calls=True)
+    # Limits per model; "Requests per day (RPD) quotas reset at midnight Pacific time"
+    # (ai.google.dev/gemini-api/docs/rate-limits).
+    quota_rules = QuotaRules(day_start=DayStart.PACIFIC)
 
     async def discover(self, ctx: ProviderContext) -> list[ModelInfo]:
         """Every chat model on every page of the list. The list needs the key, so

@@ -44,11 +44,13 @@ from neoclone_core.provider_kit import (
     read_pricing,
     stripped_str,
 )
+from neoclone_core.quota import DayStart, QuotaRules, QuotaScope
 
 __all__ = [
     "APP_HEADERS",
     "FREE_RATE_LIMIT",
     "FREE_TIER",
+    "QUOTA_RULES",
     "OpenRouterProvider",
     "daily_limit_from_key",
     "figures_from_endpoints",
@@ -79,6 +81,12 @@ training term from OpenRouter's privacy settings, where free endpoints that may 
 inputs are allowed or refused per account."""
 
 APP_HEADERS = {"X-Title": "neoclone"}
+
+QUOTA_RULES = QuotaRules(scope=QuotaScope.ACCOUNT, day_start=DayStart.UTC)
+"""The free limits count every `:free` request made with the key together (each model's
+`FREE_RATE_LIMIT` is the account's), and the day starts at 00:00 UTC: a 429's
+`X-RateLimit-Reset` names the next UTC midnight (openrouter.ai/docs/api-reference/limits;
+a reset quoted in r/openrouter, "When do free daily limits reset?", 2025-03-26)."""
 """OpenRouter's optional app attribution. `HTTP-Referer` is left out: neoclone has no
 site URL to give, and a made-up one would attribute traffic to someone else."""
 
@@ -230,6 +238,7 @@ class OpenRouterProvider(OpenAICompatibleProvider):
     discovery_needs_key = False
     free_tier = FREE_TIER
     model_from_entry = staticmethod(model_from_entry)
+    quota_rules = QUOTA_RULES
 
     async def discover(self, ctx: ProviderContext) -> list[ModelInfo]:
         """The list's models, their free ones with the account's daily limit when a
