@@ -86,6 +86,7 @@ class Budget:
     _view: LedgerView | None = None
     _viewed_at: float | None = None
     _claims: dict[tuple[str, RateLimit, str, bool], list[Claim]] = attrs.field(factory=dict)
+    _out_until: dict[tuple[str, str], float] = attrs.field(factory=dict)  # (model, key) → reset
 
     # -- before the call ----------------------------------------------------------------
 
@@ -132,8 +133,15 @@ class Budget:
             verdict = self.ledger.reserve(claims, estimate_tokens(request), self.clock())
         if isinstance(verdict, Shortfall):
             self._view = None  # what is left changed: read it again
+            self._out_until[model.id, credential] = verdict.resets_at
             return describe(verdict, self.clock())
         return verdict
+
+    def out_until(self, model: ModelInfo, credential: str) -> float | None:
+        """When the window that last refused `model` gives room back, if it still has
+        not (what a gateway's `Retry-After` can say when every model is out)."""
+        until = self._out_until.get((model.id, credential))
+        return until if until is not None and until > self.clock() else None
 
     # -- after the call -----------------------------------------------------------------
 

@@ -331,7 +331,7 @@ class Engine:
     def rate_limit_wait(self, models: Sequence[ModelInfo], route: Route) -> int | None:
         """Whole seconds until the first of `models` may be called again, when every
         attempt of `route` failed on a rate limit or was skipped and every model waits
-        out a rate limit's cooldown; None otherwise."""
+        out a rate limit's cooldown or a spent free-tier window; None otherwise."""
         failed_otherwise = any(
             not a.ok and not a.skipped and a.error_kind != RateLimitedError.kind
             for a in route.attempts
@@ -351,6 +351,8 @@ class Engine:
                 and cooldown.applies(now, credential)
                 and _is_rate_limit(cooldown.reason)
             ]
+            if (spent := self.budget.out_until(model, credential)) is not None:
+                untils.append(spent)
             if not untils:
                 return None
             waits.append(max(untils) - now)

@@ -16,10 +16,12 @@ from neoclone_core import (
     ChatRequest,
     ChatResponse,
     ModelInfo,
+    Plan,
     ProviderContext,
     Settings,
 )
 from neoclone_core.config_quota import QuotaSettings
+from neoclone_core.errors import NoModelAvailableError
 from neoclone_core.models import RateLimit
 from neoclone_core.openai.compat import chat_completion, stream_chat_completion
 from neoclone_core.testing import RecordedRequest, RecordingServer, Reply
@@ -224,3 +226,20 @@ async def test_budgets_from_the_config_stop_below_the_free_limit(
     assert days["alpha/m", "day-utc"] == {"used": 5, "limit": 5, "left": 0}
     assert days["beta/m", "day-utc"] == {"used": 1, "limit": 1, "left": 0}
     assert days[None, "day-utc"] == {"used": 1, "limit": 1, "left": 0}  # gamma's account
+
+
+async def test_when_every_model_is_out_the_wait_until_the_first_reset_is_known(
+    server: RecordingServer, clock: ManualClock, opened_neoclone: OpenedNeoclone
+) -> None:
+    _, providers = setup(server, clock, headers=False, limits=RateLimit(requests_per_minute=1))
+    plan = ["alpha/m", "beta/m"]
+
+    async with opened_neoclone(*providers) as nc:
+        for _ in range(2):
+            await nc.chat("hi", models=plan)
+        with pytest.raises(NoModelAvailableError) as raised:
+            await nc.chat("hi", models=plan)
+        wait = nc.rate_limit_wait(Plan(tuple(nc.model(m) for m in plan)), raised.value.route)
+
+    assert [a.skipped for a in raised.value.route.attempts] == [True, True]
+    assert wait == 65  # the first minute bucket ages out 60 to 65 s after it began
