@@ -394,9 +394,15 @@ async def test_openrouters_daily_quota_benches_the_model_until_the_reset_it_name
         free = [m.id for m in nc.models(provider="openrouter", free_only=True)][:2]
         _, route = await nc.chat("hi", models=[*free, "b/m"])
         cooldowns = nc.stats()["cooldowns"]
-    assert [a.error_kind for a in route.attempts] == ["rate_limited", "rate_limited", ""]
+    # The 429 says the account's free requests are spent until the reset (its body echoes
+    # X-RateLimit-Remaining: 0): the second free model is skipped, not sent a request.
+    assert [a.error_kind for a in route.attempts] == ["rate_limited", "", ""]
+    assert route.attempts[1].skipped
+    assert route.attempts[1].error == (
+        "openrouter: 0 of 50 requests left as the provider said, resets in 30m 0s"
+    )
     assert cooldowns[free[0]]["until"] == reset_at  # half an hour: the quota's reset
-    assert server.hits("POST", "/api/v1/chat/completions") == 2
+    assert server.hits("POST", "/api/v1/chat/completions") == 1
 
 
 async def test_a_request_that_cannot_be_encoded_is_the_callers_and_opens_no_breaker(
