@@ -14,8 +14,9 @@ Why it is built this way:
   `neoclone.store_recovered` when Redis answers again.
 - **Nothing learnt during an outage is lost**: breaker and cooldown changes that could
   not be written are kept (the latest per key) and written as soon as Redis is back,
-  so the other instances learn of the 429 this one saw. Statistics batches of the
-  outage are dropped, as the engine drops them for any store.
+  so the other instances learn of the 429 this one saw; so are the requests spent and
+  the provider statements read meanwhile (`_held_usage.HeldUsage`). Statistics batches
+  of the outage are dropped, as the engine drops them for any store.
 - **The later state wins**: every breaker and cooldown write is a script that keeps
   the stored value when it changed later (breakers) or ends later (cooldowns), the
   rule the engine reads them back by: a change held back by an outage, written long
@@ -52,6 +53,8 @@ from neoclone_core import (
 )
 from neoclone_core.errors import StoreError
 from neoclone_store_redis import _records
+from neoclone_store_redis._held_usage import HeldUsage
+from neoclone_store_redis._usage import RedisUsage
 
 T = TypeVar("T")
 
@@ -102,8 +105,9 @@ _COOLDOWN_TIME = 1  # until: the cooldown that ends last wins
 
 
 @attrs.define(eq=False)
-class RedisState:
-    """Breakers, cooldowns, statistics and scans in one Redis database (see the module doc).
+class RedisState(RedisUsage):
+    """Breakers, cooldowns, statistics, scans and the usage ledger (`RedisUsage`) in one
+    Redis database (see the module doc).
 
     Build it with `RedisState.connect(url)`; every key starts with `prefix`, so one
     database can hold several deployments' state under different prefixes.
@@ -119,6 +123,7 @@ class RedisState:
     _down_until: float | None = None
     _pending_breakers: dict[str, BreakerState] = attrs.field(factory=dict)
     _pending_cooldowns: dict[str, Cooldown] = attrs.field(factory=dict)
+    _held_usage: HeldUsage = attrs.field(factory=HeldUsage)
     _lock: threading.Lock = attrs.field(factory=threading.Lock)
 
     @classmethod
@@ -412,13 +417,21 @@ class RedisState:
             )
 
     def _write_pending(self) -> None:
-        """Write the breaker and cooldown changes an outage held back, each unless
-        another instance stored a later one meanwhile (raises RedisError if Redis is
-        still down; they are kept for the next try)."""
+        """Write the breaker and cooldown changes and the usage an outage held back,
+        each breaker and cooldown unless another instance stored a later one meanwhile
+        (raises RedisError if Redis is still down; they are kept for the next try)."""
         with self._lock:
             breakers, cooldowns = dict(self._pending_breakers), dict(self._pending_cooldowns)
         if breakers or cooldowns:
             self._write_later(self.client, breakers.values(), cooldowns.values())
+        usage = self._held_usage.take()
+        try:
+            pipe = self.client.pipeline(transaction=False)
+            if usage.queue(self.client, pipe, self._key):
+                pipe.execute()
+        except redis.RedisError:
+            self._held_usage.restore(usage)
+            raise
         with self._lock:
             for key in breakers:
                 self._pending_breakers.pop(key, None)
