@@ -287,7 +287,14 @@ def _spend(
             pipe.hincrby(name, field, spent)
         else:  # not a count (not ours): replaced, as reading counted it 0
             pipe.hset(name, field, spent)
-    pipe.hset(name, "limits", json.dumps([claim.request_limit, claim.token_limit, start]))
+    limits = [claim.request_limit, claim.token_limit]
+    request_limit, token_limit, newest = _limits(fields.get("limits"))
+    if newest == start:  # a limit this bucket was spent under is kept (as embedded)
+        limits = [
+            limits[0] if limits[0] is not None else request_limit,
+            limits[1] if limits[1] is not None else token_limit,
+        ]
+    pipe.hset(name, "limits", json.dumps([*limits, start]))
     pipe.pexpire(name, _ttl_ms(period, now))
     since = period.counted_from(now)
     stale = [f for f in fields if (s := _bucket_of(f)) is not None and s < since]

@@ -66,7 +66,8 @@ def script(ledger: UsageLedger) -> list[object]:
     answers.append(dict(view.counts))
     answers.append(list(view.stated))
     answers.append(ledger.usage(NOW + 86_400).counts.get(MINUTE))
-    return answers
+    # which running totals a store keeps is its own affair: the windows spent in are not
+    return [(a.buckets, a.tokens, a.at) if isinstance(a, Reservation) else a for a in answers]
 
 
 def test_a_redis_state_is_a_usage_ledger(state: RedisState) -> None:
