@@ -23,7 +23,7 @@ import platformdirs
 from neoclone_core.config_quota import DEFAULT_QUOTA, QuotaSettings, read_quota_table
 from neoclone_core.config_values import (
     Table,
-    env_name,
+    env_names,
     flag,
     message,
     names,
@@ -63,6 +63,9 @@ class ProviderSettings:
     base_url: str | None = None
     timeout: float | None = None
     api_key_env: str | None = None
+    more_key_envs: tuple[str, ...] = ()
+    """Further variables holding more keys of the same provider (`api_key_env = [...]`
+    in the config): each key has its own quota, and a request goes to one with some left."""
     options: Mapping[str, object] = attrs.field(factory=dict)
     """The provider plugin's own settings (`[providers.<name>.options]`), passed to it
     untouched in `ProviderContext.options`; each plugin documents and checks its own."""
@@ -253,11 +256,13 @@ def _providers(table: Table | None) -> dict[str, ProviderSettings]:
 
 def _provider(table: Table) -> ProviderSettings:
     table.expect_keys(_PROVIDER_KEYS)
+    key_envs: tuple[str, ...] = table.get("api_key_env", env_names, ())
     return ProviderSettings(
         enabled=table.get("enabled", flag, True),
         base_url=table.get("base_url", url, None),
         timeout=table.get("timeout", positive, None),
-        api_key_env=table.get("api_key_env", env_name, None),
+        api_key_env=key_envs[0] if key_envs else None,
+        more_key_envs=key_envs[1:],
         options=table.child("options").data if "options" in table.data else {},
     )
 

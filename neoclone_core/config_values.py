@@ -218,6 +218,17 @@ def env_name(value: object) -> str:
     return value
 
 
+def env_names(value: object) -> tuple[str, ...]:
+    """One variable's name, or a list of them (a provider given several keys), each
+    checked as `env_name` checks it, without repeats."""
+    if isinstance(value, list):
+        if not value:
+            msg = 'must name at least one variable (like ["GROQ_API_KEY", "GROQ_API_KEY_2"])'
+            raise Invalid(msg)
+        return unique(env_name(item) for item in value)
+    return (env_name(value),)
+
+
 # --- formatting -------------------------------------------------------------------------
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")

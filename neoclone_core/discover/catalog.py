@@ -125,11 +125,18 @@ class Catalog:
         provider's own (None: it needs no key)."""
         return self.settings.provider(name).api_key_env or self.providers[name].api_key_env
 
+    def key_envs(self, name: str) -> tuple[str, ...]:
+        """Every variable provider `name`'s keys are read from: `key_env`'s, then the
+        config's further ones (`api_key_env = [...]`); () when it needs no key."""
+        first = self.key_env(name)
+        return () if first is None else (first, *self.settings.provider(name).more_key_envs)
+
     def missing_key(self, name: str) -> str | None:
-        """The variable to set when provider `name` needs a key that is not set (None
-        when it is set, or the provider needs none): its models cannot be called now."""
-        key_env = self.key_env(name)
-        return key_env if key_env and not self.env.get(key_env) else None
+        """The variable to set when provider `name` needs a key and none of its
+        variables is set (None when one is, or the provider needs none): its models
+        cannot be called now."""
+        key_envs = self.key_envs(name)
+        return key_envs[0] if key_envs and not any(map(self.env.get, key_envs)) else None
 
     def keyless(self) -> dict[str, str]:
         """Enabled providers whose key is not set, with the variable that would add them."""
@@ -137,10 +144,20 @@ class Catalog:
         return {name: env for name, env in sorted(missing.items()) if env}
 
     def context(self, name: str) -> ProviderContext:
-        """The call context for provider `name`, from config and environment."""
+        """The call context for provider `name`, from config and environment, with its
+        first key that is set."""
+        return self.contexts(name)[0]
+
+    def contexts(self, name: str) -> list[ProviderContext]:
+        """A call context per key of provider `name` that is set, in the config's order
+        (one without a key when none is, or the provider needs none)."""
+        set_envs = [env for env in self.key_envs(name) if self.env.get(env)]
+        first = self.key_env(name)
+        return [self._context(name, env) for env in set_envs] or [self._context(name, first)]
+
+    def _context(self, name: str, key_env: str | None) -> ProviderContext:
         provider = self.providers[name]
         configured = self.settings.provider(name)
-        key_env = self.key_env(name)
         key = self.env.get(key_env) if key_env else None
         return ProviderContext(
             provider=name,

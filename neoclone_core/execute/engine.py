@@ -32,7 +32,7 @@ import attrs
 
 from neoclone_core.config_quota import DEFAULT_QUOTA, QuotaSettings
 from neoclone_core.discover.catalog import Catalog
-from neoclone_core.errors import ProviderError, RateLimitedError
+from neoclone_core.errors import AuthenticationError, ProviderError, RateLimitedError
 from neoclone_core.execute.admission import Admission, CallPermit
 from neoclone_core.execute.budget import Budget, rules_of
 from neoclone_core.execute.calls import (
@@ -63,6 +63,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 _NEXT = FallbackDecision(FallbackAction.NEXT, reason="no fallback strategy decided")
+_KEY_REFUSALS = (AuthenticationError, RateLimitedError)  # what another key may not meet
 
 
 @attrs.define(eq=False)
@@ -85,7 +86,7 @@ class Engine:
     budget: Budget = attrs.field(init=False)
     recorder: Recorder = attrs.field(init=False)
     outcomes: Outcomes = attrs.field(init=False)
-    _endpoints: dict[str, Endpoint] = attrs.field(init=False, factory=dict)
+    _endpoints: dict[str, list[Endpoint]] = attrs.field(init=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
         policy = self.policy
@@ -186,44 +187,64 @@ class Engine:
         self, run: RequestRun, call: Call[T], model: ModelInfo, rest: Sequence[ModelInfo]
     ) -> SucceededCall[T] | None:
         retry = 0
+        tried: set[str] = set()  # keys refused for this model (401, 403, 429): not again
         while True:
-            admitted = self._admit(run, model)
+            admitted = self._admit(run, model, tried)
             if admitted is None:
                 return None
-            permit, reservation = admitted
-            outcome = await self._call(run, call, model, permit, retry, reservation=reservation)
+            permit, reservation, endpoint = admitted
+            outcome = await self._call(
+                run, call, model, permit, retry, reservation=reservation, endpoint=endpoint
+            )
             if isinstance(outcome, SucceededCall):
                 return outcome
-            decision = self.decide(outcome, model, retry + 1, self._callable(run, rest))
+            credential = endpoint.credential
+            decision = self.decide(outcome, model, retry + 1, self._callable(run, rest), credential)
             if decision.action is FallbackAction.FAIL:
                 self.outcomes.finish(run, None, outcome.kind)
                 raise outcome
             delay = self._retry_delay(run, decision, model, retry)
             if delay is None:
+                if isinstance(outcome, _KEY_REFUSALS) and self._another_key(
+                    model, tried, credential
+                ):
+                    continue  # the same model with another key of its provider
                 self._move_on(run, model, rest, outcome, decision)
                 return None
             await self.sleep(delay)
             retry += 1
 
     def _admit(
-        self, run: RequestRun, model: ModelInfo
-    ) -> tuple[CallPermit, Reservation | None] | None:
-        """Leave to call `model` now and the quota it spends, or None after recording
-        why it was skipped."""
-        verdict = self._skip_reason(run, model) or self.admission.admit(
-            model, self.endpoint(model.provider).credential
-        )
-        if isinstance(verdict, CallPermit):
-            credential = self.endpoint(model.provider).credential
-            spent = self.budget.reserve(model, credential, run.request)
-            if not isinstance(spent, str):
-                return verdict, spent
-            self.admission.released(verdict)
-            verdict = spent
-        run.attempts.append(
-            Attempt(model.id, ok=False, duration_s=0.0, error=verdict, skipped=True)
-        )
+        self, run: RequestRun, model: ModelInfo, tried: set[str] | None = None
+    ) -> tuple[CallPermit, Reservation | None, Endpoint] | None:
+        """Leave to call `model` now with the first of its provider's keys (not in
+        `tried`) that may call it and has quota for it, and the quota it spends; None
+        after recording why it was skipped (the first key's reason)."""
+        tried = tried or set()
+        reasons = [self._skip_reason(run, model)]
+        for endpoint in [] if reasons[0] else self.endpoints(model.provider):
+            if endpoint.credential in tried:
+                continue
+            verdict = self.admission.admit(model, endpoint.credential)
+            if isinstance(verdict, CallPermit):
+                spent = self.budget.reserve(model, endpoint.credential, run.request)
+                if not isinstance(spent, str):
+                    return verdict, spent, endpoint
+                self.admission.released(verdict)
+                verdict = spent
+            reasons.append(verdict)
+        reason = next((r for r in reasons if r), "every key of its provider was refused")
+        run.attempts.append(Attempt(model.id, ok=False, duration_s=0.0, error=reason, skipped=True))
         return None
+
+    def _another_key(self, model: ModelInfo, tried: set[str], credential: str) -> bool:
+        """Whether, `credential` refused, another key of `model`'s provider not `tried`
+        yet may call it now (marks `credential` tried)."""
+        tried.add(credential)
+        return any(
+            e.credential not in tried and not self.admission.refusal(model, e.credential)
+            for e in self.endpoints(model.provider)
+        )
 
     def _skip_reason(self, run: RequestRun, model: ModelInfo) -> str:
         if model.provider not in self.catalog.providers:
@@ -241,7 +262,7 @@ class Engine:
             m
             for m in models
             if not self._skip_reason(run, m)
-            and not self.admission.refusal(m, self.endpoint(m.provider).credential)
+            and any(not self.admission.refusal(m, e.credential) for e in self.endpoints(m.provider))
         ]
 
     async def _call(
@@ -253,8 +274,9 @@ class Engine:
         retry: int,
         *,
         reservation: Reservation | None = None,
+        endpoint: Endpoint | None = None,
     ) -> SucceededCall[T] | ProviderError:
-        endpoint = self.endpoint(model.provider)
+        endpoint = endpoint or self.endpoint(model.provider)
         timeout = min(endpoint.ctx.timeout, run.deadline.left())
         number = len(run.attempts) + 1
         self.plugins.emit("neoclone_attempt_started", model=model, attempt_number=number)
@@ -281,8 +303,10 @@ class Engine:
         model: ModelInfo,
         attempt_number: int,
         remaining: Sequence[ModelInfo],
+        credential: str | None = None,
     ) -> FallbackDecision:
-        """The fallback strategy's decision, its benches already applied."""
+        """The fallback strategy's decision, its cooldowns already applied (to the key
+        `credential` the call was made with; the provider's first key by default)."""
         kwargs = {
             "error": error,
             "model": model,
@@ -291,7 +315,8 @@ class Engine:
         }
         decision = self.plugins.first_result("neoclone_fallback_decision", kwargs)
         decision = decision if isinstance(decision, FallbackDecision) else _NEXT
-        credential = self.endpoint(model.provider).credential
+        if credential is None:
+            credential = self.endpoint(model.provider).credential
         reason = decision.reason or error.kind
         cap = self.policy.max_cooldown_s
         self.admission.cool_down(model.id, min(decision.cooldown_model_s, cap), reason, credential)
@@ -309,7 +334,7 @@ class Engine:
         if not run.deadline.allows(delay):
             log.info("neoclone.retry_skipped", model=model.id, delay_s=delay, why="deadline")
             return None
-        if self.admission.refusal(model, self.endpoint(model.provider).credential):
+        if all(self.admission.refusal(model, e.credential) for e in self.endpoints(model.provider)):
             return None
         return delay
 
@@ -343,12 +368,12 @@ class Engine:
         for model in models:
             if model.provider not in self.catalog.providers:
                 return None
-            credential = self.endpoint(model.provider).credential
+            credentials = {e.credential for e in self.endpoints(model.provider)}
             untils = [
                 cooldown.until
                 for key in (provider_key(model.provider), model.id)
                 if (cooldown := cooldowns.get(key)) is not None
-                and cooldown.applies(now, credential)
+                and any(cooldown.applies(now, credential) for credential in credentials)
                 and _is_rate_limit(cooldown.reason)
             ]
             if (spent := self.budget.out_until(model, credential)) is not None:
@@ -361,17 +386,27 @@ class Engine:
     # -- providers ----------------------------------------------------------------------
 
     def api_keys(self) -> list[Secret | None]:
-        """Every installed provider's key (None where it has none), by provider name."""
-        return [self.endpoint(name).ctx.api_key for name in sorted(self.catalog.providers)]
+        """Every installed provider's keys (None where it has none), by provider name."""
+        return [
+            e.ctx.api_key for name in sorted(self.catalog.providers) for e in self.endpoints(name)
+        ]
 
     def endpoint(self, provider: str) -> Endpoint:
-        """The installed provider `provider` with its context (KeyError if not installed)."""
-        endpoint = self._endpoints.get(provider)
-        if endpoint is None:
-            ctx = self.catalog.context(provider)
-            endpoint = Endpoint(self.catalog.providers[provider], ctx, credential_of(ctx))
-            self._endpoints[provider] = endpoint
-        return endpoint
+        """The installed provider `provider` with its first key's context (KeyError if
+        not installed)."""
+        return self.endpoints(provider)[0]
+
+    def endpoints(self, provider: str) -> list[Endpoint]:
+        """The installed provider `provider` with each of its keys' contexts, in the
+        config's order (one, without a key, for a provider that needs none)."""
+        endpoints = self._endpoints.get(provider)
+        if endpoints is None:
+            plugin = self.catalog.providers[provider]
+            endpoints = [
+                Endpoint(plugin, ctx, credential_of(ctx)) for ctx in self.catalog.contexts(provider)
+            ]
+            self._endpoints[provider] = endpoints
+        return endpoints
 
 
 def _is_rate_limit(reason: str) -> bool:
