@@ -23,6 +23,7 @@ from neoclone_core.errors import NoModelAvailableError
 from neoclone_core.execute.engine import Engine
 from neoclone_core.execute.health import HealthChecker, HealthReport
 from neoclone_core.execute.policy import EnginePolicy
+from neoclone_core.execute.quota_left import QuotaLeft, plan_left
 from neoclone_core.models import (
     Capability,
     ChatRequest,
@@ -332,8 +333,14 @@ class Neoclone(SeedNames):
 
     def rate_limit_wait(self, plan: Plan, route: Route) -> int | None:
         """Seconds until `plan`'s first model may be called, when every model waits out a
-        rate limit (what a 429's Retry-After should say); None otherwise."""
+        rate limit or its spent free-tier quota (what a 429's Retry-After should say);
+        None otherwise."""
         return self._engine.rate_limit_wait(plan.models, route)
+
+    def quota_left(self, plan: Plan) -> QuotaLeft:
+        """What is left of the free-tier quota across `plan`'s models whose limits are
+        known (the gateway's `x-ratelimit-*` headers)."""
+        return plan_left(self._engine, plan.models)
 
     async def check_health(self, models: Sequence[str] | None = None) -> list[HealthReport]:
         """Probe `models` (default: every session's and every model called lately) once,

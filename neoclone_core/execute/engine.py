@@ -376,8 +376,9 @@ class Engine:
                 and any(cooldown.applies(now, credential) for credential in credentials)
                 and _is_rate_limit(cooldown.reason)
             ]
-            if (spent := self.budget.out_until(model, credential)) is not None:
-                untils.append(spent)
+            outs = [self.budget.out_until(model, credential) for credential in credentials]
+            if outs and None not in outs:  # every key out of quota: back with the first
+                untils.append(min(o for o in outs if o is not None))
             if not untils:
                 return None
             waits.append(max(untils) - now)

@@ -32,6 +32,7 @@ from neoclone_gateway._errors import JSON_TYPE, from_provider_error
 from neoclone_gateway._event_stream import EventEncoder, EventStreamResponse
 from neoclone_gateway._metrics import Metrics
 from neoclone_gateway._names import resolve
+from neoclone_gateway._quota import quota_headers
 from neoclone_gateway._route import route_headers, stream_headers, upstream_s
 from neoclone_gateway._sticky import Conversation, Conversations, conversation_of, moved_headers
 from neoclone_gateway._unserved import unserved_error
@@ -112,7 +113,8 @@ class ModelEndpoint:
         self.metrics.overhead_seconds.labels("false").observe(overhead)
         log.info("neoclone.gateway_served", model=body.model, route=route.served_by)
         moved = moved_headers(self.conversations.served(conversation, route.served_by))
-        headers = {**route_headers(route, overhead), **moved}
+        quota = quota_headers(self.neoclone, plan)
+        headers = {**route_headers(route, overhead), **moved, **quota}
         return Response(content, media_type=JSON_TYPE, headers=headers)
 
     async def _stream(
@@ -127,6 +129,7 @@ class ModelEndpoint:
         await stream.__aenter__()  # raises before a byte is sent when no model answers
         model = stream.model.id
         moved = moved_headers(self.conversations.served(conversation, model))
+        quota = quota_headers(self.neoclone, plan)  # this stream's request counted
 
         def on_end(route: Route | None) -> None:
             if route is None:
@@ -139,7 +142,7 @@ class ModelEndpoint:
         return EventStreamResponse(
             stream,
             translation.events(model),
-            headers=stream_headers(model, moved),
+            headers=stream_headers(model, {**moved, **quota}),
             secrets=self.secrets,
             on_end=on_end,
         )

@@ -1,10 +1,11 @@
 """Prometheus metrics of a gateway: what it answered, what each request cost, and what
-the engine did on the way (attempts, fallbacks, errors by kind, breakers, cooldowns).
+the engine did on the way (attempts, fallbacks, errors by kind, breakers, cooldowns),
+and what is left of each free-tier quota.
 
 The engine's events arrive through the same hooks any plugin can implement (the
 gateway registers `MetricEvents` as a plugin of its own `Neoclone`), so the metrics
-count exactly what the route reports. Breaker states and cooldowns are read from the
-engine's gate when Prometheus scrapes, not kept twice. Each gateway has its own
+count exactly what the route reports. Breaker states, cooldowns and the quota left are
+read from the engine when Prometheus scrapes, not kept twice. Each gateway has its own
 registry: two gateways in one process (tests) never share a counter. Labels are model
 ids, provider names, error kinds and status codes: nothing a request body or a key
 can put there.
@@ -185,6 +186,26 @@ class StateCollector:
         )
         shared.add_metric([], float(state_store_up(self._neoclone)))
         yield shared
+        yield quota_left_gauge(neoclone)
+
+
+def quota_left_gauge(neoclone: Neoclone) -> GaugeMetricFamily:
+    """What is left of each limited window the usage ledger counts, every key of the
+    provider added up (keys are never labels: not even their fingerprints)."""
+    gauge = GaugeMetricFamily(
+        "neoclone_quota_left",
+        "Free-tier quota left, by provider, model ('' for the whole account), window, unit",
+        labels=["provider", "model", "window", "unit"],
+    )
+    left: dict[tuple[str, str, str, str], int] = {}
+    for window in neoclone.quota()["windows"]:
+        for unit in ("requests", "tokens"):
+            if window[unit]["left"] is not None:
+                labels = (window["provider"], window["model"] or "", window["window"], unit)
+                left[labels] = left.get(labels, 0) + window[unit]["left"]
+    for labels, value in sorted(left.items()):
+        gauge.add_metric(list(labels), float(value))
+    return gauge
 
 
 def state_store_up(neoclone: Neoclone) -> bool:

@@ -1,6 +1,7 @@
 """What a client hears when no model served its request: 503 with every attempt listed,
-or, when every model of the plan is waiting out a rate limit, the gateway's own 429
-with `Retry-After` set to when the first of them may be called again.
+or, when every model of the plan is waiting out a rate limit or its spent free-tier
+quota, the gateway's own 429 with `Retry-After` set to when the first of them may be
+called again (and the pool's `x-ratelimit-*` headers).
 
 The distinction matters to a client: after a 503 it should report a failure (or try
 another gateway), after a 429 it should wait and retry, and it is told how long.
@@ -14,6 +15,7 @@ from typing import Any
 from neoclone_core import Attempt, Neoclone, Plan, Secret, redact
 from neoclone_core.errors import NoModelAvailableError
 from neoclone_gateway._errors import RATE_LIMIT, SERVER_ERROR, GatewayError
+from neoclone_gateway._quota import quota_headers
 
 
 def unserved_error(
@@ -29,7 +31,7 @@ def unserved_error(
             f"every model of the plan is rate limited; retry in {wait}s ({message})",
             type=RATE_LIMIT,
             code="rate_limit_exceeded",
-            headers={"Retry-After": str(wait)},
+            headers={"Retry-After": str(wait), **quota_headers(neoclone, plan)},
             extra={"attempts": attempts},
         )
     return GatewayError(

@@ -10,8 +10,19 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import openai
 import pytest
-from neoclone_gateway.testing import Upstream, answer, failure, gateway_process, model_id
+from neoclone_gateway.testing import (
+    PLANTED_KEY,
+    GatewayProcess,
+    Upstream,
+    answer,
+    failure,
+    gateway_process,
+    metric,
+    model_id,
+    scrape,
+)
 from neoclone_store_redis.testing import RedisServer, running_redis_server
 
 from neoclone_core.testing import RecordingServer
@@ -61,3 +72,61 @@ def test_two_gateways_sharing_redis_spend_one_budget_and_never_exceed_it(
     assert upstream.calls("alpha") == FREE_PER_MINUTE  # all of the budget, never more
     assert statuses[200] == FREE_PER_MINUTE
     assert sum(statuses.values()) - statuses[200] == FREE_PER_MINUTE  # refused by the gateways
+
+
+@pytest.fixture
+def gateway(tmp_path: Path, upstream: Upstream) -> Iterator[GatewayProcess]:
+    with gateway_process(tmp_path, upstream) as running:
+        yield running
+
+
+def client(gateway: GatewayProcess) -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{gateway.url}/v1", api_key="unused", max_retries=0)
+
+
+def test_a_response_says_what_is_left_of_the_pool_of_its_plan(
+    gateway: GatewayProcess, upstream: Upstream
+) -> None:
+    with client(gateway) as openai_client:
+        for _ in range(3):
+            raw = openai_client.chat.completions.with_raw_response.create(
+                model=model_id("alpha"), messages=HELLO, extra_body={"models": [model_id("beta")]}
+            )
+
+    headers = raw.headers
+    assert headers["x-ratelimit-limit-requests"] == str(2 * FREE_PER_MINUTE)  # alpha + beta
+    assert headers["x-ratelimit-remaining-requests"] == str(2 * FREE_PER_MINUTE - 3)
+    assert 59 <= int(headers["x-ratelimit-reset-requests"].removesuffix("s")) <= 66
+    assert "x-ratelimit-limit-tokens" not in headers  # OpenRouter states no token limit
+    assert upstream.calls("alpha") == 3
+
+
+def test_when_every_model_is_out_the_gateway_answers_429_with_retry_after(
+    gateway: GatewayProcess, upstream: Upstream
+) -> None:
+    enforce_free_limit(upstream, "alpha")
+    with client(gateway) as openai_client:
+        for _ in range(FREE_PER_MINUTE):
+            openai_client.chat.completions.create(model=model_id("alpha"), messages=HELLO)
+        with pytest.raises(openai.RateLimitError) as refused:
+            openai_client.chat.completions.create(model=model_id("alpha"), messages=HELLO)
+
+    headers = refused.value.response.headers
+    assert 1 <= int(headers["retry-after"]) <= 66  # the sliding minute's first bucket
+    assert headers["x-ratelimit-remaining-requests"] == "0"
+    assert "requests left a minute" in str(refused.value)
+    assert upstream.calls("alpha") == FREE_PER_MINUTE  # the 21st never left the gateway
+
+
+def test_prometheus_gauges_say_what_is_left_per_model_and_window(
+    gateway: GatewayProcess, upstream: Upstream
+) -> None:
+    with client(gateway) as openai_client:
+        for _ in range(4):
+            openai_client.chat.completions.create(model=model_id("gamma"), messages=HELLO)
+
+    text = scrape(gateway.url)
+    labels = {"provider": "openrouter", "model": model_id("gamma"), "unit": "requests"}
+    assert metric(text, "neoclone_quota_left", window="minute", **labels) == FREE_PER_MINUTE - 4
+    assert metric(text, "neoclone_quota_left", window="day-utc", **labels) == 50 - 4
+    assert PLANTED_KEY not in text
