@@ -4,8 +4,9 @@ gateway's `x-ratelimit-*` headers say.
 A model's quota is the tightest of the windows a call of it claims (`Budget.claims`:
 its own minute and day, its account's, the user's budgets) and of what its provider
 last said, each read from the usage ledger; with several keys, what each key has left
-adds up. A pool's is the sum over its models whose quota is known: a model without any
-known limit has no figure to add, so it is left out rather than counted as endless.
+adds up. A pool's is the sum over its models whose quota is known, each window once (models
+of a provider that counts per account share its windows): a model without any known
+limit has no figure to add, so it is left out rather than counted as endless.
 """
 
 from __future__ import annotations
@@ -27,11 +28,14 @@ if TYPE_CHECKING:
 @attrs.frozen
 class Left:
     """What is left of one unit (requests or tokens): `left` of `limit`, and when the
-    tightest window next gives room back (None: nothing spent in it yet)."""
+    tightest window next gives room back (None: nothing spent in it yet); `windows`
+    names the windows it was read from, so that models sharing one (an account's) count
+    it once in a pool."""
 
     left: int
     limit: int
     resets_at: float | None = None
+    windows: frozenset[str] = frozenset()
 
     @property
     def out(self) -> bool:
@@ -94,12 +98,19 @@ def _key_left(budget: Budget, model: ModelInfo, credential: str, view: LedgerVie
         ):
             if limit is not None:
                 spent = count.oldest is not None or used > 0
-                found[unit].append(Left(max(limit - used, 0), limit, resets_at if spent else None))
+                left = Left(
+                    max(limit - used, 0),
+                    limit,
+                    resets_at if spent else None,
+                    frozenset({f"{claim.window.key}|{unit}"}),
+                )
+                found[unit].append(left)
     scopes = {model.id, provider_key(model.provider)}
     for stated in view.stated:
         if stated.scope in scopes and stated.credential == credential:
             limit = stated.limit if stated.limit is not None else max(stated.left, 0)
-            found[stated.unit].append(Left(max(stated.left, 0), limit, stated.reset_at))
+            said = frozenset({f"{stated.scope}|{stated.credential}|said|{stated.unit}"})
+            found[stated.unit].append(Left(max(stated.left, 0), limit, stated.reset_at, said))
     return QuotaLeft(_tightest(found[REQUESTS]), _tightest(found[TOKENS]))
 
 
@@ -108,7 +119,13 @@ def _tightest(lefts: Sequence[Left]) -> Left | None:
 
 
 def _sum(lefts: Iterable[Left | None]) -> Left | None:
-    known = [left for left in lefts if left is not None]
+    """The lefts added up, one read from windows already counted left out."""
+    known: list[Left] = []
+    counted: set[str] = set()
+    for left in lefts:
+        if left is not None and not left.windows <= counted:
+            known.append(left)
+            counted |= left.windows
     if not known:
         return None
     resets = [left.resets_at for left in known if left.resets_at is not None]
@@ -116,4 +133,5 @@ def _sum(lefts: Iterable[Left | None]) -> Left | None:
         sum(left.left for left in known),
         sum(left.limit for left in known),
         min(resets) if resets else None,
+        frozenset(counted),
     )
