@@ -106,10 +106,15 @@ class RedisUsage:
         totals = [self._key("usage-total", _joined(scope)) for scope in scopes]
         stated = self._key("usage-stated")
 
-        def check_and_spend(pipe: redis.client.Pipeline) -> Shortfall | None:
-            read = [cast("dict[str, str]", pipe.hgetall(name)) for name in windows]
+        def check_and_spend(pipe: redis.client.Pipeline, r: redis.Redis) -> Shortfall | None:
+            reads = r.pipeline(transaction=False)  # one round trip, while the keys are watched
+            for name in [*windows, *totals]:
+                reads.hgetall(name)
+            reads.hmget(stated, [_field(scope, unit) for scope in scopes for unit in _UNITS])
+            *hashes, said = reads.execute()
+            read, spent = hashes[: len(windows)], hashes[len(windows) :]
             shortfall = _count_shortfall(claims, read, tokens, now) or _stated_shortfall(
-                pipe, claims, scopes, totals, stated, tokens=tokens, now=now
+                claims, scopes, spent, said, tokens=tokens, now=now
             )
             if shortfall is not None:
                 return shortfall
@@ -124,7 +129,8 @@ class RedisUsage:
             return None
 
         try:
-            shortfall = self._call(lambda r: _watched(r, [*windows, *totals], check_and_spend))
+            watched = [*windows, *totals, stated]
+            shortfall = self._call(lambda r: _watched(r, watched, check_and_spend))
         except StoreError:
             self._held_usage.spent(claims, scopes, tokens, now)
             raise
@@ -148,7 +154,7 @@ class RedisUsage:
         allowances = {REQUESTS: reading.requests, TOKENS: reading.tokens}
         said = {unit: a for unit, a in allowances.items() if a is not None}
 
-        def keep(pipe: redis.client.Pipeline) -> None:
+        def keep(pipe: redis.client.Pipeline, r: redis.Redis) -> None:
             spent = _total(cast("dict[str, str]", pipe.hgetall(total)))
             pipe.multi()
             for unit, allowance in said.items():
@@ -208,14 +214,17 @@ class RedisUsage:
         return tuple(s for s in standing if s is not None)
 
 
-def _watched(r: redis.Redis, keys: Sequence[str], work: Callable[[redis.client.Pipeline], T]) -> T:
-    """`work` run on a pipeline WATCHing `keys`, and its MULTI executed; again while
-    another client changed one of the keys first (`MAX_TRIES` times, then StoreError)."""
+def _watched(
+    r: redis.Redis, keys: Sequence[str], work: Callable[[redis.client.Pipeline, redis.Redis], T]
+) -> T:
+    """`work` run on a pipeline WATCHing `keys` (it may read them on `r`, in one round
+    trip), and its MULTI executed; again while another client changed one of the keys
+    first (`MAX_TRIES` times, then StoreError)."""
     with r.pipeline(transaction=True) as pipe:
         for _ in range(MAX_TRIES):
             try:
                 pipe.watch(*keys)  # type: ignore[no-untyped-call]
-                result = work(pipe)
+                result = work(pipe, r)
                 if pipe.explicit_transaction:
                     pipe.execute()
                 else:
@@ -242,23 +251,23 @@ def _count_shortfall(
 
 
 def _stated_shortfall(
-    pipe: redis.client.Pipeline,
     claims: Sequence[Claim],
     scopes: Sequence[tuple[str, str]],
-    totals: Sequence[str],
-    stated: str,
+    totals: Sequence[Mapping[str, str]],
+    said: Sequence[str | None],
     *,
     tokens: int,
     now: float,
 ) -> Shortfall | None:
     """The first scope a standing statement leaves no room in (each statement less
-    what was spent since it was made)."""
+    what was spent since it was made); `totals` are the scopes' running totals, `said`
+    their statements, two per scope (requests, tokens)."""
     first = {(c.window.scope, c.window.credential): c.window for c in reversed(claims)}
-    for scope, total in zip(scopes, totals, strict=True):
-        rows = cast("list[str | None]", pipe.hmget(stated, [_field(scope, u) for u in _UNITS]))
+    for index, (scope, total) in enumerate(zip(scopes, totals, strict=True)):
+        rows = said[index * len(_UNITS) : (index + 1) * len(_UNITS)]
         if not any(rows):
             continue
-        spent = _total(cast("dict[str, str]", pipe.hgetall(total)))
+        spent = _total(total)
         for unit, text in zip(_UNITS, rows, strict=True):
             statement = _stated(scope, unit, text, spent, now)
             needed = 1 if unit == REQUESTS else tokens
