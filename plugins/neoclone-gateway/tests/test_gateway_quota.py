@@ -131,3 +131,19 @@ def test_prometheus_gauges_say_what_is_left_per_model_and_window(
     assert metric(text, "neoclone_quota_left", window="minute", **labels) == FREE_PER_MINUTE - 4
     assert metric(text, "neoclone_quota_left", window="day-utc", **labels) == 50 - 4
     assert PLANTED_KEY not in text
+
+
+def test_a_stream_says_what_is_left_before_its_first_chunk(
+    gateway: GatewayProcess, upstream: Upstream
+) -> None:
+    with client(gateway) as openai_client:
+        raw = openai_client.chat.completions.with_raw_response.create(
+            model=model_id("delta"), messages=HELLO, stream=True
+        )
+        text = "".join(
+            chunk.choices[0].delta.content or "" for chunk in raw.parse() if chunk.choices
+        )
+
+    assert text == "answer from delta"
+    assert raw.headers["x-ratelimit-limit-requests"] == str(FREE_PER_MINUTE)
+    assert raw.headers["x-ratelimit-remaining-requests"] == str(FREE_PER_MINUTE - 1)
