@@ -17,15 +17,8 @@ import redis
 
 from neoclone_core.quota import Allowance
 from neoclone_core.state.usage import REQUESTS, TOKENS, Claim
-from neoclone_store_redis._usage import (
-    TOTAL_TTL_S,
-    _field,
-    _joined,
-    _start,
-    _statement,
-    _total,
-    _ttl_ms,
-)
+from neoclone_store_redis import _usage_values as values
+from neoclone_store_redis._usage import TOTAL_TTL_S
 
 _TOTAL = "|total"  # a held spend of a scope's running total, by scope
 
@@ -50,16 +43,19 @@ class HeldUsage:
             for claim in claims:
                 period = claim.window.period
                 self._add(
-                    (claim.window.key, _start(period.bucket(now))), 1, tokens, _ttl_ms(period, now)
+                    (claim.window.key, values.start_text(period.bucket(now))),
+                    1,
+                    tokens,
+                    values.ttl_ms(period, now),
                 )
             for scope in scopes:
-                self._add((_joined(scope) + _TOTAL, "0"), 1, tokens, TOTAL_TTL_S * 1000)
+                self._add((values.joined(scope) + _TOTAL, "0"), 1, tokens, TOTAL_TTL_S * 1000)
 
     def said(self, scope: str, credential: str, said: Mapping[str, Allowance], now: float) -> None:
         """Hold the latest statement of each unit of a scope."""
         with self._lock:
             requests, tokens, _ = self.spends.get(
-                (_joined((scope, credential)) + _TOTAL, "0"), [0, 0, 0]
+                (values.joined((scope, credential)) + _TOTAL, "0"), [0, 0, 0]
             )
             for unit, allowance in said.items():
                 held_then = {REQUESTS: requests, TOKENS: tokens}
@@ -86,13 +82,13 @@ class HeldUsage:
         scopes = sorted({(scope, credential) for scope, credential, _ in self.statements})
         read = r.pipeline(transaction=False)
         for stated in scopes:
-            read.hgetall(key("usage-total", _joined(stated)))
-        totals = dict(zip(scopes, (_total(t) for t in read.execute()), strict=True))
+            read.hgetall(key("usage-total", values.joined(stated)))
+        totals = dict(zip(scopes, (values.total_of(t) for t in read.execute()), strict=True))
         for (name, credential, unit), (allowance, now, held_then) in self.statements.items():
             stored = totals[(name, credential)]
             then = {u: stored[u] + held_then[u] for u in (REQUESTS, TOKENS)}
-            statement = _statement(allowance, now, then)
-            pipe.hset(key("usage-stated"), _field((name, credential), unit), statement)
+            statement = values.statement_text(allowance, now, then)
+            pipe.hset(key("usage-stated"), values.stated_field((name, credential), unit), statement)
         for (held, start), (requests, tokens, ttl_ms) in self.spends.items():
             total = held.endswith(_TOTAL)
             name = key("usage-total", held.removesuffix(_TOTAL)) if total else key("usage", held)

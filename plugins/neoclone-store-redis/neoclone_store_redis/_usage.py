@@ -32,14 +32,13 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import redis
 
 from neoclone_core.errors import StoreError
-from neoclone_core.quota import Allowance, QuotaReading
+from neoclone_core.quota import QuotaReading
 from neoclone_core.state.usage import (
     REQUESTS,
     TOKENS,
     Claim,
     Count,
     LedgerView,
-    Period,
     Reservation,
     Shortfall,
     Stated,
@@ -47,18 +46,15 @@ from neoclone_core.state.usage import (
     count_shortfall,
     stated_shortfall,
 )
+from neoclone_store_redis import _usage_values as values
 
 if TYPE_CHECKING:
     from neoclone_store_redis._held_usage import HeldUsage
 
 T = TypeVar("T")
 
-STATED_DEFAULT_S = 60.0  # how long a statement without a reset time stands (as embedded)
 TOTAL_TTL_S = 2 * 86_400  # a running total outlives any statement made of it
-EXPIRY_MARGIN_S = 60.0  # kept this much longer, for instances whose clocks differ a little
 MAX_TRIES = 64  # spends of other instances that may interleave before one is refused
-_UNITS = (REQUESTS, TOKENS)
-_FIELD = {REQUESTS: "r", TOKENS: "t"}
 
 # KEYS: window and total hashes; ARGV: requests delta, tokens delta, then each key's
 # bucket start. Adds the deltas to hashes that still exist, never below 0, a value that
@@ -103,14 +99,17 @@ class RedisUsage:
         scopes = tuple(dict.fromkeys((c.window.scope, c.window.credential) for c in claims))
         buckets = tuple((c.window.key, c.window.period.bucket(now)) for c in claims)
         windows = [self._key("usage", c.window.key) for c in claims]
-        totals = [self._key("usage-total", _joined(scope)) for scope in scopes]
+        totals = [self._key("usage-total", values.joined(scope)) for scope in scopes]
         stated = self._key("usage-stated")
 
         def check_and_spend(pipe: redis.client.Pipeline, r: redis.Redis) -> Shortfall | None:
             reads = r.pipeline(transaction=False)  # one round trip, while the keys are watched
             for name in [*windows, *totals]:
                 reads.hgetall(name)
-            reads.hmget(stated, [_field(scope, unit) for scope in scopes for unit in _UNITS])
+            reads.hmget(
+                stated,
+                [values.stated_field(scope, unit) for scope in scopes for unit in values.UNITS],
+            )
             *hashes, said = reads.execute()
             read, spent = hashes[: len(windows)], hashes[len(windows) :]
             shortfall = _count_shortfall(claims, read, tokens, now) or _stated_shortfall(
@@ -143,23 +142,25 @@ class RedisUsage:
         if delta == 0 and sent:
             return
         keys = [self._key("usage", key) for key, _ in reservation.buckets]
-        keys += [self._key("usage-total", _joined(scope)) for scope in reservation.scopes]
-        starts = [_start(start) for _, start in reservation.buckets]
+        keys += [self._key("usage-total", values.joined(scope)) for scope in reservation.scopes]
+        starts = [values.start_text(start) for _, start in reservation.buckets]
         starts += ["0"] * len(reservation.scopes)
         self._call(lambda r: r.eval(_SETTLE, len(keys), *keys, requests, delta, *starts))
 
     def observe(self, scope: str, credential: str, reading: QuotaReading, now: float) -> None:
         """Keep what a response said is left of `scope`'s quota, with the total then."""
-        total = self._key("usage-total", _joined((scope, credential)))
+        total = self._key("usage-total", values.joined((scope, credential)))
         allowances = {REQUESTS: reading.requests, TOKENS: reading.tokens}
         said = {unit: a for unit, a in allowances.items() if a is not None}
 
         def keep(pipe: redis.client.Pipeline, r: redis.Redis) -> None:
-            spent = _total(cast("dict[str, str]", pipe.hgetall(total)))
+            spent = values.total_of(cast("dict[str, str]", pipe.hgetall(total)))
             pipe.multi()
             for unit, allowance in said.items():
-                field = _field((scope, credential), unit)
-                pipe.hset(self._key("usage-stated"), field, _statement(allowance, now, spent))
+                field = values.stated_field((scope, credential), unit)
+                pipe.hset(
+                    self._key("usage-stated"), field, values.statement_text(allowance, now, spent)
+                )
 
         try:
             self._call(lambda r: _watched(r, [total], keep))
@@ -188,8 +189,8 @@ class RedisUsage:
         counts: dict[Window, Count] = {}
         for name, fields in zip(names, hashes, strict=True):
             window = Window.from_key(name.removeprefix(prefix))
-            if window is not None and _counts_now(fields, window.period, now):
-                counts[window] = _count(fields, window.period, now)
+            if window is not None and values.counts_now(fields, window.period, now):
+                counts[window] = values.count_of(fields, window.period, now)
         return LedgerView(now, counts, self._standing(stated_rows, now))
 
     def _standing(self, rows: Mapping[str, str], now: float) -> tuple[Stated, ...]:
@@ -197,7 +198,7 @@ class RedisUsage:
         parsed: list[tuple[tuple[str, str], str, str]] = []
         for field, text in sorted(rows.items()):
             scope, credential, unit = ([*field.rsplit("|", 2), "", ""])[:3]
-            if unit in _UNITS:
+            if unit in values.UNITS:
                 parsed.append(((scope, credential), unit, text))
         scopes = sorted({scope for scope, _, _ in parsed})
         if not scopes:
@@ -206,11 +207,14 @@ class RedisUsage:
         def read(r: redis.Redis) -> list[dict[str, str]]:
             pipe = r.pipeline(transaction=False)
             for scope in scopes:
-                pipe.hgetall(self._key("usage-total", _joined(scope)))
+                pipe.hgetall(self._key("usage-total", values.joined(scope)))
             return cast("list[dict[str, str]]", pipe.execute())
 
         spent = dict(zip(scopes, self._call(read), strict=True))
-        standing = (_stated(s, unit, text, _total(spent[s]), now) for s, unit, text in parsed)
+        standing = (
+            values.stated_of(s, unit, text, values.total_of(spent[s]), now)
+            for s, unit, text in parsed
+        )
         return tuple(s for s in standing if s is not None)
 
 
@@ -244,7 +248,9 @@ def _count_shortfall(
     for claim, fields in zip(claims, read, strict=True):
         if claim.request_limit is None and claim.token_limit is None:
             continue
-        found = count_shortfall(claim, _count(fields, claim.window.period, now), tokens, now)
+        found = count_shortfall(
+            claim, values.count_of(fields, claim.window.period, now), tokens, now
+        )
         if found is not None:
             return found
     return None
@@ -264,12 +270,12 @@ def _stated_shortfall(
     their statements, two per scope (requests, tokens)."""
     first = {(c.window.scope, c.window.credential): c.window for c in reversed(claims)}
     for index, (scope, total) in enumerate(zip(scopes, totals, strict=True)):
-        rows = said[index * len(_UNITS) : (index + 1) * len(_UNITS)]
+        rows = said[index * len(values.UNITS) : (index + 1) * len(values.UNITS)]
         if not any(rows):
             continue
-        spent = _total(total)
-        for unit, text in zip(_UNITS, rows, strict=True):
-            statement = _stated(scope, unit, text, spent, now)
+        spent = values.total_of(total)
+        for unit, text in zip(values.UNITS, rows, strict=True):
+            statement = values.stated_of(scope, unit, text, spent, now)
             needed = 1 if unit == REQUESTS else tokens
             found = None if statement is None else stated_shortfall(statement, first[scope], needed)
             if found is not None:
@@ -290,128 +296,25 @@ def _spend(
     and the deletion of the buckets read that no longer count."""
     period = claim.window.period
     start = period.bucket(now)
-    for field, spent in ((f"r:{_start(start)}", 1), (f"t:{_start(start)}", tokens)):
+    for field, spent in (
+        (f"r:{values.start_text(start)}", 1),
+        (f"t:{values.start_text(start)}", tokens),
+    ):
         held = fields.get(field)
-        if held is None or _number(held, int) is not None:
+        if held is None or values.number(held, int) is not None:
             pipe.hincrby(name, field, spent)
         else:  # not a count (not ours): replaced, as reading counted it 0
             pipe.hset(name, field, spent)
     limits = [claim.request_limit, claim.token_limit]
-    request_limit, token_limit, newest = _limits(fields.get("limits"))
+    request_limit, token_limit, newest = values.limits_of(fields.get("limits"))
     if newest == start:  # a limit this bucket was spent under is kept (as embedded)
         limits = [
             limits[0] if limits[0] is not None else request_limit,
             limits[1] if limits[1] is not None else token_limit,
         ]
     pipe.hset(name, "limits", json.dumps([*limits, start]))
-    pipe.pexpire(name, _ttl_ms(period, now))
+    pipe.pexpire(name, values.ttl_ms(period, now))
     since = period.counted_from(now)
-    stale = [f for f in fields if (s := _bucket_of(f)) is not None and s < since]
+    stale = [f for f in fields if (s := values.bucket_of(f)) is not None and s < since]
     if stale:
         pipe.hdel(name, *stale)
-
-
-def _ttl_ms(period: Period, now: float) -> int:
-    """How long a window spent in at `now` must be kept: until its newest bucket
-    stops counting, and a margin."""
-    return max(int((period.resets_at(now, None) - now + EXPIRY_MARGIN_S) * 1000), 1)
-
-
-def _count(fields: Mapping[str, str], period: Period, now: float) -> Count:
-    """A window's count at `now` from its hash: the buckets still counted summed, the
-    oldest holding a request, the limits last claimed. Unreadable values count as 0."""
-    since = period.counted_from(now)
-    requests: dict[float, int] = {}
-    tokens = 0
-    for field, value in fields.items():
-        start = _bucket_of(field)
-        if start is None or start < since:
-            continue
-        if field.startswith("r:"):
-            requests[start] = requests.get(start, 0) + (_number(value, int) or 0)
-        else:
-            tokens += _number(value, int) or 0
-    used = [start for start, n in requests.items() if n > 0]
-    request_limit, token_limit, newest = _limits(fields.get("limits"))
-    return Count(
-        max(sum(requests.values()), 0),
-        max(tokens, 0),
-        min(used) if used else None,
-        request_limit,
-        token_limit,
-        newest,
-    )
-
-
-def _counts_now(fields: Mapping[str, str], period: Period, now: float) -> bool:
-    """Whether a window's hash holds a bucket still counted at `now`."""
-    since = period.counted_from(now)
-    return any((start := _bucket_of(f)) is not None and start >= since for f in fields)
-
-
-def _bucket_of(field: str) -> float | None:
-    """The bucket start a field `r:<start>` or `t:<start>` counts; None for others."""
-    if field[:2] not in ("r:", "t:"):
-        return None
-    return _number(field[2:], float)
-
-
-def _limits(text: str | None) -> tuple[int | None, int | None, float | None]:
-    try:
-        request_limit, token_limit, newest = json.loads(text or "")
-        return _optional_int(request_limit), _optional_int(token_limit), float(newest)
-    except (ValueError, TypeError):
-        return None, None, None
-
-
-def _total(fields: Mapping[str, str]) -> dict[str, int]:
-    return {unit: _number(fields.get(f"{_FIELD[unit]}:0"), int) or 0 for unit in _UNITS}
-
-
-def _statement(allowance: Allowance, now: float, spent: Mapping[str, int]) -> str:
-    reset_at = allowance.reset_at if allowance.reset_at is not None else now + STATED_DEFAULT_S
-    values = [max(allowance.remaining, 0), allowance.limit, reset_at, now, dict(spent)]
-    return json.dumps(values, separators=(",", ":"))
-
-
-def _stated(
-    scope: tuple[str, str], unit: str, text: str | None, spent: Mapping[str, int], now: float
-) -> Stated | None:
-    """The statement stored as `text`, less what was spent since it was made; None when
-    there is none, it no longer stands, or it is not one of ours."""
-    if text is None:
-        return None
-    try:
-        remaining, limit, reset_at, said_at, spent_then = json.loads(text)
-        left = int(remaining) - max(spent[unit] - int(spent_then[unit]), 0)
-        statement = Stated(
-            scope[0], scope[1], unit, left, _optional_int(limit), float(reset_at), float(said_at)
-        )
-    except (ValueError, TypeError, KeyError):
-        return None
-    return statement if statement.reset_at > now else None
-
-
-def _field(scope: tuple[str, str], unit: str) -> str:
-    """A statement's field in `usage-stated`."""
-    return f"{scope[0]}|{scope[1]}|{unit}"
-
-
-def _joined(scope: tuple[str, str]) -> str:
-    return f"{scope[0]}|{scope[1]}"
-
-
-def _start(start: float) -> str:
-    """A bucket start as a field name: the same text for the same start everywhere."""
-    return repr(float(start))
-
-
-def _optional_int(value: object) -> int | None:
-    return None if value is None else _number(value, int)
-
-
-def _number(value: object, kind: Callable[[Any], T]) -> T | None:
-    try:
-        return kind(value)
-    except (TypeError, ValueError):
-        return None
