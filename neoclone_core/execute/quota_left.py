@@ -37,11 +37,6 @@ class Left:
     resets_at: float | None = None
     windows: frozenset[str] = frozenset()
 
-    @property
-    def out(self) -> bool:
-        """Whether nothing is left."""
-        return self.left <= 0
-
 
 @attrs.frozen
 class QuotaLeft:
