@@ -11,10 +11,12 @@ every other provider. The key travels only in the `x-goog-api-key` header.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from neoclone_core import ModelInfo, Provider, ProviderContext, hookimpl
+from neoclone_core.models import QuotaReading
 from neoclone_core.openai.compat import StreamQuirks
+from neoclone_core.openai.rate_limit_headers import read_quota
 from neoclone_core.provider import Access, FreeTier
 from neoclone_core.provider_kit import OpenAICompatibleProvider
 from neoclone_core.quota import DayStart, QuotaRules
@@ -25,6 +27,7 @@ from neoclone_provider_gemini._listing import (
     model_from_entry,
     parse_page,
 )
+from neoclone_provider_gemini._quota import quota_from_error
 
 __all__ = [
     "CHAT_PATH",
@@ -34,6 +37,7 @@ __all__ = [
     "model_from_entry",
     "neoclone_register_providers",
     "parse_page",
+    "quota_from_error",
 ]
 
 MODELS_PATH = "/v1beta/models"
@@ -82,6 +86,13 @@ class GeminiProvider(OpenAICompatibleProvider):
         without one this raises MissingAPIKeyError before any request."""
         ctx.require_api_key()
         return await fetch_models(ctx, self.models_path)
+
+    def quota_reading(
+        self, headers: Mapping[str, str], body: object, now: float
+    ) -> QuotaReading | None:
+        """Headers first, should Gemini ever send them; else what a 429 body's quota
+        details say ran out (`quota_from_error`: a day quota until midnight Pacific)."""
+        return read_quota(headers, body, now) or quota_from_error(body, now)
 
 
 @hookimpl

@@ -9,18 +9,21 @@ bodies below follow OpenAI's shape as Gemini's OpenAI-compatible endpoint return
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
+import attrs
 import httpx
 import neoclone_provider_gemini as gemini
 import pytest
 from neoclone_provider_gemini import GeminiProvider
 
 from neoclone_core import Capability, ModelInfo, Pricing, ProviderContext, RateLimit, ScanStatus
-from neoclone_core.errors import AuthenticationError, MalformedResponseError
+from neoclone_core.errors import AuthenticationError, MalformedResponseError, RateLimitedError
+from neoclone_core.models import Allowance, QuotaReading
 from neoclone_core.testing import RecordedRequest, RecordingServer, Reply, neoclone_with
 from neoclone_core.testing.contract import REQUEST, OpenAICompatProviderContract
 from neoclone_core.testing.helpers import ProviderUnderTest
@@ -287,3 +290,54 @@ class TestGeminiContract(OpenAICompatProviderContract):
 
     def chunk(self, content: str, finish_reason: str | None = None) -> dict[str, Any]:
         return chunk(content, finish_reason)
+
+
+# -- what a 429 says of the quota -----------------------------------------------------------
+
+SUMMER_NOON_UTC = datetime.datetime(2026, 7, 1, 12, tzinfo=datetime.timezone.utc).timestamp()
+NEXT_PACIFIC_MIDNIGHT = datetime.datetime(  # 2026-07-02 00:00 in Los Angeles (PDT, UTC-7)
+    2026, 7, 2, 7, tzinfo=datetime.timezone.utc
+).timestamp()
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply.json_file(RESOURCE_EXHAUSTED, 429),
+        Reply(429, {"Content-Type": "application/json"}, resource_exhausted_in_a_list()),
+    ],
+    ids=["native", "in-a-list"],
+)
+async def test_a_429_naming_a_daily_quota_says_nothing_is_left_until_midnight_pacific(
+    server: RecordingServer, http: httpx.AsyncClient, reply: Reply
+) -> None:
+    """The recorded 429 breaks the per-day and per-minute request quotas and the input
+    tokens per minute: requests are out until the day's reset, tokens until RetryInfo's
+    20 s have passed, so the engine does not come back every 20 s all day."""
+    server.route("POST", CHAT, reply)
+    ctx = attrs.evolve(GEMINI, now=SUMMER_NOON_UTC).context(server, http)
+
+    with pytest.raises(RateLimitedError) as caught:
+        await GeminiProvider().chat(ctx, MODEL, REQUEST)
+
+    assert caught.value.quota == QuotaReading(
+        requests=Allowance(0, None, NEXT_PACIFIC_MIDNIGHT),
+        tokens=Allowance(0, None, SUMMER_NOON_UTC + 20),
+    )
+
+
+def test_a_429_naming_only_a_minute_quota_is_out_for_its_retry_delay() -> None:
+    body = json.loads(RESOURCE_EXHAUSTED.read_bytes())
+    violations = body["error"]["details"][0]["violations"]
+    body["error"]["details"][0]["violations"] = [
+        v for v in violations if "PerMinute" in v["quotaId"] and "Requests" in v["quotaId"]
+    ]
+
+    reading = gemini.quota_from_error(body, SUMMER_NOON_UTC)
+
+    assert reading == QuotaReading(requests=Allowance(0, None, SUMMER_NOON_UTC + 20))
+
+
+def test_a_body_without_quota_details_says_nothing() -> None:
+    assert gemini.quota_from_error(json.loads(INVALID_KEY.read_bytes()), 0.0) is None
+    assert gemini.quota_from_error({"choices": []}, 0.0) is None
