@@ -62,7 +62,9 @@ class Admission:
     monotonic: Callable[[], float]
     sync_s: float = 1.0
     _breakers: dict[str, Breaker] = attrs.field(factory=dict)
-    _cooldowns: dict[str, Cooldown] = attrs.field(factory=dict)
+    # A wait belongs to a key (a model or provider) and the credential told to wait:
+    # with several API keys, each refused key sits out on its own.
+    _cooldowns: dict[tuple[str, str], Cooldown] = attrs.field(factory=dict)
     _synced_at: float | None = None
 
     # -- asking -------------------------------------------------------------------------
@@ -72,7 +74,7 @@ class Admission:
         self.sync(force=False)
         now = self.clock()
         for key in (provider_key(model.provider), model.id):
-            cooldown = self._cooldowns.get(key)
+            cooldown = self._cooldowns.get((key, credential))
             if cooldown is not None and cooldown.applies(now, credential):
                 return f"cooling down {cooldown.until - now:.0f}s more: {cooldown.reason}"
             breaker = self._breakers.get(key)
@@ -127,11 +129,11 @@ class Admission:
     def cool_down(self, key: str, seconds: float, reason: str, credential: str) -> None:
         """Keep every call away from `key` for `seconds` (a later wait is kept)."""
         now = self.clock()
-        current = self._cooldowns.get(key)
+        current = self._cooldowns.get((key, credential))
         if seconds <= 0 or (current is not None and current.until >= now + seconds):
             return
         cooldown = Cooldown(key, now + seconds, reason, now, credential)
-        self._cooldowns[key] = cooldown
+        self._cooldowns[(key, credential)] = cooldown
         with self._store_errors("set_cooldown"):
             self.state.set_cooldown(cooldown)
         log.info("neoclone.cooldown_started", key=key, seconds=seconds, reason=reason)
@@ -143,7 +145,7 @@ class Admission:
         """Every key that may not be called now, with when it may again."""
         self.sync(force=False)
         now = self.clock()
-        waits = {k: c.until for k, c in self._cooldowns.items() if c.until > now}
+        waits = {k: c.until for k, c in self._running(now).items()}
         for key, breaker in self._breakers.items():
             if breaker.state.status_at(now) is BreakerStatus.OPEN:
                 waits[key] = max(waits.get(key, 0.0), breaker.state.until)
@@ -155,10 +157,19 @@ class Admission:
         return {key: breaker.state for key, breaker in sorted(self._breakers.items())}
 
     def cooldowns(self) -> dict[str, Cooldown]:
-        """The cooldowns running now, by key."""
+        """The cooldowns running now, by key (of a key's several credentials, the one
+        that ends last)."""
         self.sync(force=False)
-        now = self.clock()
-        return {k: c for k, c in sorted(self._cooldowns.items()) if c.until > now}
+        return dict(sorted(self._running(self.clock()).items()))
+
+    def _running(self, now: float) -> dict[str, Cooldown]:
+        """The cooldowns running at `now`, by key; the latest-ending of a key's several."""
+        running: dict[str, Cooldown] = {}
+        for cooldown in self._cooldowns.values():
+            known = running.get(cooldown.key)
+            if cooldown.until > now and (known is None or cooldown.until > known.until):
+                running[cooldown.key] = cooldown
+        return running
 
     # -- the store ----------------------------------------------------------------------
 
@@ -172,10 +183,11 @@ class Admission:
             for key, stored in self.state.breakers().items():
                 self._breaker(key).adopt(stored)
             now = self.clock()
-            for key, cooldown in self.state.cooldowns(now).items():
-                current = self._cooldowns.get(key)
+            for cooldown in self.state.cooldowns(now).values():
+                slot = (cooldown.key, cooldown.credential)
+                current = self._cooldowns.get(slot)
                 if current is None or cooldown.until > current.until:
-                    self._cooldowns[key] = cooldown
+                    self._cooldowns[slot] = cooldown
 
     def _breaker(self, key: str) -> Breaker:
         breaker = self._breakers.get(key)

@@ -112,3 +112,25 @@ async def test_a_refused_key_is_set_aside_alone_and_no_key_is_ever_written_or_lo
     for key in KEYS.values():
         assert key.encode() not in written
         assert key not in told
+
+
+async def test_every_refused_key_is_set_aside_on_its_own(
+    server: RecordingServer, settings: Settings, clock: ManualClock, opened_neoclone: OpenedNeoclone
+) -> None:
+    """Both keys refused: each sits out its own wait, so later requests cost no 401 at
+    all (one cooldown per key name used to keep only the first key's, and the second
+    key was asked, and refused, on every request)."""
+    upstream = KeyedUpstream(refused=frozenset(KEYS.values()))
+    server.route("POST", path("alpha"), upstream)  # type: ignore[arg-type]
+    server.route("POST", path("backup"), answer("from the backup"))
+    alpha = Provider("alpha", f"{server.url}/alpha/v1")
+    backup = Provider("backup", f"{server.url}/backup/v1")
+
+    async with opened_neoclone(
+        alpha, backup, settings=keyed_settings(settings, server), env=KEYS
+    ) as nc:
+        routes = [(await nc.chat("hi", models=["alpha/m", "backup/m"]))[1] for _ in range(4)]
+
+    assert [r.served_by for r in routes] == ["backup/m"] * 4
+    assert upstream.calls == Counter({KEYS["GROQ_KEY_A"]: 1, KEYS["GROQ_KEY_B"]: 1})
+    assert all(r.attempts[0].skipped for r in routes[1:])
