@@ -156,7 +156,9 @@ async def test_two_thousand_requests_over_a_flaky_and_a_dead_upstream_all_succee
     # the breaker for longer): no other call reached it while its breaker was open.
     assert traffic.started_while_open.get(dead, 0) == 0
     assert traffic.openings[dead] >= 2
-    assert server.hits("POST", path("dead")) == traffic.started[dead]
+    # Every call that reached it was one the engine started (on a loaded machine a started
+    # call may also fail before the upstream reads it: a pool or connect timeout).
+    assert 0 < server.hits("POST", path("dead")) <= traffic.started[dead]
     assert traffic.started[dead] < 2 * CONCURRENCY  # the first wave, then probes only
     assert served.get("flaky/m", 0) > 0
     print(f"served {served}; dead: {traffic.started[dead]} calls, {traffic.openings}")
