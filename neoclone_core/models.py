@@ -285,11 +285,13 @@ class ChatChunk:
     `tool_calls` holds OpenAI's stream deltas as they are: each names its call by
     `index`; a call's first piece carries its `id`, `type` and function `name`, and
     every piece some more of the function's `arguments` text, which a client joins.
+    A stream's first chunk carries `quota`, what the response's headers said was left.
     """
 
     content: str = ""
     finish_reason: str | None = None
     tool_calls: tuple[Mapping[str, Any], ...] = ()
+    quota: QuotaReading | None = None
 
 
 @attrs.frozen

@@ -37,6 +37,7 @@ from neoclone_core.errors import (
     ProviderUnreachableError,
     StoreError,
 )
+from neoclone_core.execute.calls import OpenedStream
 from neoclone_core.log import log
 from neoclone_core.models import ChatRequest, ChatResponse, ModelInfo, QuotaReading, RateLimit
 from neoclone_core.quota import DEFAULT_RULES, DayStart, QuotaRules, QuotaScope
@@ -148,8 +149,16 @@ class Budget:
     def succeeded(
         self, reservation: Reservation | None, model: ModelInfo, credential: str, value: object
     ) -> None:
-        """Correct the ledger from a successful call's usage and quota reading."""
-        if self.ledger is None or reservation is None or not isinstance(value, ChatResponse):
+        """Correct the ledger from a successful call's usage and quota reading (a
+        stream's reading rides on its first chunk; its usage is not known)."""
+        if self.ledger is None or reservation is None:
+            return
+        if isinstance(value, OpenedStream):
+            if value.first is not None and value.first.quota is not None:
+                with self._ledger_errors("observe"):
+                    self._observe(model, credential, value.first.quota)
+            return
+        if not isinstance(value, ChatResponse):
             return
         usage = value.usage
         with self._ledger_errors("settle"):

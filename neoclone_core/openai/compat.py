@@ -220,13 +220,17 @@ async def stream_chat_completion(
                 await response.aread()
                 with _quota_read(ctx, response, quota_reading):
                     raise_for_status(ctx, model.name, response)
+            # What the headers say of the quota rides on the first chunk, to the engine.
+            quota = quota_reading(response.headers, None, ctx.clock()) if quota_reading else None
             if _is_whole_body(response):  # "stream" ignored, an error in a 200, a web page
                 await response.aread()
-                yield _as_chunk(_completion(ctx, model, response))
+                yield attrs.evolve(_as_chunk(_completion(ctx, model, response)), quota=quota)
                 return
             async with contextlib.aclosing(sse_data(response)) as events:
                 async for data in events:
                     if (chunk := reader.read(data)) is not None:
+                        if quota is not None:
+                            chunk, quota = attrs.evolve(chunk, quota=quota), None
                         yield chunk
                     if reader.done:
                         await _read_to_end(events)

@@ -25,7 +25,7 @@ from neoclone_core.errors import NoModelAvailableError
 from neoclone_core.models import RateLimit
 from neoclone_core.openai.compat import chat_completion, stream_chat_completion
 from neoclone_core.testing import RecordedRequest, RecordingServer, Reply
-from tests.support import ManualClock, OpenedNeoclone, answer, path
+from tests.support import ManualClock, OpenedNeoclone, answer, body_of, path, sse
 
 pytestmark = pytest.mark.anyio
 LIMIT = 5  # requests a minute per model, as the upstream enforces it
@@ -56,8 +56,10 @@ class LimitedUpstream:
                 body = {"error": {"message": "Rate limit reached", "code": "rate_limit_exceeded"}}
                 return Reply(status=429, body=body, headers=self._said(0, minute_end - now))
             self.served.append(now)
-            reply = answer("ok")
-            return Reply(body=reply.body, headers=self._said(left - 1, minute_end - now))
+            said = self._said(left - 1, minute_end - now)
+            if body_of(request).get("stream"):
+                return sse("o", "k", headers=said)
+            return Reply(body=answer("ok").body, headers=said)
 
     def _said(self, left: int, reset_s: float) -> dict[str, str]:
         if not self.headers:
@@ -125,6 +127,21 @@ async def test_twenty_requests_are_served_and_no_429_comes_once_the_headers_said
     skipped = [a for a in routes[-1].attempts if a.skipped]
     assert [a.model_id for a in skipped] == ["alpha/m", "beta/m", "gamma/m"]
     assert skipped[0].error == "alpha/m: 0 of 5 requests left as the provider said, resets in 40s"
+
+
+async def test_a_streams_headers_count_too_and_no_429_comes_once_they_said_0(
+    server: RecordingServer, clock: ManualClock, opened_neoclone: OpenedNeoclone
+) -> None:
+    upstreams, providers = setup(server, clock, headers=True)
+
+    async with opened_neoclone(*providers) as nc:
+        for _ in range(20):
+            async with nc.stream("hi", models=PLAN) as stream:
+                assert "".join([c.content async for c in stream]) in {"ok", "from the backup"}
+
+    assert [len(u.served) for u in upstreams.values()] == [LIMIT] * 3
+    assert sum(u.refused for u in upstreams.values()) == 0  # the headers' 0 was heeded
+    assert server.hits("POST", path("backup")) == 20 - 3 * LIMIT
 
 
 async def test_a_limit_known_from_the_catalog_is_never_exceeded_and_no_429_is_sent(
