@@ -35,8 +35,8 @@ _SIDECARS = ("-wal", "-shm", "-journal")
 
 
 LEDGER_SCHEMA = (
-    # The usage ledger (`usage_tables`): a row per window bucket and per running total,
-    # and what providers last said was left.
+    # The usage ledger (`usage_tables`, `usage_rows`): a row per window bucket and per
+    # running total, and what providers last said was left.
     """CREATE TABLE IF NOT EXISTS usage (
         key TEXT NOT NULL,
         start REAL NOT NULL,

@@ -25,52 +25,39 @@ import attrs
 
 from neoclone_core.errors import StoreError
 from neoclone_core.log import log
-from neoclone_core.quota import Allowance, QuotaReading
+from neoclone_core.quota import QuotaReading
 from neoclone_core.state.sqlite_file import LEDGER_SCHEMA, SQLiteFile
 from neoclone_core.state.usage import (
     REQUESTS,
-    TOKENS,
     Claim,
     Count,
     LedgerView,
     Reservation,
     Shortfall,
-    Stated,
-    Window,
     count_shortfall,
     stated_shortfall,
 )
+from neoclone_core.state.usage_rows import (
+    ADD_ROWS,
+    Bucket,
+    Row,
+    ledger_view,
+    prune_expired,
+    read_all,
+    save_statement,
+    standing_statements,
+    total_key,
+    window_counts,
+    with_added,
+)
 
-TOTAL = "total"  # the period part of a scope's running-total key
 FLUSH_AT = 64  # buckets added up in memory before they are written
 STATED_S = 1.0  # how often, at most, the scopes with statements are read again
 LEASE_MAX = 16  # calls counted ahead at most...
 LEASE_SHARE = 16  # ...and at most this share of what is left
 LEASE_S = 5.0  # an unused lease is given back after this many seconds
-KEEP_S = 2 * 86_400.0  # buckets older than this are pruned
 PRUNE_EVERY = 256  # reservations between two prunings
-STATED_DEFAULT_S = 60.0  # how long a statement without a reset time stands
-
-_STATED_COLUMNS = "scope, credential, unit, remaining, lim, reset_at, said_at, total_then"
-_ADD = (
-    "INSERT INTO usage (key, start, requests, tokens, request_limit, token_limit)"
-    " VALUES (?, ?, MAX(?, 0), MAX(?, 0), ?, ?) ON CONFLICT (key, start) DO UPDATE SET"
-    " requests = MAX(requests + ?3, 0), tokens = MAX(tokens + ?4, 0),"
-    " request_limit = COALESCE(excluded.request_limit, request_limit),"
-    " token_limit = COALESCE(excluded.token_limit, token_limit)"
-)
-_SUMS = "SELECT SUM(requests), SUM(tokens) FROM usage WHERE key = ? AND start >= ?"
-_OLDEST = "SELECT MIN(start) FROM usage WHERE key = ? AND start >= ? AND requests > 0"
-_STATE = f"INSERT OR REPLACE INTO usage_stated ({_STATED_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-_UNITS = (REQUESTS, TOKENS)
 T = TypeVar("T")
-Bucket = tuple[str, float]
-_Row = tuple[str, float, int, int, "int | None", "int | None"]  # bucket, usage, limits
-
-
-def total_key(scope: str, credential: str) -> str:
-    """The key of a scope's running total for one credential."""
-    return f"{scope}|{credential}|{TOTAL}"
 
 
 @attrs.define
@@ -130,7 +117,7 @@ class UsageTables(SQLiteFile):
         self._reservations += 1
         prune = self._reservations % PRUNE_EVERY == 0
 
-        def work(conn: sqlite3.Connection, added: list[_Row]) -> Shortfall | None:
+        def work(conn: sqlite3.Connection, added: list[Row]) -> Shortfall | None:
             # What waits in memory is counted, and written with the spending: one write.
             shortfall, room = _shortfall(conn, claims, stated, tokens, now, added=added)
             chunk, chunk_tokens = (1, tokens) if stated else _lease_size(room, tokens)
@@ -140,9 +127,9 @@ class UsageTables(SQLiteFile):
             ]
             rows += [(total_key(*scope), 0.0, 1, tokens, None, None) for scope in stated]
             if shortfall is None or added:
-                conn.executemany(_ADD, added if shortfall else [*added, *rows])
+                conn.executemany(ADD_ROWS, added if shortfall else [*added, *rows])
             if prune:
-                _prune(conn, now)
+                prune_expired(conn, now)
             if shortfall is None and chunk > 1:
                 self._leases[tuple(k for k, _ in buckets)] = _Lease(
                     buckets, chunk - 1, chunk_tokens - tokens, room[1] is None
@@ -200,12 +187,12 @@ class UsageTables(SQLiteFile):
             log.warning("neoclone.state_unavailable", operation="ledger flush", error=str(exc))
         super().close()
 
-    def _add(self, rows: Sequence[_Row]) -> None:
+    def _add(self, rows: Sequence[Row]) -> None:
         """Add `rows` up in memory, writing them all once `FLUSH_AT` buckets wait."""
         if len(self._merge(rows)) >= FLUSH_AT:
             self.flush_usage()
 
-    def _merge(self, rows: Sequence[_Row]) -> dict[Bucket, list[Any]]:
+    def _merge(self, rows: Sequence[Row]) -> dict[Bucket, list[Any]]:
         pending = self._pending
         if pending is None:
             pending = self._pending = {}
@@ -222,11 +209,7 @@ class UsageTables(SQLiteFile):
         """Keep what a response said is left of `scope`'s quota, with the total then."""
 
         def work(conn: sqlite3.Connection) -> None:
-            totals = _totals(conn, scope, credential)
-            for unit, allowance in ((REQUESTS, reading.requests), (TOKENS, reading.tokens)):
-                if allowance is not None:
-                    row = (scope, credential, unit, *_statement(allowance, now), totals[unit])
-                    conn.execute(_STATE, row)
+            save_statement(conn, scope, credential, reading, now)
             self._stated_scopes |= {(scope, credential)}
 
         self._ledger(work)
@@ -234,32 +217,8 @@ class UsageTables(SQLiteFile):
     def usage(self, now: float) -> LedgerView:
         """Every window's count in its current span, and every standing statement."""
 
-        def work(conn: sqlite3.Connection) -> tuple[list[Any], list[Any]]:
-            _prune(conn, now)
-            rows = conn.execute(
-                "SELECT key, start, requests, tokens, request_limit, token_limit FROM usage"
-            ).fetchall()
-            stated = conn.execute(
-                f"SELECT {_STATED_COLUMNS} FROM usage_stated WHERE reset_at > ?", (now,)
-            ).fetchall()
-            return rows, stated
-
-        rows, stated = self._ledger(work)
-        counts: dict[Window, Count] = {}
-        totals: dict[str, tuple[int, int]] = {}
-        for key, start, stored_requests, stored_tokens, request_limit, token_limit in rows:
-            requests, tokens = _int(stored_requests), _int(stored_tokens)
-            if key.endswith("|" + TOTAL):
-                totals[key] = (requests, tokens)
-                continue
-            window = Window.from_key(key)
-            if window is None or _float(start) < window.period.counted_from(now):
-                continue
-            at = _float(start)
-            bucket = Count(requests, tokens, at, _limit(request_limit), _limit(token_limit), at)
-            counts[window] = _add(counts.get(window), bucket)
-        standing = [_stated(row, totals) for row in stated]
-        return LedgerView(now, counts, tuple(s for s in standing if s is not None))
+        rows, stated = self._ledger(lambda conn: read_all(conn, now))
+        return ledger_view(rows, stated, now)
 
     def _ledger(self, work: Callable[..., T], *, writes_added: bool = False) -> T:
         """`work` in one write transaction, after what is added up in memory and with
@@ -281,7 +240,7 @@ class UsageTables(SQLiteFile):
         memory (or `work(conn, added)`, which writes it, when `writes_added`), reading
         which scopes have statements again when that was more than `STATED_S` ago."""
         pending, self._pending = self._pending, None
-        added: list[_Row] = [(*b, *v) for b, v in pending.items()] if pending else []
+        added: list[Row] = [(*b, *v) for b, v in pending.items()] if pending else []
         try:
             with self._transaction("IMMEDIATE") as conn:
                 if self._stated_read_at is None or self._since_stated() > STATED_S:
@@ -293,7 +252,7 @@ class UsageTables(SQLiteFile):
                 if writes_added:
                     return work(conn, added)
                 if added:
-                    conn.executemany(_ADD, added)
+                    conn.executemany(ADD_ROWS, added)
                 return work(conn)
         except BaseException:
             if added:  # not written: kept for the next transaction
@@ -311,7 +270,7 @@ def _shortfall(
     tokens: int,
     now: float,
     *,
-    added: Sequence[_Row],
+    added: Sequence[Row],
 ) -> tuple[Shortfall | None, tuple[int | None, int | None]]:
     """The first claimed window without room for the call, counted (with what is
     `added` but not written yet) or stated; and the room the limited windows have
@@ -319,7 +278,7 @@ def _shortfall(
     limited = [c for c in claims if c.request_limit is not None or c.token_limit is not None]
     room: tuple[int | None, int | None] = (None, None)
     if limited:
-        counts = _with_added(_counts(conn, limited, now), limited, added, now)
+        counts = with_added(window_counts(conn, limited, now), limited, added, now)
         for claim in limited:
             count = counts.get(claim.window.key, Count())
             found = count_shortfall(claim, count, tokens, now)
@@ -331,7 +290,7 @@ def _shortfall(
             )
     first = {(c.window.scope, c.window.credential): c.window for c in reversed(claims)}
     for scope in scopes:
-        for statement in _standing(conn, *scope, now):
+        for statement in standing_statements(conn, *scope, now):
             needed = 1 if statement.unit == REQUESTS else tokens
             found = stated_shortfall(statement, first[scope], needed)
             if found is not None:
@@ -358,130 +317,3 @@ def _lease_size(room: tuple[int | None, int | None], tokens: int) -> tuple[int, 
     if tokens > 0:
         chunk = max(min(chunk, chunk_tokens // tokens), 1)
     return chunk, chunk_tokens
-
-
-def _with_added(
-    counts: dict[str, Count], claims: Sequence[Claim], added: Sequence[_Row], now: float
-) -> dict[str, Count]:
-    """`counts` with the usage `added` in memory to the claimed windows' counted buckets."""
-    if not added:
-        return counts
-    counted_from = {c.window.key: c.window.period.counted_from(now) for c in claims}
-    for key, start, requests, tokens, *_ in added:
-        if key in counted_from and start >= counted_from[key]:
-            count = counts.get(key, Count())
-            counts[key] = attrs.evolve(
-                count, requests=count.requests + requests, tokens=count.tokens + tokens
-            )
-    return counts
-
-
-def _counts(conn: sqlite3.Connection, claims: Sequence[Claim], now: float) -> dict[str, Count]:
-    """Each claimed window's count: one range read of its key's buckets on the primary
-    key (a query per window is faster than one query for all: SQLite runs an OR of
-    ranges through a sorter); the oldest bucket only where a limit is reached."""
-    counts = {}
-    for claim in claims:
-        key, counted_from = claim.window.key, claim.window.period.counted_from(now)
-        requests, tokens = conn.execute(_SUMS, (key, counted_from)).fetchone()
-        count = Count(_int(requests), _int(tokens))
-        if _reached(claim, count):
-            oldest = conn.execute(_OLDEST, (key, counted_from)).fetchone()[0]
-            count = attrs.evolve(count, oldest=oldest)
-        counts[key] = count
-    return counts
-
-
-def _reached(claim: Claim, count: Count) -> bool:
-    """Whether `count` leaves the claim's window with little room (its reset may be
-    needed to say when it gives room back)."""
-    return (claim.request_limit is not None and count.requests >= claim.request_limit - 1) or (
-        claim.token_limit is not None and count.tokens >= claim.token_limit // 2
-    )
-
-
-def _standing(conn: sqlite3.Connection, scope: str, credential: str, now: float) -> list[Stated]:
-    rows = conn.execute(
-        f"SELECT {_STATED_COLUMNS} FROM usage_stated"
-        " WHERE scope = ? AND credential = ? AND reset_at > ?",
-        (scope, credential, now),
-    ).fetchall()
-    if not rows:
-        return []
-    totals = _totals(conn, scope, credential)
-    key = total_key(scope, credential)
-    standing = [_stated(row, {key: (totals[REQUESTS], totals[TOKENS])}) for row in rows]
-    return [s for s in standing if s is not None]
-
-
-def _totals(conn: sqlite3.Connection, scope: str, credential: str) -> dict[str, int]:
-    row = conn.execute(
-        "SELECT requests, tokens FROM usage WHERE key = ? AND start = 0",
-        (total_key(scope, credential),),
-    ).fetchone()
-    requests, tokens = (0, 0) if row is None else (_int(row[0]), _int(row[1]))
-    return {REQUESTS: requests, TOKENS: tokens}
-
-
-def _statement(allowance: Allowance, now: float) -> tuple[int, int | None, float, float]:
-    reset_at = allowance.reset_at if allowance.reset_at is not None else now + STATED_DEFAULT_S
-    return max(allowance.remaining, 0), allowance.limit, reset_at, now
-
-
-def _stated(row: tuple[object, ...], totals: dict[str, tuple[int, int]]) -> Stated | None:
-    scope, credential, unit, remaining, limit, reset_at, said_at, total_then = row
-    if (
-        not isinstance(scope, str)
-        or not isinstance(credential, str)
-        or unit not in (REQUESTS, TOKENS)
-    ):
-        return None
-    now_total = totals.get(total_key(scope, credential), (0, 0))[0 if unit == REQUESTS else 1]
-    spent_since = max(now_total - _int(total_then), 0)
-    left = _int(remaining) - spent_since
-    lim = None if limit is None else _int(limit)
-    return Stated(scope, credential, str(unit), left, lim, _float(reset_at), _float(said_at))
-
-
-def _add(count: Count | None, bucket: Count) -> Count:
-    """`count` with one more bucket: its usage added, the oldest used bucket's start and
-    the newest bucket's limits kept."""
-    if count is None:
-        return bucket if bucket.requests > 0 else attrs.evolve(bucket, oldest=None)
-    oldest = count.oldest
-    if bucket.requests > 0 and (oldest is None or (bucket.oldest or 0) < oldest):
-        oldest = bucket.oldest
-    newer = count.newest is None or (bucket.newest or 0) > count.newest
-    limits = bucket if newer else count
-    return Count(
-        count.requests + bucket.requests,
-        count.tokens + bucket.tokens,
-        oldest,
-        limits.request_limit,
-        limits.token_limit,
-        limits.newest,
-    )
-
-
-def _limit(value: object) -> int | None:
-    return None if value is None else _int(value)
-
-
-def _prune(conn: sqlite3.Connection, now: float) -> None:
-    conn.execute("DELETE FROM usage WHERE start > 0 AND start < ?", (now - KEEP_S,))
-    conn.execute("DELETE FROM usage_stated WHERE reset_at <= ?", (now,))
-
-
-def _int(value: object) -> int:
-    """A stored count as an int; anything unreadable (a damaged row) counts as 0."""
-    try:
-        return int(value)  # type: ignore[call-overload,no-any-return]
-    except (TypeError, ValueError):
-        return 0
-
-
-def _float(value: object) -> float:
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return 0.0
