@@ -15,6 +15,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
+import structlog
+
 from neoclone_core import (
     AttemptRecord,
     BreakerState,
@@ -30,6 +32,7 @@ from neoclone_core import (
 )
 
 T = TypeVar("T")
+log = structlog.get_logger("neoclone")
 
 __all__ = [
     "decode_attempt",
@@ -37,9 +40,11 @@ __all__ = [
     "decode_breaker",
     "decode_cooldown",
     "decode_models",
+    "decode_one",
     "decode_request",
     "decode_requests",
     "decode_scan",
+    "decoded",
     "encode_attempt",
     "encode_breaker",
     "encode_cooldown",
@@ -272,3 +277,18 @@ def session_stats(
             served_by=dict(sorted(Counter(r.served_by for r in ok).items())),
         )
     return stats
+
+
+def decode_one(decode: Callable[[str, str], T], key: str, text: str) -> T | None:
+    """One stored value decoded, or None (logged) when it is not one of ours."""
+    try:
+        return decode(key, text)
+    except (ValueError, TypeError) as exc:
+        log.warning("neoclone.store_entry_skipped", key=key, reason=str(exc))
+        return None
+
+
+def decoded(rows: Mapping[str, str], decode: Callable[[str, str], T]) -> dict[str, T]:
+    """Each stored value decoded, by key in order; those that are not ours left out."""
+    pairs = ((key, decode_one(decode, key, text)) for key, text in sorted(rows.items()))
+    return {key: item for key, item in pairs if item is not None}

@@ -44,16 +44,15 @@ from neoclone_core import (
     AttemptRecord,
     BreakerState,
     Cooldown,
-    ModelInfo,
     ModelStats,
     RequestRecord,
-    ScanState,
     SessionStats,
     public_url,
 )
 from neoclone_core.errors import StoreError
 from neoclone_store_redis import _records
 from neoclone_store_redis._held_usage import HeldUsage
+from neoclone_store_redis._scans import RedisScans
 from neoclone_store_redis._usage import RedisUsage
 
 T = TypeVar("T")
@@ -105,9 +104,9 @@ _COOLDOWN_TIME = 1  # until: the cooldown that ends last wins
 
 
 @attrs.define(eq=False)
-class RedisState(RedisUsage):
-    """Breakers, cooldowns, statistics, scans and the usage ledger (`RedisUsage`) in one
-    Redis database (see the module doc).
+class RedisState(RedisUsage, RedisScans):
+    """Breakers, cooldowns, statistics, scans (`RedisScans`) and the usage ledger
+    (`RedisUsage`) in one Redis database (see the module doc).
 
     Build it with `RedisState.connect(url)`; every key starts with `prefix`, so one
     database can hold several deployments' state under different prefixes.
@@ -184,7 +183,7 @@ class RedisState(RedisUsage):
     def breakers(self) -> dict[str, BreakerState]:
         """Every stored breaker, by key."""
         rows: dict[str, str] = self._call(lambda r: r.hgetall(self._key("breakers")))
-        return _decoded(rows, _records.decode_breaker)
+        return _records.decoded(rows, _records.decode_breaker)
 
     def save_breaker(self, state: BreakerState) -> None:
         """Store a breaker's new state, unless the stored one changed later."""
@@ -198,7 +197,7 @@ class RedisState(RedisUsage):
     def cooldowns(self, now: float) -> dict[str, Cooldown]:
         """The cooldowns still running at `now`, by key; expired ones are deleted."""
         rows: dict[str, str] = self._call(lambda r: r.hgetall(self._key("cooldowns")))
-        stored = _decoded(rows, _records.decode_cooldown)
+        stored = _records.decoded(rows, _records.decode_cooldown)
         expired = {key: rows[key] for key, cooldown in stored.items() if cooldown.until <= now}
         if expired:
             self.forget_unchanged(expired)
@@ -253,76 +252,6 @@ class RedisState(RedisUsage):
         requests = self._lists("sessions", "requests", _records.decode_requests)
         attempts = self._attempts()
         return _records.session_stats(requests, (a for kept in attempts.values() for a in kept))
-
-    # -- ScanCache: the catalog's scans, shared ---------------------------------------
-
-    def scan_state(self, provider: str) -> ScanState | None:
-        """The provider's shared scan state, or None if no instance scanned it."""
-        text: str | None = self._call(lambda r: r.hget(self._key("scans"), provider))
-        return None if text is None else _decode_one(_records.decode_scan, provider, text)
-
-    def models(self, provider: str | None = None) -> list[ModelInfo]:
-        """The models of the provider's last successful scan (of every provider's for
-        None), ordered by id; items that are not models are skipped with a warning."""
-
-        def read(r: redis.Redis) -> list[str | None]:
-            names = [provider] if provider is not None else sorted(r.hkeys(self._key("scans")))
-            pipe = r.pipeline(transaction=False)
-            for name in cast("list[str]", names):
-                pipe.get(self._key("catalog", name))
-            return cast("list[str | None]", pipe.execute())
-
-        models: list[ModelInfo] = []
-        for text in self._call(read):
-            if text is None:
-                continue
-            try:
-                found, foreign = _records.decode_models(text)
-            except ValueError as exc:
-                log.warning("neoclone.store_entry_skipped", key="catalog", reason=str(exc))
-                continue
-            if foreign:
-                why = f"{foreign} items that are not models"
-                log.warning("neoclone.store_entry_skipped", key="catalog", reason=why)
-            models.extend(found)
-        return sorted(models, key=lambda m: m.id)
-
-    def record_scan_success(
-        self, provider: str, models: Sequence[ModelInfo], at: float
-    ) -> ScanState:
-        """Replace the provider's shared models and reset its failures, in one MULTI."""
-        unique = list({m.id: m for m in models}.values())
-        state = ScanState(provider, at, at, 0, None, "", len(unique))
-
-        def write(r: redis.Redis) -> None:
-            pipe = r.pipeline(transaction=True)
-            pipe.set(self._key("catalog", provider), _records.encode_models(unique))
-            pipe.hset(self._key("scans"), provider, _records.encode_scan(state))
-            pipe.execute()
-
-        self._call(write)
-        return state
-
-    def record_scan_failure(
-        self, provider: str, error: str, at: float, backoff: Callable[[int], float]
-    ) -> ScanState:
-        """Count a failed scan in the shared state: read and written under WATCH, so
-        instances failing at once are all counted."""
-        key = self._key("scans")
-
-        def count(pipe: redis.client.Pipeline) -> ScanState:
-            text = cast("str | None", pipe.hget(key, provider))  # WATCHed: run, not queued
-            old = None if text is None else _decode_one(_records.decode_scan, provider, text)
-            state = (old or ScanState.never_scanned(provider)).after_failure(error, at, backoff)
-            pipe.multi()
-            pipe.hset(key, provider, _records.encode_scan(state))
-            return state
-
-        counted = cast("Callable[[redis.client.Pipeline], None]", count)  # as its stub says
-        state: ScanState = self._call(
-            lambda r: r.transaction(counted, key, value_from_callable=True)
-        )
-        return state
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -442,17 +371,3 @@ class RedisState(RedisUsage):
 def _reason(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return f"{type(exc).__name__}: {text}" if text != type(exc).__name__ else text
-
-
-def _decode_one(decode: Callable[[str, str], T], key: str, text: str) -> T | None:
-    """One stored value decoded, or None (logged) when it is not one of ours."""
-    try:
-        return decode(key, text)
-    except (ValueError, TypeError) as exc:
-        log.warning("neoclone.store_entry_skipped", key=key, reason=str(exc))
-        return None
-
-
-def _decoded(rows: Mapping[str, str], decode: Callable[[str, str], T]) -> dict[str, T]:
-    decoded = ((key, _decode_one(decode, key, text)) for key, text in sorted(rows.items()))
-    return {key: item for key, item in decoded if item is not None}
