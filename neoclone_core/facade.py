@@ -24,6 +24,7 @@ from neoclone_core.execute.engine import Engine
 from neoclone_core.execute.health import HealthChecker, HealthReport
 from neoclone_core.execute.policy import EnginePolicy
 from neoclone_core.execute.quota_left import QuotaLeft, plan_left
+from neoclone_core.execute.rate_limit_wait import rate_limit_wait
 from neoclone_core.models import (
     Capability,
     ChatRequest,
@@ -335,7 +336,7 @@ class Neoclone(SeedNames):
         """Seconds until `plan`'s first model may be called, when every model waits out a
         rate limit or its spent free-tier quota (what a 429's Retry-After should say);
         None otherwise."""
-        return self._engine.rate_limit_wait(plan.models, route)
+        return rate_limit_wait(self._engine, plan.models, route)
 
     def quota_left(self, plan: Plan) -> QuotaLeft:
         """What is left of the free-tier quota across `plan`'s models whose limits are

@@ -21,7 +21,6 @@ cooldowns answered from memory (`_gate`); `_outcomes` records how calls ended.
 
 from __future__ import annotations
 
-import math
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -353,37 +352,6 @@ class Engine:
                 "neoclone_fallback_taken", from_model=model, to_model=rest[0], error=error
             )
 
-    def rate_limit_wait(self, models: Sequence[ModelInfo], route: Route) -> int | None:
-        """Whole seconds until the first of `models` may be called again, when every
-        attempt of `route` failed on a rate limit or was skipped and every model waits
-        out a rate limit's cooldown or a spent free-tier window; None otherwise."""
-        failed_otherwise = any(
-            not a.ok and not a.skipped and a.error_kind != RateLimitedError.kind
-            for a in route.attempts
-        )
-        if not models or failed_otherwise:
-            return None
-        cooldowns, now = self.admission.cooldowns(), self.clock()
-        waits = []
-        for model in models:
-            if model.provider not in self.catalog.providers:
-                return None
-            credentials = {e.credential for e in self.endpoints(model.provider)}
-            untils = [
-                cooldown.until
-                for key in (provider_key(model.provider), model.id)
-                if (cooldown := cooldowns.get(key)) is not None
-                and any(cooldown.applies(now, credential) for credential in credentials)
-                and _is_rate_limit(cooldown.reason)
-            ]
-            outs = [self.budget.out_until(model, credential) for credential in credentials]
-            if outs and None not in outs:  # every key out of quota: back with the first
-                untils.append(min(o for o in outs if o is not None))
-            if not untils:
-                return None
-            waits.append(max(untils) - now)
-        return max(1, math.ceil(min(waits)))
-
     # -- providers ----------------------------------------------------------------------
 
     def api_keys(self) -> list[Secret | None]:
@@ -408,10 +376,3 @@ class Engine:
             ]
             self._endpoints[provider] = endpoints
         return endpoints
-
-
-def _is_rate_limit(reason: str) -> bool:
-    """Whether a cooldown's reason is a rate limit (the default strategy says "rate
-    limited for 30s"; a strategy giving no reason leaves the error kind)."""
-    reason = reason.lower()
-    return "rate limit" in reason or RateLimitedError.kind in reason
