@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping
 from typing import Any
 
 import anyio
@@ -43,21 +43,19 @@ from neoclone_core.models import (
     ChatResponse,
     ModelInfo,
     QuotaReading,
-    Usage,
     content_text,
 )
-from neoclone_core.openai.error_body import (
-    loads_or_none,
-    looks_like_html,
-    plain_text,
-    upstream_message,
+from neoclone_core.openai.completion import (
+    as_chunk,
+    as_tool_call_deltas,
+    decode_json,
+    is_whole_body,
+    read_completion,
 )
+from neoclone_core.openai.error_body import loads_or_none
 from neoclone_core.openai.http_errors import (
-    embedded_error,
     error_from_response,
-    malformed_response,
     raise_for_status,
-    snippet,
     transport_errors,
 )
 from neoclone_core.openai.rate_limit_headers import read_quota
@@ -66,8 +64,6 @@ from neoclone_core.openai.stream import (
     NO_QUIRKS,
     StreamQuirks,
     StreamReader,
-    first_choice,
-    optional_str,
     sse_data,
 )
 from neoclone_core.provider import ProviderContext
@@ -163,7 +159,7 @@ async def chat_completion(
         )
     with _quota_read(ctx, response, quota_reading) as reading:
         raise_for_status(ctx, model.name, response)
-        completion = _completion(ctx, model, response)
+        completion = read_completion(ctx, model, response)
     return completion if reading is None else attrs.evolve(completion, quota=reading)
 
 
@@ -222,9 +218,9 @@ async def stream_chat_completion(
                     raise_for_status(ctx, model.name, response)
             # What the headers say of the quota rides on the first chunk, to the engine.
             quota = quota_reading(response.headers, None, ctx.clock()) if quota_reading else None
-            if _is_whole_body(response):  # "stream" ignored, an error in a 200, a web page
+            if is_whole_body(response):  # "stream" ignored, an error in a 200, a web page
                 await response.aread()
-                yield attrs.evolve(_as_chunk(_completion(ctx, model, response)), quota=quota)
+                yield attrs.evolve(as_chunk(read_completion(ctx, model, response)), quota=quota)
                 return
             async with contextlib.aclosing(sse_data(response)) as events:
                 async for data in events:
@@ -309,7 +305,7 @@ async def _json_call(
             **request,
         )
     raise_for_status(ctx, model, response)
-    return _decode_json(ctx, model, response.content)
+    return decode_json(ctx, model, response.content)
 
 
 def _headers(
@@ -333,79 +329,3 @@ def _headers(
             headers[key_header] = ctx.api_key.reveal()
     headers.update(extra or {})
     return headers
-
-
-# -- reading responses -------------------------------------------------------------------
-
-
-def _decode_json(ctx: ProviderContext, model: str, content: bytes) -> Any:
-    try:
-        return json.loads(content)
-    except ValueError as exc:  # UnicodeDecodeError included
-        raise malformed_response(ctx, model, _describe_non_json(ctx, content)) from exc
-
-
-def _completion(ctx: ProviderContext, model: ModelInfo, response: httpx.Response) -> ChatResponse:
-    """The completion in a 2xx body, or the error it carries instead."""
-    document = _decode_json(ctx, model.name, response.content)
-    if isinstance(document, Mapping) and document.get("error"):
-        raise embedded_error(ctx, model.name, document, response.headers) or malformed_response(
-            ctx,
-            model.name,
-            f"HTTP 200 carrying an error: {snippet(ctx, upstream_message(document, b''))}",
-        )
-    choice = first_choice(document)
-    message = choice.get("message") if choice is not None else None
-    if choice is None or not isinstance(message, Mapping):
-        raise malformed_response(ctx, model.name, f"no choices[0].message in {_shape(document)}")
-    tool_calls = message.get("tool_calls")
-    return ChatResponse(
-        model_id=model.id,
-        content=content_text(message.get("content")),
-        finish_reason=optional_str(choice.get("finish_reason")),
-        usage=_usage(document.get("usage")),
-        tool_calls=tuple(dict(call) for call in (tool_calls or ()) if isinstance(call, Mapping)),
-    )
-
-
-def _usage(usage: object) -> Usage:
-    if not isinstance(usage, Mapping):
-        return Usage()
-    return Usage(_count(usage.get("prompt_tokens")), _count(usage.get("completion_tokens")))
-
-
-def _count(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _is_whole_body(response: httpx.Response) -> bool:
-    content_type = response.headers.get("content-type", "")
-    return "json" in content_type or "html" in content_type
-
-
-def _as_chunk(response: ChatResponse) -> ChatChunk:
-    return ChatChunk(
-        response.content, response.finish_reason or "stop", as_tool_call_deltas(response.tool_calls)
-    )
-
-
-def as_tool_call_deltas(
-    calls: Sequence[Mapping[str, Any]], first: int = 0
-) -> tuple[dict[str, Any], ...]:
-    """Whole tool calls as stream deltas: each call in one piece, with its index, the
-    first numbered `first` (the calls a stream already carried)."""
-    return tuple({"index": first + i, **call} for i, call in enumerate(calls))
-
-
-def _shape(document: object) -> str:
-    if isinstance(document, Mapping):
-        return "an object with keys " + ", ".join(sorted(map(str, document))[:8])
-    return f"a JSON {type(document).__name__}"
-
-
-def _describe_non_json(ctx: ProviderContext, content: bytes) -> str:
-    if not content.strip():
-        return "an empty body"
-    if looks_like_html(content):
-        return f"an HTML page, not JSON ({snippet(ctx, plain_text(content), 80)})"
-    return f"invalid JSON ({snippet(ctx, plain_text(content), 80)})"
