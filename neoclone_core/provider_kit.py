@@ -89,9 +89,11 @@ class OpenAICompatibleProvider:
 
     Subclasses set `name`, `default_base_url` and `api_key_env` (annotated `str | None`,
     as the `Provider` protocol declares it, or mypy infers `str` and refuses the
-    provider), change the other class attributes where the provider departs from OpenAI,
-    and implement `model_from_entry` (for a list whose entries `listing_key` finds) or
-    `parse_models` (for any other document). A plugin whose entry reader is a
+    provider), and change the other class attributes where the provider departs from
+    OpenAI. The list's entries (where `listing_key` finds them) are read by
+    `model_from_entry`, by default `chat_model_from_entry` (none of them free); a
+    provider whose list says more, or whose free tier makes models free, overrides it,
+    or `parse_models` for any other document. A plugin whose entry reader is a
     module-level function sets `model_from_entry = staticmethod(model_from_entry)`.
 
     Discovery GETs `models_path`; chat and streaming POST to `chat_path`, need the key,
@@ -152,9 +154,10 @@ class OpenAICompatibleProvider:
 
     def model_from_entry(self, entry: object) -> ModelInfo | None:
         """One entry of the list as a model, None to leave it out; raise ValueError
-        (UnreadableEntryError) for an entry that cannot be read."""
-        msg = f"{type(self).__name__} implements neither model_from_entry nor parse_models"
-        raise NotImplementedError(msg)
+        (UnreadableEntryError) for an entry that cannot be read. By default an entry of
+        an OpenAI-style list as a chat model, not free (`chat_model_from_entry`): the
+        list says nothing of a free tier."""
+        return chat_model_from_entry(self.name, entry)
 
     async def chat(
         self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest

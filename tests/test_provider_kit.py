@@ -376,19 +376,21 @@ async def test_chat_and_stream_need_the_key_and_go_through_the_shared_client(
 
 
 @pytest.mark.anyio
-async def test_a_subclass_must_say_how_to_read_its_list(
+async def test_a_subclass_that_says_nothing_reads_its_list_as_chat_models_none_free(
     server: RecordingServer, http: httpx.AsyncClient
 ) -> None:
-    class Unfinished(OpenAICompatibleProvider):
-        name = "unfinished"
-        default_base_url = "https://api.unfinished.example/v1"
+    class Plain(OpenAICompatibleProvider):
+        name = "plain"
+        default_base_url = "https://api.plain.example/v1"
         api_key_env: str | None = None
         discovery_needs_key = False
 
-    server.route("GET", "/v1/models", Reply(body={"data": [{"id": "m1"}]}))
+    entries = [{"id": "m1", "context_length": 8192}, {"id": "text-embedding-3-small"}]
+    server.route("GET", "/v1/models", Reply(body={"data": entries}))
 
-    with pytest.raises(NotImplementedError, match="Unfinished implements neither"):
-        await Unfinished().discover(context(Unfinished(), server, http))
+    models = await Plain().discover(context(Plain(), server, http))
+
+    assert [(m.id, m.context_length, m.free) for m in models] == [("plain/m1", 8192, False)]
 
 
 @pytest.mark.parametrize(

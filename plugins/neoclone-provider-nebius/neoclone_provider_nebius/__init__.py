@@ -9,14 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from neoclone_core import ModelInfo, Provider, hookimpl
+from neoclone_core import Provider, hookimpl
 from neoclone_core.provider import Access, FreeTier
-from neoclone_core.provider_kit import (
-    OpenAICompatibleProvider,
-    chat_model_from_entry,
-)
+from neoclone_core.provider_kit import OpenAICompatibleProvider
 
-__all__ = ["FREE_TIER", "NebiusProvider", "model_from_entry"]
+__all__ = ["FREE_TIER", "NebiusProvider"]
 
 PROVIDER = "nebius"
 
@@ -31,15 +28,6 @@ FREE_TIER = FreeTier(
 (README, 2026-07-18)."""
 
 
-def model_from_entry(entry: object) -> ModelInfo | None:
-    """One entry as a chat model, never free (a trial credit makes no model free); None for a
-    model whose name marks no chat model."""
-    return chat_model_from_entry(
-        PROVIDER,
-        entry,
-    )
-
-
 class NebiusProvider(OpenAICompatibleProvider):
     """The `nebius` provider: Nebius Token Factory's OpenAI-compatible API."""
 
@@ -47,7 +35,6 @@ class NebiusProvider(OpenAICompatibleProvider):
     default_base_url = "https://api.tokenfactory.nebius.com/v1"
     api_key_env: str | None = "NEBIUS_API_KEY"
     free_tier = FREE_TIER
-    model_from_entry = staticmethod(model_from_entry)
 
 
 @hookimpl
