@@ -48,7 +48,12 @@ from neoclone_core.errors import (
     StreamInterruptedError,
 )
 from neoclone_core.testing.contract_setup import REQUEST, ContractSetup
-from neoclone_core.testing.helpers import collect_text, neoclone_with, registered_provider
+from neoclone_core.testing.helpers import (
+    collect_text,
+    declared_free_tier,
+    neoclone_with,
+    registered_provider,
+)
 from neoclone_core.testing.replies import Reply
 from neoclone_core.testing.server import RecordingServer
 from neoclone_core.user_agent import user_agent
@@ -66,6 +71,12 @@ class _DiscoveryContract(ContractSetup):
 
         assert isinstance(provider, self.provider_class)
         assert provider.default_base_url.startswith("https://")
+
+    def test_the_free_tier_says_what_it_gives_with_a_dated_source(self) -> None:
+        tier = declared_free_tier(self.provider(), self.provider().name)
+
+        if self.free_tier_access is not None:
+            assert tier.access is self.free_tier_access
 
     # -- discovery ------------------------------------------------------------------------
 

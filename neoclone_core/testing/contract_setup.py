@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from neoclone_core import ModelInfo, ProviderContext
+from neoclone_core import Access, ModelInfo, ProviderContext
 from neoclone_core.models import ChatRequest
 from neoclone_core.provider_kit import OpenAICompatibleProvider
 from neoclone_core.testing.helpers import (
@@ -63,6 +63,9 @@ class ContractSetup:
     refused: ClassVar[Reply] = Reply(401, body={"error": {"message": "Invalid API key"}})
     """The provider's answer to a key it does not accept, which says `refused_says`."""
     refused_says: ClassVar[str] = "Invalid API key"
+    free_tier_access: ClassVar[Access | None] = None
+    """What the provider's free tier gives (`FreeTier.access`), where the plugin's tests
+    check it; None: only that the tier is declared with its dated source."""
 
     pytestmark: ClassVar[list[pytest.MarkDecorator]] = [pytest.mark.anyio]
 

@@ -6,6 +6,7 @@ in `neoclone_core.pytest_plugin`."""
 from __future__ import annotations
 
 import enum
+import re
 import socket
 import subprocess
 import sys
@@ -29,6 +30,7 @@ from neoclone_core import (
     build_plugins,
     hookimpl,
 )
+from neoclone_core.provider import FreeTier, free_tier_of
 from neoclone_core.testing.replies import Reply
 from neoclone_core.testing.server import RecordingServer
 from neoclone_core.user_agent import user_agent
@@ -41,6 +43,7 @@ __all__ = [
     "closed_port_url",
     "collect_text",
     "completion_chunk",
+    "declared_free_tier",
     "free_port",
     "local_http_client",
     "neoclone_with",
@@ -102,6 +105,18 @@ def registered_provider(plugin: Any) -> Provider:
         msg = f"registered {provider!r}, which is no Provider"
         raise TypeError(msg)
     return provider
+
+
+def declared_free_tier(provider: object, name: str) -> FreeTier:
+    """The `free_tier` of the provider `name`, as every provider must declare it: its
+    limits or terms in words, and the https page that says so with the day it was read
+    (YYYY-MM-DD); AssertionError naming the provider otherwise."""
+    tier = free_tier_of(provider)
+    assert tier is not None, f"{name} declares no free_tier"
+    assert tier.source.startswith("https://"), f"{name}: the free tier's source is no https page"
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", tier.checked), f"{name}: checked is no YYYY-MM-DD"
+    assert tier.limits or tier.terms, f"{name}: the free tier says neither limits nor terms"
+    return tier
 
 
 def free_port() -> int:

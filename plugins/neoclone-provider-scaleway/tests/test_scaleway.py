@@ -58,13 +58,6 @@ async def test_the_list_gives_context_and_prices(ctx: ProviderContext) -> None:
     assert model.pricing == Pricing()
 
 
-def test_the_provider_says_what_it_gives() -> None:
-    tier = ScalewayProvider().free_tier
-
-    assert tier is not None and tier.access is Access.TRIAL_CREDIT
-    assert tier.source.startswith("https://") and tier.checked
-
-
 class TestScalewayContract(OpenAICompatProviderContract):
     """What every OpenAI-compatible provider does (neoclone_core.testing.contract)."""
 
@@ -72,3 +65,4 @@ class TestScalewayContract(OpenAICompatProviderContract):
     provider_class = ScalewayProvider
     model_name = RAW[0]["id"]
     listing = Reply.json_file(MODELS_FILE)
+    free_tier_access = Access.TRIAL_CREDIT

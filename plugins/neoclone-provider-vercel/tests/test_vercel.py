@@ -56,12 +56,6 @@ async def test_tags_prices_and_context_are_read(ctx: ProviderContext) -> None:
     assert {Capability.TOOLS, Capability.VISION, Capability.REASONING} <= flash.capabilities
 
 
-def test_a_monthly_credit_is_said_so() -> None:
-    tier = VercelProvider().free_tier
-
-    assert tier is not None and tier.access is Access.MONTHLY_CREDIT
-
-
 class TestVercelContract(OpenAICompatProviderContract):
     """What every OpenAI-compatible provider does (neoclone_core.testing.contract)."""
 
@@ -69,3 +63,4 @@ class TestVercelContract(OpenAICompatProviderContract):
     provider_class = VercelProvider
     model_name = "alibaba/qwen-3-14b"
     listing = Reply.json_file(MODELS_FILE)
+    free_tier_access = Access.MONTHLY_CREDIT
