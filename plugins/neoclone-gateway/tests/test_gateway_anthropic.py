@@ -23,13 +23,10 @@ from neoclone_gateway.testing import (
     called,
     calling,
     failure,
-    gateway_process,
     model_id,
     tokens,
     write_config,
 )
-
-from neoclone_core.testing import RecordingServer
 
 pytestmark = pytest.mark.slow
 HELLO: list[anthropic.types.MessageParam] = [{"role": "user", "content": "hello"}]
@@ -38,23 +35,6 @@ WEATHER: anthropic.types.ToolParam = {
     "description": "The weather in a city",
     "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}},
 }
-
-
-@pytest.fixture(scope="module")
-def upstream() -> Iterator[Upstream]:
-    with RecordingServer() as server:
-        yield Upstream(server)
-
-
-@pytest.fixture(scope="module")
-def gateway(
-    tmp_path_factory: pytest.TempPathFactory, upstream: Upstream
-) -> Iterator[GatewayProcess]:
-    pair = f"pair={model_id('sigma')},{model_id('qwen-coder')}"
-    with gateway_process(
-        tmp_path_factory.mktemp("gateway"), upstream, "--session", pair
-    ) as running:
-        yield running
 
 
 @pytest.fixture

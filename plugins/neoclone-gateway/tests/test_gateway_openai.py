@@ -34,7 +34,7 @@ from neoclone_gateway.testing import (
     write_config,
 )
 
-from neoclone_core.testing import RecordingServer, Reply, completion_chunk
+from neoclone_core.testing import Reply, completion_chunk
 
 pytestmark = pytest.mark.slow
 HELLO = [{"role": "user", "content": "hello"}]
@@ -46,29 +46,6 @@ WEATHER_TOOL = {
     },
 }
 SEEN: list[str] = []  # every response body and header the tests received, checked last
-
-
-@pytest.fixture(scope="module")
-def upstream() -> Iterator[Upstream]:
-    with RecordingServer() as server:
-        yield Upstream(server)
-
-
-@pytest.fixture(scope="module")
-def gateway(
-    tmp_path_factory: pytest.TempPathFactory, upstream: Upstream
-) -> Iterator[GatewayProcess]:
-    pair = f"pair={model_id('sigma')},{model_id('qwen-coder')}"
-    with gateway_process(
-        tmp_path_factory.mktemp("gateway"), upstream, "--session", pair
-    ) as running:
-        yield running
-
-
-@pytest.fixture
-def client(gateway: GatewayProcess) -> Iterator[openai.OpenAI]:
-    with openai.OpenAI(base_url=f"{gateway.url}/v1", api_key="unused", max_retries=0) as made:
-        yield made
 
 
 @pytest.fixture

@@ -11,23 +11,18 @@ One gateway serves the module; each test scripts models of its own.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import openai
 import pytest
 from neoclone_gateway.testing import (
-    GatewayProcess,
     Upstream,
     called,
     calling,
     failure,
-    gateway_process,
     model_id,
     tokens,
 )
 from openai.types.responses import FunctionToolParam, ResponseFunctionToolCall
-
-from neoclone_core.testing import RecordingServer
 
 pytestmark = pytest.mark.slow
 WEATHER: FunctionToolParam = {
@@ -37,29 +32,6 @@ WEATHER: FunctionToolParam = {
     "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
     "strict": False,
 }
-
-
-@pytest.fixture(scope="module")
-def upstream() -> Iterator[Upstream]:
-    with RecordingServer() as server:
-        yield Upstream(server)
-
-
-@pytest.fixture(scope="module")
-def gateway(
-    tmp_path_factory: pytest.TempPathFactory, upstream: Upstream
-) -> Iterator[GatewayProcess]:
-    pair = f"pair={model_id('sigma')},{model_id('qwen-coder')}"
-    with gateway_process(
-        tmp_path_factory.mktemp("gateway"), upstream, "--session", pair
-    ) as running:
-        yield running
-
-
-@pytest.fixture
-def client(gateway: GatewayProcess) -> Iterator[openai.OpenAI]:
-    with openai.OpenAI(base_url=f"{gateway.url}/v1", api_key="unused", max_retries=0) as made:
-        yield made
 
 
 def test_a_response_is_answered_and_names_the_model_that_served(

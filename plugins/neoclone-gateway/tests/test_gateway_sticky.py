@@ -27,16 +27,9 @@ from neoclone_gateway.testing import (
 
 from neoclone_core import ChatRequest, ModelInfo, Plan
 from neoclone_core.errors import UnknownModelError
-from neoclone_core.testing import RecordingServer
 
 MOVED = "x-neoclone-moved-from"
 ROUTE = "x-neoclone-route"
-
-
-@pytest.fixture(scope="module")
-def upstream() -> Iterator[Upstream]:
-    with RecordingServer() as server:
-        yield Upstream(server)
 
 
 @pytest.fixture(scope="module")
@@ -49,12 +42,6 @@ def gateway(
     ]  # fmt: skip
     with gateway_process(tmp_path_factory.mktemp("gateway"), upstream, *sessions) as running:
         yield running
-
-
-@pytest.fixture
-def client(gateway: GatewayProcess) -> Iterator[openai.OpenAI]:
-    with openai.OpenAI(base_url=f"{gateway.url}/v1", api_key="unused", max_retries=0) as made:
-        yield made
 
 
 @pytest.fixture
