@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from neoclone_core import Capability, ModelInfo, Pricing, Provider, hookimpl
+from neoclone_core.provider import Access, FreeTier
 from neoclone_core.provider_kit import (
     OpenAICompatibleProvider,
     entry_and_id,
@@ -30,6 +31,7 @@ from neoclone_core.provider_kit import (
 )
 
 __all__ = [
+    "FREE_TIER",
     "PROVIDER",
     "{{ cookiecutter.class_name }}",
     "is_free",
@@ -38,6 +40,18 @@ __all__ = [
 ]
 
 PROVIDER = "{{ cookiecutter.provider_name }}"
+
+FREE_TIER = FreeTier(
+    Access.FREE_MODELS,
+    # What the free tier costs the user besides money, as its page says.
+    terms=("phone number verification",),
+    limits="20 requests a minute",
+    source="https://{{ cookiecutter.provider_name }}.example/docs/free-tier",
+    checked="2026-12-07",
+)
+"""What the free tier gives and costs, as the provider's page says on the day it was read;
+`neoclone plugins` and `neoclone models --explain` show it (`Access.TRIAL_CREDIT` or
+`Access.PAID` for a provider whose models are never free)."""
 """The provider's id: the first part of every model id (`{{ cookiecutter.provider_name }}/<model>`)."""
 
 _NOT_CHAT = re.compile(r"embed|rerank|moderation|whisper|tts|guard", re.IGNORECASE)
@@ -101,6 +115,7 @@ class {{ cookiecutter.class_name }}(OpenAICompatibleProvider):
     name = PROVIDER
     default_base_url = "{{ cookiecutter.base_url }}"
     api_key_env: str | None = "{{ cookiecutter.api_key_env }}"
+    free_tier = FREE_TIER
     # A public model list (no key needed to read it): set discovery_needs_key = False.
     # A key sent raw in another header than `Authorization: Bearer`: key_header = "x-api-key".
     # A model list that is a bare JSON array, not `{"data": [...]}`: listing_key = None.
