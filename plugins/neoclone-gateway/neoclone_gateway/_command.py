@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import functools
 import os
+from typing import TYPE_CHECKING
 
 import click
 
 from neoclone_core.cli.support import ExitCodesInHelp, State, reported_errors
+from neoclone_gateway._transport import TRANSPORTS, check_transport, upstream_transport
+
+if TYPE_CHECKING:
+    from neoclone_core import Neoclone
 
 
 def _sessions(values: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
@@ -57,6 +62,20 @@ def _sessions(values: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
     show_default=True,
     help="Chat requests served at once; more get 429.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes serving the port, sharing the store (one per core uses them all).",
+)
+@click.option(
+    "--transport",
+    type=click.Choice(TRANSPORTS),
+    default="httpx",
+    show_default=True,
+    help="How upstream calls are sent: httpx's pool, or aiohttp's (the aiohttp extra).",
+)
 @click.option("--offline", is_flag=True, help="Do not scan at start; serve the cache and snapshot.")
 @click.pass_obj
 def serve(
@@ -66,6 +85,8 @@ def serve(
     sessions: tuple[str, ...],
     max_body: int,
     max_concurrency: int,
+    workers: int,
+    transport: str,
     offline: bool,
 ) -> None:
     """Serve OpenAI's and Anthropic's APIs (/v1/chat/completions, /v1/responses,
@@ -79,6 +100,7 @@ def serve(
       neoclone serve
       neoclone serve --port 8080 --session coding=groq/qwen/qwen3-32b,mistral/codestral-latest
       NEOCLONE_GATEWAY_KEY=$(openssl rand -hex 24) neoclone serve --host 0.0.0.0
+      neoclone serve --workers 2 --transport aiohttp
     """
     from neoclone_gateway import GatewayOptions, check_bind
 
@@ -88,13 +110,25 @@ def serve(
             os.environ, max_body_bytes=max_body, max_concurrency=max_concurrency
         )
         check_bind(host, options.key)
+        check_transport(transport)
+        open_neoclone = functools.partial(_open, state, transport)
+        if workers > 1:
+            from neoclone_gateway._workers import serve_workers
+
+            code = serve_workers(
+                open_neoclone, host=host, port=port, workers=workers, options=options,
+                sessions=plans, offline=offline, verbose=state.verbose,
+            )  # fmt: skip
+            if code:
+                raise SystemExit(code)
+            return
         import anyio
 
         from neoclone_gateway._serve import serve as run_gateway
 
         gateway = functools.partial(
             run_gateway,
-            state.open(),
+            open_neoclone(),
             host=host,
             port=port,
             options=options,
@@ -103,3 +137,11 @@ def serve(
             verbose=state.verbose,
         )
         anyio.run(gateway)
+
+
+def _open(state: State, transport: str) -> Neoclone:
+    """A Neoclone from the config, its upstream calls sent through `transport`."""
+    from neoclone_core import Neoclone
+    from neoclone_core.config import load_settings
+
+    return Neoclone(load_settings(state.config), transport=upstream_transport(transport))

@@ -16,7 +16,7 @@ import logging
 import signal
 import socket
 import sys
-from collections.abc import Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from typing import Any
 
 import anyio
@@ -43,34 +43,58 @@ async def serve(
     offline: bool,
     verbose: int,
 ) -> None:
-    """Serve until stopped; `neoclone` is closed at the end (run it with `anyio.run`)."""
+    """Serve in this process until stopped; `neoclone` is closed at the end (run it with
+    `anyio.run`). `_workers` runs several processes instead."""
+    # Bound before the scan, so a port already taken fails at once, not after it.
+    with listening(host, port) as sock:
+        await serve_on(
+            neoclone, sock, options=options, sessions=sessions, scan=not offline,
+            verbose=verbose, announce=host,
+        )  # fmt: skip
+
+
+async def serve_on(
+    neoclone: Neoclone,
+    sock: socket.socket,
+    *,
+    options: GatewayOptions,
+    sessions: Mapping[str, Sequence[str]],
+    scan: bool,
+    verbose: int,
+    announce: str | None = None,
+    wrap: Callable[[Any], Any] | None = None,
+) -> None:
+    """Serve on the listening `sock` until stopped, then close `neoclone`: scan first if
+    `scan`, announce the address (as `announce`, the host asked for) when given, and
+    serve the app through `wrap` when given."""
     import uvicorn
 
-    # Bound before the scan, so a port already taken fails at once, not after it.
-    with _listening(host, port) as sock:
-        async with neoclone:
-            if not offline:
-                await neoclone.discover()
-            for name, models in sessions.items():
-                await neoclone.create_session(name, models[0], models[1:])
-            app = create_app(neoclone, options)
-            secrets = secrets_to_redact(neoclone, options)
-            redact_logs(secrets)
-            config = uvicorn.Config(
-                app,
-                lifespan="off",
-                log_level="info" if verbose else "warning",
-                access_log=verbose > 0,
-                server_header=False,
-                timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_S,
-                http=bounded_protocol(options.max_head_bytes, options.max_headers),
-            )
-            redact_uvicorn_logs(secrets)
-            _announce(sock, host, len(neoclone.models()), options)
-            async with anyio.create_task_group() as group:
-                group.start_soon(_refresh, neoclone, options.refresh_s)
-                await _graceful_server()(config).serve(sockets=[sock])
-                group.cancel_scope.cancel()
+    async with neoclone:
+        if scan:
+            await neoclone.discover()
+        for name, models in sessions.items():
+            await neoclone.create_session(name, models[0], models[1:])
+        app: Any = create_app(neoclone, options)
+        if wrap is not None:
+            app = wrap(app)
+        secrets = secrets_to_redact(neoclone, options)
+        redact_logs(secrets)
+        config = uvicorn.Config(
+            app,
+            lifespan="off",
+            log_level="info" if verbose else "warning",
+            access_log=verbose > 0,
+            server_header=False,
+            timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_S,
+            http=bounded_protocol(options.max_head_bytes, options.max_headers),
+        )
+        redact_uvicorn_logs(secrets)
+        if announce is not None:
+            announce_address(sock, announce, len(neoclone.models()), options)
+        async with anyio.create_task_group() as group:
+            group.start_soon(_refresh, neoclone, options.refresh_s)
+            await _graceful_server()(config).serve(sockets=[sock])
+            group.cancel_scope.cancel()
 
 
 def _graceful_server() -> type[Any]:
@@ -96,7 +120,7 @@ def _graceful_server() -> type[Any]:
     return GracefulServer
 
 
-def _listening(host: str, port: int) -> socket.socket:
+def listening(host: str, port: int) -> socket.socket:
     """A socket bound to `host`:`port` and listening, before uvicorn takes it over, so
     the port really bound is known (`--port 0`) and no connection is refused meanwhile."""
     sock: socket.socket | None = None
@@ -115,12 +139,17 @@ def _listening(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _announce(sock: socket.socket, host: str, models: int, options: GatewayOptions) -> None:
+def announce_address(
+    sock: socket.socket, host: str, models: int, options: GatewayOptions, workers: int = 1
+) -> None:
     """One line on stderr saying where the gateway listens (the port really bound)."""
     port = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     guard = "key required" if options.key else "no key (loopback only)"
-    sys.stderr.write(f"neoclone gateway on http://{shown}:{port}/v1 ({models} models, {guard})\n")
+    processes = f", {workers} workers" if workers > 1 else ""
+    sys.stderr.write(
+        f"neoclone gateway on http://{shown}:{port}/v1 ({models} models, {guard}{processes})\n"
+    )
     sys.stderr.flush()
 
 
