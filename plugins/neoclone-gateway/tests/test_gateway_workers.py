@@ -83,7 +83,9 @@ def test_workers_check_the_key_and_the_header_limit_as_one_process_does(
         url = f"{running.url}/v1/models"
         refused = httpx.get(url, headers={"Authorization": "Bearer wrong-key-0123456789"})
         served = httpx.get(url, headers={"Authorization": f"Bearer {key}"})
-        too_large = httpx.get(url, headers={"Authorization": f"Bearer {key}", "x-big": "a" * 70_000})
+        too_large = httpx.get(
+            url, headers={"Authorization": f"Bearer {key}", "x-big": "a" * 70_000}
+        )
         exit_code = running.stop()
     assert refused.status_code == 401
     assert served.status_code == 200
