@@ -50,7 +50,9 @@ SIZES = {
 REPETITIONS = {"full": 5, "quick": 3, "tiny": 1}
 CATALOG_SIZE = 400  # models the upstream lists at least: about what OpenRouter lists
 WORKER_TIMEOUT_S = 600
-GATEWAYS = ("neoclone-gateway", "neoclone-gateway-no-last-resort")
+GATEWAYS = ("neoclone-gateway", "neoclone-gateway-2w", "neoclone-gateway-no-last-resort")
+PROXIES = ("litellm-proxy", "litellm-proxy-2w")
+BARE = ("bare-endpoint", "bare-endpoint-2w")
 IMPORTS = {
     "httpx": "import httpx",
     "neoclone_core": "import neoclone_core",
@@ -212,21 +214,38 @@ def start_targets(
             continue
         try:
             gateway = servers.start_gateway(
-                workdir, upstream, workload.API_KEY, last_resort=name == "neoclone-gateway"
-            )
+                workdir, upstream, workload.API_KEY, name=name,
+                last_resort=not name.endswith("no-last-resort"), workers=workload.workers(name),
+            )  # fmt: skip
             started.append(gateway)
             targets[name] = (gateway, workload.API_KEY)  # on loopback no key is needed
             status[name] = {"available": True, "startup_s": gateway.startup_s}
         except servers.Unavailable as exc:
             status[name] = {"available": False, "reason": str(exc)}
-    if "litellm-proxy" in contenders:
+    for name in BARE:
+        if name not in contenders:
+            continue
         try:
-            proxy, master_key = servers.start_litellm_proxy(workdir, upstream, workload.API_KEY)
-            started.append(proxy)
-            targets["litellm-proxy"] = (proxy, master_key)
-            status["litellm-proxy"] = {"available": True, "startup_s": proxy.startup_s}
+            bare = servers.start_bare(
+                workdir, upstream, workload.API_KEY, name=name, workers=workload.workers(name)
+            )
+            started.append(bare)
+            targets[name] = (bare, workload.API_KEY)
+            status[name] = {"available": True, "startup_s": bare.startup_s}
         except servers.Unavailable as exc:
-            status["litellm-proxy"] = {"available": False, "reason": str(exc)}
+            status[name] = {"available": False, "reason": str(exc)}
+    for name in PROXIES:
+        if name not in contenders:
+            continue
+        try:
+            proxy, master_key = servers.start_litellm_proxy(
+                workdir, upstream, workload.API_KEY, name=name, workers=workload.workers(name)
+            )
+            started.append(proxy)
+            targets[name] = (proxy, master_key)
+            status[name] = {"available": True, "startup_s": proxy.startup_s}
+        except servers.Unavailable as exc:
+            status[name] = {"available": False, "reason": str(exc)}
     for name, info in status.items():
         log(f"{name}: " + ("started" if info["available"] else f"not available: {info['reason']}"))
     return targets, status

@@ -23,6 +23,7 @@ PAIRS = (
     ("neoclone", "litellm-router"),
     ("neoclone-no-last-resort", "litellm-router"),
     ("neoclone-gateway", "litellm-proxy"),
+    ("neoclone-gateway-2w", "litellm-proxy-2w"),
     ("neoclone-gateway-no-last-resort", "litellm-proxy"),
 )
 LABELS = {
@@ -34,10 +35,19 @@ LABELS = {
     "neoclone-no-last-resort": "neoclone engine, `local_fallback = false`",
     "neoclone+aiohttp": "neoclone engine, `local_fallback = false`, on the aiohttp transport",
     "neoclone-gateway": "**neoclone gateway** (`neoclone serve`)",
+    "neoclone-gateway-2w": "**neoclone gateway, 2 workers** (`--workers 2`)",
     "neoclone-gateway-no-last-resort": "neoclone gateway, `local_fallback = false`",
+    "bare-endpoint": "bare Starlette-on-uvicorn forwarding endpoint",
+    "bare-endpoint-2w": "bare forwarding endpoint, 2 workers",
+    "litellm-proxy-2w": "**LiteLLM proxy, 2 workers**",
     "litellm-router": "**LiteLLM Router**",
     "litellm-proxy": "**LiteLLM proxy**",
 }
+BARE_PAIRS = (
+    ("neoclone-gateway", "bare-endpoint"),
+    ("neoclone-gateway-2w", "bare-endpoint-2w"),
+)
+BARE_AIM = 2.0  # the gateway adds at most twice what the bare forwarding endpoint adds
 AIMS = (
     ("added latency p50, concurrency 1", "c1_p50_ms", "< 0.3 ms", lambda v: v < 0.3),
     ("fallback beyond the failed call", "fallback_ms", "< 1 ms", lambda v: v < 1.0),
@@ -128,7 +138,33 @@ def summarise(results: Mapping[str, Any]) -> dict[str, Any]:
     summary: dict[str, Any] = {"contenders": contenders}
     summary["vs_litellm"] = _vs_litellm(contenders, results["imports"])
     summary["aims"] = _aims(contenders, results["imports"])
+    summary["vs_bare"] = _vs_bare(contenders)
     return summary
+
+
+def _vs_bare(contenders: Mapping[str, Any]) -> dict[str, Any]:
+    """The gateway's added latency at concurrency 1 (p50) over the bare forwarding
+    endpoint's, with the same number of workers: the median of each, their ratio, and
+    the ratio of every round."""
+    out: dict[str, Any] = {}
+    for gateway, bare in BARE_PAIRS:
+        mine, floor = contenders.get(gateway, {}), contenders.get(bare, {})
+        if "added" not in mine or "added" not in floor:
+            continue
+        ours, theirs = mine["added"]["c1_p50_ms"], floor["added"]["c1_p50_ms"]
+        rounds = zip(
+            mine["added_rounds"]["c1_p50_ms"], floor["added_rounds"]["c1_p50_ms"], strict=False
+        )
+        ratio = _ratio(ours, theirs)
+        out[gateway] = {
+            "bare": bare,
+            "gateway_added_ms": ours,
+            "bare_added_ms": theirs,
+            "ratio": ratio,
+            "rounds": [_ratio(g, b) for g, b in rounds],
+            "met": _met(ratio, lambda v: v <= BARE_AIM),
+        }
+    return out
 
 
 def _added(
@@ -337,6 +373,7 @@ def markdown(results: Mapping[str, Any], json_name: str) -> str:
             f"{cpu['c1']:.0f}, {cpu['c50']:.0f}",
         ]  # fmt: skip
         lines.append(f"| {_label(name, entry)} | " + " | ".join(cells) + " |")
+    lines += _bare_lines(summary.get("vs_bare", {}))
     lines += _litellm_lines(summary["vs_litellm"])
     lines += _import_lines(results["imports"])
     lines += _server_lines(results["servers"], contenders)
@@ -349,6 +386,30 @@ def _label(name: str, entry: Mapping[str, Any]) -> str:
     if entry["floor"] != FLOOR and name != entry["floor"]:
         label += f" (floor: {entry['floor']})"
     return label
+
+
+def _bare_lines(pairs: Mapping[str, Any]) -> list[str]:
+    if not pairs:
+        return []
+    lines = [
+        "",
+        "### The gateway against the bare forwarding endpoint, same run",
+        "",
+        "Added latency at concurrency 1 (p50, ms, over raw httpx); the aim is a gateway "
+        f"adding at most {BARE_AIM:.0f}x what the bare endpoint adds. Each round's ratio in "
+        "brackets.",
+        "",
+        "| gateway | it adds | the bare endpoint adds | ratio | aim |",
+        "|---|--:|--:|--:|---|",
+    ]
+    for gateway, r in pairs.items():
+        spread = ", ".join(_x(v) for v in r["rounds"])
+        cells = [
+            _ms(r["gateway_added_ms"], signed=True), _ms(r["bare_added_ms"], signed=True),
+            f"{_x(r['ratio'])} ({spread})", _verdict(r["met"]),
+        ]  # fmt: skip
+        lines.append(f"| {LABELS.get(gateway, gateway)} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def _litellm_lines(ratios: Mapping[str, Any]) -> list[str]:
@@ -463,4 +524,10 @@ def console(results: Mapping[str, Any]) -> str:
     for aim in results["summary"]["aims"]:
         values = " | ".join(_aim_value(aim, engine) for engine in AIM_ENGINES)
         rows.append(f"aim: {aim['aim']} {aim['target']}: {values}")
+    for gateway, r in results["summary"].get("vs_bare", {}).items():
+        rows.append(
+            f"aim: {gateway} adds <= {BARE_AIM:.0f}x {r['bare']}: "
+            f"{_ms(r['gateway_added_ms'])} vs {_ms(r['bare_added_ms'])} ms = {_x(r['ratio'])}: "
+            f"{_verdict(r['met'])}"
+        )
     return "\n".join(rows)

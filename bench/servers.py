@@ -164,10 +164,16 @@ def _installed_plugins() -> list[str]:
 
 
 def start_gateway(
-    workdir: Path, upstream: str, api_key: str, *, last_resort: bool = True
+    workdir: Path,
+    upstream: str,
+    api_key: str,
+    *,
+    name: str = "neoclone-gateway",
+    last_resort: bool = True,
+    workers: int = 1,
 ) -> Server:
-    """`neoclone serve` over the bench provider alone, pointed at the upstream (with
-    `local_fallback = false` in its config unless `last_resort`).
+    """`neoclone serve --workers N` over the bench provider alone, pointed at the
+    upstream (with `local_fallback = false` in its config unless `last_resort`).
 
     The bench provider becomes an installed plugin for this process only: a
     `.dist-info` naming it in the `neoclone` entry-point group, on its PYTHONPATH. Every
@@ -184,7 +190,6 @@ def start_gateway(
     )
     (dist / "entry_points.txt").write_text("[neoclone]\nbench = bench_provider\n")
     others = [p for p in _installed_plugins() if not p.startswith("default-") and p != "bench"]
-    name = "neoclone-gateway" + ("" if last_resort else "-no-last-resort")
     config = workdir / f"{name}.toml"
     config.write_text(
         f"disabled_plugins = {json.dumps(others)}\n"
@@ -199,7 +204,10 @@ def start_gateway(
         KEY_ENV: api_key,
     }
     env.pop("NEOCLONE_GATEWAY_KEY", None)  # loopback, no key: as a developer runs it
-    command = [sys.executable, "-m", "neoclone_core", "serve", "--host", HOST, "--port", "0"]
+    command = [
+        sys.executable, "-m", "neoclone_core", "serve", "--host", HOST, "--port", "0",
+        "--workers", str(workers),
+    ]  # fmt: skip
     server = _start(name, command, workdir, env)
     started = time.perf_counter()
     line = _wait_line(server, "neoclone gateway on ")
@@ -242,9 +250,11 @@ def litellm_proxy_config(upstream: str, api_key: str, master_key: str) -> str:
     return json.dumps(config, indent=1)
 
 
-def start_litellm_proxy(workdir: Path, upstream: str, api_key: str) -> tuple[Server, str]:
-    """The LiteLLM proxy (its `litellm` command, one worker, defaults otherwise) and
-    the master key clients must send (the proxy refuses to start without one)."""
+def start_litellm_proxy(
+    workdir: Path, upstream: str, api_key: str, *, name: str = "litellm-proxy", workers: int = 1
+) -> tuple[Server, str]:
+    """The LiteLLM proxy (its `litellm` command, `workers` workers, defaults otherwise)
+    and the master key clients must send (the proxy refuses to start without one)."""
     if why := litellm_available():
         raise Unavailable(why)
     executable = shutil.which("litellm", path=str(Path(sys.executable).parent))
@@ -252,18 +262,36 @@ def start_litellm_proxy(workdir: Path, upstream: str, api_key: str) -> tuple[Ser
         msg = 'the `litellm` command is not installed (pip install -e ".[bench]")'
         raise Unavailable(msg)
     master_key = "sk-bench-" + secrets.token_hex(16)
-    config = workdir / "litellm.yaml"
+    config = workdir / f"{name}.yaml"
     config.write_text(litellm_proxy_config(upstream, api_key, master_key))
     env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
     port = _free_port()
     command = [
         executable, "--config", str(config), "--host", HOST, "--port", str(port),
-        "--num_workers", "1",
+        "--num_workers", str(workers),
     ]  # fmt: skip
-    server = _start("litellm-proxy", command, workdir, env)
+    server = _start(name, command, workdir, env)
     server.url = f"http://{HOST}:{port}"
     _wait_http(server, f"{server.url}/health/liveliness")
     return server, master_key
+
+
+# -- the bare endpoint -----------------------------------------------------------------
+
+
+def start_bare(
+    workdir: Path, upstream: str, api_key: str, *, name: str = "bare-endpoint", workers: int = 1
+) -> Server:
+    """The bare forwarding endpoint (`bare.py`), `workers` uvicorn workers."""
+    port = _free_port()
+    command = [
+        sys.executable, str(BENCH / "bare.py"), "--upstream", upstream, "--port", str(port),
+        "--workers", str(workers),
+    ]  # fmt: skip
+    server = _start(name, command, workdir, {**os.environ, KEY_ENV: api_key})
+    server.url = f"http://{HOST}:{port}"
+    _wait_http(server, f"{server.url}/health")
+    return server
 
 
 def _free_port() -> int:

@@ -409,6 +409,8 @@ def contender(
     if target is None:
         msg = f"{name} is called over HTTP: give --target"
         raise SystemExit(msg)
+    if name.startswith("bare-endpoint"):  # forwards the floor's calls as they are
+        return Httpx(f"{target}/v1", key=key)
     if name.startswith("neoclone-gateway"):
         return Httpx(
             f"{target}/v1",
@@ -417,7 +419,7 @@ def contender(
             fallback_extra={"models": ["bench/primary"]},  # OpenRouter's fallback field
             key=key,
         )
-    if name == "litellm-proxy":
+    if name.startswith("litellm-proxy"):
         return Httpx(f"{target}/v1", fallback_model="failing", key=key)
     msg = f"unknown contender {name!r}"
     raise SystemExit(msg)
@@ -431,11 +433,21 @@ CONTENDERS = (
     "neoclone",
     "neoclone-no-last-resort",
     "neoclone+aiohttp",
+    "bare-endpoint",
+    "bare-endpoint-2w",
     "neoclone-gateway",
+    "neoclone-gateway-2w",
     "neoclone-gateway-no-last-resort",
     "litellm-router",
     "litellm-proxy",
+    "litellm-proxy-2w",
 )
+WORKERS_SUFFIX = "-2w"  # a server contender run with two worker processes
+
+
+def workers(name: str) -> int:
+    """How many worker processes the server behind contender `name` runs."""
+    return 2 if name.endswith(WORKERS_SUFFIX) else 1
 
 
 async def timed(call: Callable[[], Awaitable[None]], count: int) -> list[float]:

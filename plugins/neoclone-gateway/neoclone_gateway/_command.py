@@ -124,6 +124,7 @@ def serve(
             return
         import anyio
 
+        from neoclone_gateway._serve import event_loop_options
         from neoclone_gateway._serve import serve as run_gateway
 
         gateway = functools.partial(
@@ -136,7 +137,7 @@ def serve(
             offline=offline,
             verbose=state.verbose,
         )
-        anyio.run(gateway)
+        anyio.run(gateway, backend_options=event_loop_options())
 
 
 def _open(state: State, transport: str) -> Neoclone:

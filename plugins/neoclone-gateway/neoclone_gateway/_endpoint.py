@@ -15,6 +15,7 @@ redacted with the keys neoclone holds.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, Protocol, TypeVar
@@ -158,26 +159,43 @@ _CLIENT_CLOSED = 499  # nginx's "client closed request": logged, never received
 async def _unless_disconnected(request: Request, work: Coroutine[Any, Any, T]) -> T | None:
     """`work`'s result, or None when the client went away first: the upstream call is
     cancelled then (its connection closed), and the engine records a cancelled attempt,
-    neither a failure of the model nor a reason to call the next one for nobody."""
-    result: list[T] = []
-    failed: list[Exception] = []  # raised here, not as a task group's ExceptionGroup
-    async with anyio.create_task_group() as group:
+    neither a failure of the model nor a reason to call the next one for nobody.
 
-        async def run() -> None:
+    The work runs in this task; a second task watches for the client leaving. On
+    asyncio (what `neoclone serve` runs) that task is a bare asyncio task: an anyio task
+    group costs ten times as much (about 110 µs against 12 µs here), more than the
+    rest of the gateway's own work on a request but the engine's."""
+    with anyio.CancelScope() as scope:
+        if _on_asyncio():
+            watcher = asyncio.get_running_loop().create_task(_watch(request, scope))
             try:
-                result.append(await work)
+                return await work
+            finally:
+                watcher.cancel()
+        failed: list[Exception] = []  # raised here, not as the group's ExceptionGroup
+        async with anyio.create_task_group() as group:
+            group.start_soon(_watch, request, scope)
+            try:
+                return await work
             except Exception as exc:  # cancellation is no Exception: it propagates
                 failed.append(exc)
-            group.cancel_scope.cancel()
-
-        async def watch() -> None:
-            while (await request.receive())["type"] != "http.disconnect":
-                pass
-            log.info("neoclone.gateway_client_left", path=request.url.path)
-            group.cancel_scope.cancel()
-
-        group.start_soon(run)
-        group.start_soon(watch)
-    if failed:
+            finally:
+                group.cancel_scope.cancel()
         raise failed[0]
-    return result[0] if result else None
+    return None  # the client left: `_watch` cancelled the scope
+
+
+async def _watch(request: Request, scope: anyio.CancelScope) -> None:
+    """Cancel `scope` once the client disconnects."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+    log.info("neoclone.gateway_client_left", path=request.url.path)
+    scope.cancel()
+
+
+def _on_asyncio() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # trio
+        return False
+    return True

@@ -12,6 +12,7 @@ treatment, tracebacks included.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import logging
 import signal
 import socket
@@ -30,6 +31,7 @@ from neoclone_gateway._options import GatewayOptions
 
 _GRACEFUL_SHUTDOWN_S = 5  # streams still open then are cancelled (and closed upstream)
 _BACKLOG = 2048  # uvicorn's default
+STOPPING_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 log = structlog.get_logger("neoclone")
 
 
@@ -97,6 +99,17 @@ async def serve_on(
             group.cancel_scope.cancel()
 
 
+def event_loop_options() -> dict[str, Any]:
+    """anyio's options for the gateway's event loop: uvloop's when it is installed (as
+    uvicorn's own `--loop auto` chooses), asyncio's otherwise. uvloop takes about a
+    quarter off the CPU each request costs the server (docs/benchmarks.md)."""
+    import os
+
+    if os.environ.get("XX_NO_UVLOOP"):
+        return {}
+    return {"use_uvloop": True} if importlib.util.find_spec("uvloop") else {}
+
+
 def _graceful_server() -> type[Any]:
     """uvicorn's Server class with SIGTERM taken as a graceful stop (uvicorn is imported
     here, when the gateway runs, not when the plugin loads)."""
@@ -113,6 +126,9 @@ def _graceful_server() -> type[Any]:
         @contextlib.contextmanager
         def capture_signals(self) -> Iterator[None]:
             with super().capture_signals():
+                # A worker starts with these blocked (`_workers`): one sent while it
+                # started arrives now, to a handler that stops it gracefully.
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING_SIGNALS)
                 yield
                 captured = getattr(self, "_captured_signals", [])
                 captured[:] = [sig for sig in captured if sig != signal.SIGTERM]

@@ -32,11 +32,16 @@ import structlog
 
 from neoclone_core import Neoclone, redact
 from neoclone_gateway._options import GatewayOptions
-from neoclone_gateway._serve import announce_address, listening, serve_on
+from neoclone_gateway._serve import (
+    STOPPING_SIGNALS,
+    announce_address,
+    event_loop_options,
+    listening,
+    serve_on,
+)
 
 log = structlog.get_logger("neoclone")
 WORKER_HEADER = b"neoclone-worker"
-_STOPPING_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 _INTERRUPTED = 130  # what a shell reports for SIGINT, as the single process exits
 
 
@@ -66,12 +71,18 @@ def serve_workers(
             stopping.append(signum)
             _signal_all(children)
 
-        previous = {sig: signal.signal(sig, stop) for sig in _STOPPING_SIGNALS}
+        previous = {sig: signal.signal(sig, stop) for sig in STOPPING_SIGNALS}
         try:
             for number in range(1, workers + 1):
-                if stopping:
+                # Blocked across the fork: the worker inherits them blocked until its
+                # server can take them (`_serve`), and the parent's handler runs after.
+                signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING_SIGNALS)
+                try:
+                    children[_fork(number, open_neoclone, serve)] = number
+                finally:
+                    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING_SIGNALS)
+                if stopping:  # the handler has signalled those started
                     break
-                children[_fork(number, open_neoclone, serve)] = number
             return _wait(children, stopping)
         finally:
             for sig, handler in previous.items():
@@ -95,11 +106,12 @@ def _fork(number: int, open_neoclone: Callable[[], Neoclone], serve: Any) -> int
         return pid
     code = 1
     try:
-        for sig in _STOPPING_SIGNALS:  # the parent's handlers are not the worker's
+        for sig in STOPPING_SIGNALS:  # the parent's handlers are not the worker's
             signal.signal(sig, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         wrap = functools.partial(WorkerHeader, number=number)
-        anyio.run(functools.partial(serve, open_neoclone(), wrap=wrap))
+        gateway = functools.partial(serve, open_neoclone(), wrap=wrap)
+        anyio.run(gateway, backend_options=event_loop_options())
         code = 0
     except KeyboardInterrupt:
         code = _INTERRUPTED
