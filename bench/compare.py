@@ -50,7 +50,12 @@ SIZES = {
 REPETITIONS = {"full": 5, "quick": 3, "tiny": 1}
 CATALOG_SIZE = 400  # models the upstream lists at least: about what OpenRouter lists
 WORKER_TIMEOUT_S = 600
-GATEWAYS = ("neoclone-gateway", "neoclone-gateway-2w", "neoclone-gateway-no-last-resort")
+GATEWAYS = (
+    "neoclone-gateway",
+    "neoclone-gateway-2w",
+    "neoclone-gateway+aiohttp",
+    "neoclone-gateway-no-last-resort",
+)
 PROXIES = ("litellm-proxy", "litellm-proxy-2w")
 BARE = ("bare-endpoint", "bare-endpoint-2w")
 IMPORTS = {
@@ -216,6 +221,7 @@ def start_targets(
             gateway = servers.start_gateway(
                 workdir, upstream, workload.API_KEY, name=name,
                 last_resort=not name.endswith("no-last-resort"), workers=workload.workers(name),
+                transport="aiohttp" if name.endswith("+aiohttp") else "httpx",
             )  # fmt: skip
             started.append(gateway)
             targets[name] = (gateway, workload.API_KEY)  # on loopback no key is needed

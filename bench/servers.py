@@ -171,9 +171,10 @@ def start_gateway(
     name: str = "neoclone-gateway",
     last_resort: bool = True,
     workers: int = 1,
+    transport: str = "httpx",
 ) -> Server:
-    """`neoclone serve --workers N` over the bench provider alone, pointed at the
-    upstream (with `local_fallback = false` in its config unless `last_resort`).
+    """`neoclone serve --workers N --transport T` over the bench provider alone, pointed
+    at the upstream (with `local_fallback = false` in its config unless `last_resort`).
 
     The bench provider becomes an installed plugin for this process only: a
     `.dist-info` naming it in the `neoclone` entry-point group, on its PYTHONPATH. Every
@@ -206,7 +207,7 @@ def start_gateway(
     env.pop("NEOCLONE_GATEWAY_KEY", None)  # loopback, no key: as a developer runs it
     command = [
         sys.executable, "-m", "neoclone_core", "serve", "--host", HOST, "--port", "0",
-        "--workers", str(workers),
+        "--workers", str(workers), "--transport", transport,
     ]  # fmt: skip
     server = _start(name, command, workdir, env)
     started = time.perf_counter()

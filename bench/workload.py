@@ -437,6 +437,7 @@ CONTENDERS = (
     "bare-endpoint-2w",
     "neoclone-gateway",
     "neoclone-gateway-2w",
+    "neoclone-gateway+aiohttp",
     "neoclone-gateway-no-last-resort",
     "litellm-router",
     "litellm-proxy",
