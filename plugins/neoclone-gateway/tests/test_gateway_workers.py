@@ -20,6 +20,7 @@ import httpx
 import openai
 import pytest
 from neoclone_gateway.testing import Upstream, failure, gateway_process, model_id, tokens
+from neoclone_store_redis.testing import RedisServer, running_redis_server
 
 from neoclone_core.testing import RecordingServer
 
@@ -32,6 +33,11 @@ _MOST_REQUESTS = 400  # a bound on the loop below, far above what two workers ne
 def upstream() -> Iterator[Upstream]:
     with RecordingServer() as server:
         yield Upstream(server)
+
+
+@pytest.fixture(scope="module")
+def redis_server() -> Iterator[RedisServer]:
+    yield from running_redis_server()
 
 
 def _children(pid: int) -> list[int]:
@@ -48,19 +54,23 @@ def _stats(env: dict[str, str], cwd: Path) -> dict[str, dict[str, int]]:
     return models
 
 
+@pytest.mark.parametrize("shared", ["sqlite", "redis"])
 def test_two_workers_serve_one_port_and_stop_gracefully_with_their_statistics(
-    tmp_path: Path, upstream: Upstream
+    tmp_path: Path, upstream: Upstream, request: pytest.FixtureRequest, shared: str
 ) -> None:
-    upstream.script("beta")
-    body = {"model": model_id("beta"), "messages": HELLO}
-    with gateway_process(tmp_path / "gw", upstream, "--workers", "2") as running:
+    """On the embedded SQLite store, and with Redis as the shared state store."""
+    store = request.getfixturevalue("redis_server").url if shared == "redis" else None
+    name = "beta" if shared == "sqlite" else "epsilon"
+    upstream.script(name)
+    body = {"model": model_id(name), "messages": HELLO}
+    with gateway_process(tmp_path / "gw", upstream, "--workers", "2", store=store) as running:
         assert "2 workers" in running.logs
         served_by: Counter[str] = Counter()
         # A new connection each time: the kernel hands each to one of the workers.
         while len(served_by) < 2 and served_by.total() < _MOST_REQUESTS:
             answer = httpx.post(f"{running.url}/v1/chat/completions", json=body, timeout=10)
             assert answer.status_code == 200, answer.text
-            assert answer.json()["choices"][0]["message"]["content"] == "answer from beta"
+            assert answer.json()["choices"][0]["message"]["content"] == f"answer from {name}"
             served_by[answer.headers["neoclone-worker"]] += 1
         workers = _children(running.pid)  # both have served: both are running
         exit_code = running.stop()  # SIGTERM to the parent only
@@ -70,8 +80,8 @@ def test_two_workers_serve_one_port_and_stop_gracefully_with_their_statistics(
     assert exit_code == 0, running.logs
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
     # Each worker wrote its own buffered statistics on the way out.
-    assert stats[model_id("beta")]["successes"] == served_by.total()
-    assert upstream.calls("beta") == served_by.total()
+    assert stats[model_id(name)]["successes"] == served_by.total()
+    assert upstream.calls(name) == served_by.total()
 
 
 def test_a_sigterm_while_the_workers_start_stops_them_gracefully(
