@@ -100,7 +100,7 @@ class OverHTTP(InProcess):
     ) -> ChatResponse:
         return await chat_completion(ctx, model, request)
 
-    def stream(  # type: ignore[override]
+    def stream(
         self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
     ) -> AsyncIterator[ChatChunk]:
         return stream_chat_completion(ctx, model, request)
