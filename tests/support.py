@@ -24,6 +24,7 @@ from neoclone_core import (
     Settings,
     build_plugins,
 )
+from neoclone_core.models import RateLimit
 from neoclone_core.openai.compat import chat_completion, stream_chat_completion
 from neoclone_core.testing import ProvidersPlugin, RecordingServer, Reply
 
@@ -147,6 +148,9 @@ def make_neoclone(
 CHAT = "/chat/completions"
 
 
+NO_LIMITS = RateLimit()
+
+
 @attrs.define
 class CompatProvider:
     """An OpenAI-compatible provider over real HTTP; its models are listed, not scanned."""
@@ -155,10 +159,13 @@ class CompatProvider:
     default_base_url: str
     models: Sequence[tuple[str, int]] = (("m", 8192),)
     api_key_env: str | None = None
+    rate_limit: RateLimit = NO_LIMITS  # each model's free-tier limits, as a catalog says
 
     async def discover(self, ctx: ProviderContext) -> list[ModelInfo]:
         return [
-            ModelInfo(self.name, name, free=True, context_length=context)
+            ModelInfo(
+                self.name, name, free=True, context_length=context, rate_limit=self.rate_limit
+            )
             for name, context in self.models
         ]
 

@@ -15,7 +15,7 @@ from neoclone_core import ProviderSettings, Settings, load_settings
 from neoclone_core.errors import ConfigError
 from neoclone_core.models import RateLimit
 from neoclone_core.testing import RecordedRequest, RecordingServer, Reply
-from tests.execute.test_quota import Provider
+from tests.execute.test_quota import limited
 from tests.support import ManualClock, OpenedNeoclone, answer, error, path
 
 pytestmark = pytest.mark.anyio
@@ -67,8 +67,8 @@ async def test_each_key_spends_its_own_quota_then_the_plan_moves_on(
     upstream = KeyedUpstream()
     server.route("POST", path("alpha"), upstream)  # type: ignore[arg-type]
     server.route("POST", path("backup"), answer("from the backup"))
-    alpha = Provider("alpha", f"{server.url}/alpha/v1", RateLimit(requests_per_minute=PER_KEY))
-    backup = Provider("backup", f"{server.url}/backup/v1")
+    alpha = limited("alpha", f"{server.url}/alpha/v1", RateLimit(requests_per_minute=PER_KEY))
+    backup = limited("backup", f"{server.url}/backup/v1")
 
     async with opened_neoclone(
         alpha, backup, settings=keyed_settings(settings, server), env=KEYS
@@ -90,7 +90,7 @@ async def test_a_refused_key_is_set_aside_alone_and_no_key_is_ever_written_or_lo
 ) -> None:
     upstream = KeyedUpstream(refused=frozenset({KEYS["GROQ_KEY_A"]}))
     server.route("POST", path("alpha"), upstream)  # type: ignore[arg-type]
-    alpha = Provider("alpha", f"{server.url}/alpha/v1")
+    alpha = limited("alpha", f"{server.url}/alpha/v1")
     keyed = keyed_settings(settings, server)
 
     with structlog.testing.capture_logs() as logs:
@@ -123,8 +123,8 @@ async def test_every_refused_key_is_set_aside_on_its_own(
     upstream = KeyedUpstream(refused=frozenset(KEYS.values()))
     server.route("POST", path("alpha"), upstream)  # type: ignore[arg-type]
     server.route("POST", path("backup"), answer("from the backup"))
-    alpha = Provider("alpha", f"{server.url}/alpha/v1")
-    backup = Provider("backup", f"{server.url}/backup/v1")
+    alpha = limited("alpha", f"{server.url}/alpha/v1")
+    backup = limited("backup", f"{server.url}/backup/v1")
 
     async with opened_neoclone(
         alpha, backup, settings=keyed_settings(settings, server), env=KEYS

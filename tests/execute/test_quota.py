@@ -6,26 +6,21 @@ its limit, whether the limit is learnt from the headers or known from the catalo
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import attrs
 import pytest
 
 from neoclone_core import (
-    ChatChunk,
     ChatRequest,
-    ChatResponse,
-    ModelInfo,
     Plan,
-    ProviderContext,
     Settings,
 )
 from neoclone_core.config_quota import QuotaSettings
 from neoclone_core.errors import NoModelAvailableError
 from neoclone_core.models import RateLimit
-from neoclone_core.openai.compat import chat_completion, stream_chat_completion
 from neoclone_core.testing import RecordedRequest, RecordingServer, Reply
-from tests.support import ManualClock, OpenedNeoclone, answer, body_of, path, sse
+from tests.support import CompatProvider, ManualClock, OpenedNeoclone, answer, body_of, path, sse
 
 pytestmark = pytest.mark.anyio
 LIMIT = 5  # requests a minute per model, as the upstream enforces it
@@ -71,27 +66,9 @@ class LimitedUpstream:
         }
 
 
-@attrs.define
-class Provider:
+def limited(name: str, base_url: str, limits: RateLimit = UNLIMITED) -> CompatProvider:
     """An OpenAI-compatible provider over real HTTP whose one model has `limits`."""
-
-    name: str
-    default_base_url: str
-    limits: RateLimit = UNLIMITED
-    api_key_env: str | None = None
-
-    async def discover(self, ctx: ProviderContext) -> list[ModelInfo]:
-        return [ModelInfo(self.name, "m", free=True, context_length=8192, rate_limit=self.limits)]
-
-    async def chat(
-        self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
-    ) -> ChatResponse:
-        return await chat_completion(ctx, model, request)
-
-    def stream(
-        self, ctx: ProviderContext, model: ModelInfo, request: ChatRequest
-    ) -> AsyncIterator[ChatChunk]:
-        return stream_chat_completion(ctx, model, request)
+    return CompatProvider(name, base_url, rate_limit=limits)
 
 
 @pytest.fixture
@@ -102,13 +79,13 @@ def server() -> Iterator[RecordingServer]:
 
 def setup(
     server: RecordingServer, clock: ManualClock, *, headers: bool, limits: RateLimit = UNLIMITED
-) -> tuple[dict[str, LimitedUpstream], list[Provider]]:
+) -> tuple[dict[str, LimitedUpstream], list[CompatProvider]]:
     upstreams = {name: LimitedUpstream(clock, headers=headers) for name in LIMITED}
-    for name, limited in upstreams.items():
-        server.route("POST", path(name), limited)  # type: ignore[arg-type]
+    for name, upstream in upstreams.items():
+        server.route("POST", path(name), upstream)  # type: ignore[arg-type]
     server.route("POST", path("backup"), answer("from the backup"))
-    providers = [Provider(n, f"{server.url}/{n}/v1", limits) for n in LIMITED]
-    providers.append(Provider("backup", f"{server.url}/backup/v1"))
+    providers = [limited(n, f"{server.url}/{n}/v1", limits) for n in LIMITED]
+    providers.append(limited("backup", f"{server.url}/backup/v1"))
     return upstreams, providers
 
 
@@ -183,7 +160,7 @@ async def test_a_request_whose_tokens_do_not_fit_goes_where_they_fit(
     server: RecordingServer, clock: ManualClock, opened_neoclone: OpenedNeoclone
 ) -> None:
     _, providers = setup(server, clock, headers=False)
-    providers[0] = attrs.evolve(providers[0], limits=RateLimit(tokens_per_minute=300))
+    providers[0] = attrs.evolve(providers[0], rate_limit=RateLimit(tokens_per_minute=300))
 
     async with opened_neoclone(*providers) as nc:
         _, small = await nc.chat(ChatRequest.from_prompt("hi", max_tokens=100), models=PLAN)
