@@ -51,14 +51,27 @@ def plan_left(engine: Engine, models: Sequence[ModelInfo]) -> QuotaLeft:
     """What is left across `models` (a plan's), read from the engine's ledger now (not
     the view the engine reads once a `state_sync_s`: a client reading the figure after
     each response must see its own requests counted)."""
+    served = [model for model in models if model.provider in engine.catalog.providers]
+    if not any(_may_be_known(engine, model) for model in served):
+        return QuotaLeft()  # no figure to read: the ledger is not read for nothing
     view = engine.budget.view(fresh=True)
     if view is None:
         return QuotaLeft()
-    return pool_left(
-        engine_model_left(engine, model, view)
-        for model in models
-        if model.provider in engine.catalog.providers
-    )
+    return pool_left(engine_model_left(engine, model, view) for model in served)
+
+
+def _may_be_known(engine: Engine, model: ModelInfo) -> bool:
+    """Whether any figure of `model`'s quota can be known: a limit one of its windows
+    has, or a statement its provider made of it (read in the view of at most
+    `state_sync_s` ago, which the budget drops whenever this process records one)."""
+    budget = engine.budget
+    for endpoint in engine.endpoints(model.provider):
+        for claim in budget.claims(model, endpoint.credential):
+            if claim.request_limit is not None or claim.token_limit is not None:
+                return True
+    view = budget.view()
+    scopes = {model.id, provider_key(model.provider)}
+    return view is not None and any(stated.scope in scopes for stated in view.stated)
 
 
 def engine_model_left(engine: Engine, model: ModelInfo, view: LedgerView) -> QuotaLeft:

@@ -18,6 +18,7 @@ from neoclone_core import (
 )
 from neoclone_core.config_quota import QuotaSettings
 from neoclone_core.errors import NoModelAvailableError
+from neoclone_core.execute.quota_left import QuotaLeft
 from neoclone_core.models import RateLimit
 from neoclone_core.testing import RecordedRequest, RecordingServer, Reply
 from tests.support import CompatProvider, ManualClock, OpenedNeoclone, answer, body_of, path, sse
@@ -195,6 +196,29 @@ async def test_the_availability_score_falls_with_the_quota_left(
     assert alpha_reason.startswith("8 ok / 0 failed")
     assert alpha_reason.endswith(", 20% of its free quota left")
     assert beta_reason.endswith(", 90% of its free quota left")
+
+
+async def test_what_is_left_is_known_from_the_catalog_or_from_what_a_provider_said(
+    server: RecordingServer, clock: ManualClock, opened_neoclone: OpenedNeoclone
+) -> None:
+    _, providers = setup(server, clock, headers=True)  # no limit in the catalog
+    providers[3] = limited("backup", f"{server.url}/backup/v1", RateLimit(requests_per_day=10))
+
+    async with opened_neoclone(*providers) as nc:
+
+        def left(model_id: str) -> QuotaLeft:
+            return nc.quota_left(Plan(models=(nc.model(model_id),)))
+
+        before = left("alpha/m")
+        await nc.chat("hi", models=["alpha/m"])
+        said, silent = left("alpha/m"), left("beta/m")
+        await nc.chat("hi", models=["backup/m"])
+        listed = left("backup/m")
+
+    assert before.requests is None and before.tokens is None  # nothing known yet
+    assert said.requests is not None and (said.requests.left, said.requests.limit) == (4, 5)
+    assert silent.requests is None  # beta said nothing yet: no figure, not an endless one
+    assert listed.requests is not None and (listed.requests.left, listed.requests.limit) == (9, 10)
 
 
 async def test_budgets_from_the_config_stop_below_the_free_limit(

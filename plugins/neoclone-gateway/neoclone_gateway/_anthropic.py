@@ -40,12 +40,10 @@ from neoclone_gateway._body import ChatBody
 from neoclone_gateway._errors import GatewayError
 from neoclone_gateway._fields import (
     flag,
-    json_object,
     model_ids,
     number,
     positive_int,
-    refuse_routing_fields,
-    refuse_unsendable,
+    request_object,
     text,
 )
 from neoclone_gateway._names import AUTO, aliases
@@ -114,9 +112,7 @@ class MessagesTranslation:
 
 def parse_messages(raw: bytes) -> MessagesTranslation:
     """The body of `POST /v1/messages`; GatewayError 400 naming the field at fault."""
-    body = json_object(raw)
-    refuse_routing_fields(body, _KNOWN)
-    refuse_unsendable(body)
+    body = request_object(raw, _KNOWN)
     for name in _SERVER_SIDE:
         if body.get(name):
             msg = f"'{name}' is not supported: it runs on Anthropic's side"

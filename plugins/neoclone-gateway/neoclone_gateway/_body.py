@@ -17,12 +17,10 @@ from neoclone_core import ChatRequest
 from neoclone_gateway._errors import GatewayError
 from neoclone_gateway._fields import (
     flag,
-    json_object,
     model_ids,
     number,
     positive_int,
-    refuse_routing_fields,
-    refuse_unsendable,
+    request_object,
     text,
 )
 
@@ -76,9 +74,7 @@ class ChatBody:
 def parse_chat_body(raw: bytes) -> ChatBody:
     """The body of `POST /v1/chat/completions`; GatewayError 400 naming the field at
     fault for anything invalid or forbidden."""
-    body = json_object(raw)
-    refuse_routing_fields(body, _KNOWN)
-    refuse_unsendable(body)
+    body = request_object(raw, _KNOWN)
     n = body.get("n")
     if n not in (None, 1):
         raise GatewayError(400, "only n = 1 is supported", param="n")

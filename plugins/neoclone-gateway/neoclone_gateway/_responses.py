@@ -34,12 +34,10 @@ from neoclone_gateway._body import ChatBody
 from neoclone_gateway._errors import GatewayError
 from neoclone_gateway._fields import (
     flag,
-    json_object,
     model_ids,
     number,
     positive_int,
-    refuse_routing_fields,
-    refuse_unsendable,
+    request_object,
     text,
 )
 from neoclone_gateway._responses_stream import Echo, ResponseEvents
@@ -87,9 +85,7 @@ class ResponsesTranslation:
 
 def parse_responses(raw: bytes) -> ResponsesTranslation:
     """The body of `POST /v1/responses`; GatewayError 400 naming the field at fault."""
-    body = json_object(raw)
-    refuse_routing_fields(body, _KNOWN)
-    refuse_unsendable(body)
+    body = request_object(raw, _KNOWN)
     for name, why in _STATEFUL.items():
         if body.get(name):
             raise GatewayError(400, f"'{name}' is not supported: {why}", param=name)

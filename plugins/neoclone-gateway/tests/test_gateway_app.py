@@ -253,6 +253,10 @@ async def test_an_unknown_model_is_a_404_suggesting_close_ids(
         (json.dumps(chat("x", temperature=float("nan"))).encode(), "temperature"),
         (json.dumps(chat("x", top_p=float("inf"))).encode(), "top_p"),
         (b'{"model": "x", "messages": [{"role": "user", "content": "a\\ud800"}]}', "messages"),
+        # ... also when the bytes hide them: a surrogate encoded as UTF-8 bytes, which the
+        # JSON reader decodes as text, and a NaN in a UTF-16 body, which it also reads
+        (b'{"model": "x", "messages": [{"role": "user", "content": "a\xed\xa0\x80"}]}', "messages"),
+        (json.dumps(chat("x", temperature=float("nan"))).encode("utf-16"), "temperature"),
         # Content of a type no provider reads (issue 16)
         (
             json.dumps({"model": "x", "messages": [{"role": "user", "content": 42}]}).encode(),
