@@ -34,7 +34,13 @@ def read_quota(headers: Mapping[str, str], body_json: Any, now: float) -> QuotaR
     say is left; None when neither says anything readable. `now` is the POSIX time
     that durations count from."""
     for source in (headers, metadata_headers(body_json)):
-        lowered = {name.lower(): value for name, value in source.items()}
+        lowered = {
+            low: value
+            for name, value in source.items()
+            if (low := name.lower()).startswith(_PREFIX)
+        }
+        if not lowered:
+            continue
         reading = QuotaReading(*(_allowance(lowered, unit, now) for unit in _UNITS))
         if reading.requests is not None or reading.tokens is not None:
             return reading

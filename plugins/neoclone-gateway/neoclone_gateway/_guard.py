@@ -21,6 +21,7 @@ header of ours lets it).
 
 from __future__ import annotations
 
+import functools
 import hmac
 import re
 import time
@@ -143,6 +144,7 @@ class Guard:
         return None
 
 
+@functools.lru_cache(maxsize=64)  # a client sends the same Host on every request
 def _names_this_machine(host: bytes | None) -> bool:
     """Whether a `Host` header names a loopback address (or is absent, as only non-browser
     clients send it): a web page that points a name of its own at 127.0.0.1 (DNS
