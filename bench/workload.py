@@ -548,11 +548,6 @@ async def measure(client: Contender, sizes: dict[str, int], upstream: Upstream) 
             return summary(await timed(client.chat, sizes["c1"]))
 
         async def c50() -> dict[str, Any]:
-            # Its connections opened first. Not before c1: httpcore's pool looks at every
-            # idle connection twice a request (`has_expired` polls its socket), so fifty
-            # idle ones left by a burst cost each sequential request about 100 polls in
-            # the client and as many in a server's upstream pool, until they expire (5 s).
-            await asyncio.gather(*(client.chat() for _ in range(CONCURRENCY)))
             latencies, wall = await concurrently(client.chat, sizes["c50"], CONCURRENCY)
             return {**summary(latencies), "wall_s": wall, "rps": len(latencies) / wall}
 
@@ -564,8 +559,14 @@ async def measure(client: Contender, sizes: dict[str, int], upstream: Upstream) 
         async def fallback() -> dict[str, Any]:
             return summary(await timed(client.fallback, sizes["fallback"]))
 
+        results = {"c1": await scenario(upstream, c1)}
+        # c50's connections opened before it, not before c1: httpcore's pool looks at
+        # every idle connection twice a request (`has_expired` polls its socket), so the
+        # fifty a burst leaves cost each sequential request about 100 polls in the client
+        # and as many in a server's upstream pool, until they expire (5 s).
+        await asyncio.gather(*(client.chat() for _ in range(CONCURRENCY)))
         return {
-            "c1": await scenario(upstream, c1),
+            **results,
             "c50": await scenario(upstream, c50),
             "stream": await scenario(upstream, stream),
             "fallback": await scenario(upstream, fallback),
