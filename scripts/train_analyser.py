@@ -93,11 +93,19 @@ def weights_for(rows: list[dict[str, Any]]) -> np.ndarray:
     return w / w.mean()
 
 
-def fit(rows: list[dict[str, Any]]) -> LogisticRegression:
+def fit(rows: list[dict[str, Any]], c: float = C) -> LogisticRegression:
     y = np.array([LABELS.index(r["label"]) for r in rows])
-    model = LogisticRegression(C=C, max_iter=200, solver="lbfgs", tol=1e-4)
+    model = LogisticRegression(C=c, max_iter=200, solver="lbfgs", tol=1e-4)
     model.fit(matrix(rows), y, sample_weight=weights_for(rows))
     return model
+
+
+def label_probabilities(model: LogisticRegression, rows: list[dict[str, Any]]) -> np.ndarray:
+    """Each row's probability of every label of `LABELS` (0 for a label the model never
+    saw, as when the only source of a label is left out)."""
+    probs = np.zeros((len(rows), len(LABELS)))
+    probs[:, model.classes_] = model.predict_proba(matrix(rows))
+    return probs
 
 
 def fit_difficulty(rows: list[dict[str, Any]]) -> Ridge:
@@ -137,10 +145,10 @@ def difficulty_report(model: Ridge, rows: list[dict[str, Any]]) -> str:
     )
 
 
-def choose_rule(model: LogisticRegression, rows: list[dict[str, Any]]) -> tuple[float, int, str]:
+def choose_rule(probs: np.ndarray, rows: list[dict[str, Any]]) -> tuple[float, int, str]:
     """The (threshold, max_labels) that finds the main label most often on the validation
-    rows at no more than MAX_MEAN_LABELS labels a request."""
-    probs = model.predict_proba(matrix(rows))
+    rows (whose label probabilities are `probs`) at no more than MAX_MEAN_LABELS labels a
+    request."""
     want = np.array([LABELS.index(r["label"]) for r in rows])
     order = np.argsort(-probs, axis=1)
     best: tuple[float, float, int, float] = (-1.0, 0.0, 1, 0.0)
@@ -217,7 +225,9 @@ def main() -> None:
     train = [r for r in rows if not is_validation(r)]
     validation = [r for r in rows if is_validation(r)]
     partial = fit(train)
-    threshold, max_labels, report = choose_rule(partial, validation)
+    threshold, max_labels, report = choose_rule(
+        label_probabilities(partial, validation), validation
+    )
     print(report)
     partial_difficulty = fit_difficulty(train)
     hardness = difficulty_report(partial_difficulty, validation)
