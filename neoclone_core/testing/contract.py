@@ -37,7 +37,7 @@ from typing import Any
 import httpx
 import pytest
 
-from neoclone_core import ScanStatus
+from neoclone_core import Access, ScanStatus
 from neoclone_core.errors import (
     AuthenticationError,
     MalformedResponseError,
@@ -351,6 +351,11 @@ class OpenAICompatProviderContract(_DiscoveryContract, _ChatContract):
         assert found
         assert sorted(m.id for m in listed) == sorted(m.id for m in found)
         assert sorted(m.id for m in free) == sorted(m.id for m in found if m.free)
+        if declared_free_tier(provider, provider.name).access in _NOTHING_FREE:
+            assert not free  # a trial credit or no free tier makes no model free
+
+
+_NOTHING_FREE = (Access.PAID, Access.TRIAL_CREDIT)
 
 
 def _approx(wait: float | None) -> object:
