@@ -1,7 +1,7 @@
 """Leave one training source out: how the classifier does on a source it never saw,
 from the training sources alone (no evaluation set is read).
 
-    python scripts/analyser/source_holdout.py [--c 2 8 32]
+    python scripts/analyser/source_holdout.py [--c 2 8 32] [--pool-without SOURCE ...]
 
 For each regularisation C, and each training source, the n-gram model is fitted on every
 other source (as scripts/train_analyser.py fits it) and reads that source; over all
@@ -9,7 +9,9 @@ sources pooled, it reports the top-1 and the main label found at no more than
 `MAX_MEAN_LABELS` labels a request (each C with its own labelling rule). The validation
 split (split.py) keeps rows of every source on both sides, so it rewards a model that
 learns each source's style; this protocol measures what the held-out sets measure, a
-source never seen, at the cost of one fit per source and C.
+source never seen, at the cost of one fit per source and C. `--pool-without` leaves
+the named sources out of the pooled figure (they still train the other sources' models),
+so that a set with a new source compares with the set without it on the same rows.
 """
 
 from __future__ import annotations
@@ -40,10 +42,16 @@ def main() -> None:
         "--data", type=Path, default=ta.ROOT / "scripts/analyser/data/train.jsonl.gz"
     )
     parser.add_argument("--c", type=float, nargs="+", default=[2.0, 8.0, 32.0])
+    parser.add_argument("--pool-without", nargs="*", default=[], metavar="SOURCE")
+    parser.add_argument("--save", type=Path, default=None, help="write the probabilities (.npy)")
     args = parser.parse_args()
     rows = [r for r in ta.load(args.data) if r["label"] in ta.LABELS]
+    pooled = [i for i, r in enumerate(rows) if r["source"] not in args.pool_without]
     for c in args.c:
-        report = ta.choose_rule(held_out_probabilities(rows, c), rows)[2]
+        probs = held_out_probabilities(rows, c)[pooled]
+        if args.save:
+            np.save(args.save.with_suffix(f".c{c:g}.npy"), probs)
+        report = ta.choose_rule(probs, [rows[i] for i in pooled])[2]
         print(f"C {c:g}, each source left out: {report.removeprefix('validation: ')}")
 
 
