@@ -70,8 +70,13 @@ def _may_be_known(engine: Engine, model: ModelInfo) -> bool:
             if claim.request_limit is not None or claim.token_limit is not None:
                 return True
     view = budget.view()
-    scopes = {model.id, provider_key(model.provider)}
+    scopes = _statement_scopes(model)
     return view is not None and any(stated.scope in scopes for stated in view.stated)
+
+
+def _statement_scopes(model: ModelInfo) -> set[str]:
+    """What a provider's statement of `model`'s quota names: the model or the provider."""
+    return {model.id, provider_key(model.provider)}
 
 
 def engine_model_left(engine: Engine, model: ModelInfo, view: LedgerView) -> QuotaLeft:
@@ -113,7 +118,7 @@ def _key_left(budget: Budget, model: ModelInfo, credential: str, view: LedgerVie
                     frozenset({f"{claim.window.key}|{unit}"}),
                 )
                 found[unit].append(left)
-    scopes = {model.id, provider_key(model.provider)}
+    scopes = _statement_scopes(model)
     for stated in view.stated:
         if stated.scope in scopes and stated.credential == credential:
             limit = stated.limit if stated.limit is not None else max(stated.left, 0)

@@ -27,7 +27,7 @@ _ROUTING = re.compile(
 _SUSPECT = re.compile(rb"NaN|Infinity|\\u[dD][89a-fA-F]")
 
 
-def json_object(raw: bytes) -> dict[str, Any]:
+def _json_object(raw: bytes) -> dict[str, Any]:
     """The body as a JSON object; 400 for anything else."""
     try:
         body = json.loads(raw)
@@ -44,10 +44,10 @@ def request_object(raw: bytes, known: Collection[str]) -> dict[str, Any]:
     """The body as a JSON object that sets no upstream URL, key or header beyond the
     API's `known` fields and holds nothing a provider cannot be sent; GatewayError 400
     naming the field at fault otherwise. Every API the gateway speaks reads its body so."""
-    body = json_object(raw)
-    refuse_routing_fields(body, known)
+    body = _json_object(raw)
+    _refuse_routing_fields(body, known)
     if _may_hold_unsendable(raw):
-        refuse_unsendable(body)
+        _refuse_unsendable(body)
     return body
 
 
@@ -65,7 +65,7 @@ def _may_hold_unsendable(raw: bytes) -> bool:
     return False
 
 
-def refuse_routing_fields(body: Mapping[str, Any], known: Collection[str]) -> None:
+def _refuse_routing_fields(body: Mapping[str, Any], known: Collection[str]) -> None:
     """400 for a field, not among the API's `known` ones, that tries to set an upstream
     URL, key or header: the gateway chooses every one of them."""
     for name in body:
@@ -74,7 +74,7 @@ def refuse_routing_fields(body: Mapping[str, Any], known: Collection[str]) -> No
             raise GatewayError(400, msg, param=name, code="forbidden_field")
 
 
-def refuse_unsendable(body: Mapping[str, Any]) -> None:
+def _refuse_unsendable(body: Mapping[str, Any]) -> None:
     """400 naming the first value no provider can be sent (see `_unsendable`)."""
     if (found := _unsendable(body)) is not None:
         where, why = found
