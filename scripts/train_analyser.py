@@ -153,6 +153,13 @@ def difficulty_report(model: Ridge, rows: list[dict[str, Any]]) -> str:
     )
 
 
+def reported(p: np.ndarray, order: np.ndarray, threshold: float, max_labels: int) -> list[int]:
+    """The labels the rule reports for one row (`p` its probabilities, `order` their
+    indices best first): the most probable, then the next while they pass `threshold`, at
+    most `max_labels` (as `_classifier.Model.decide` does at run time)."""
+    return [order[0], *[j for j in order[1:max_labels] if p[j] >= threshold]]
+
+
 def choose_rule(probs: np.ndarray, rows: list[dict[str, Any]]) -> tuple[float, int, str]:
     """The (threshold, max_labels) that finds the main label most often on the validation
     rows (whose label probabilities are `probs`) at no more than MAX_MEAN_LABELS labels a
@@ -164,7 +171,7 @@ def choose_rule(probs: np.ndarray, rows: list[dict[str, Any]]) -> tuple[float, i
         for threshold in np.arange(0.05, 0.55, 0.01):
             hit, count = 0, 0
             for p, o, w in zip(probs, order, want, strict=True):
-                chosen = [o[0], *[j for j in o[1:max_labels] if p[j] >= threshold]]
+                chosen = reported(p, o, threshold, max_labels)
                 hit += w in chosen
                 count += len(chosen)
             acc, mean = hit / len(rows), count / len(rows)

@@ -45,8 +45,7 @@ def found_by_source(
     """Per source, how often the labelling rule reports the row's label."""
     found: dict[str, list[bool]] = {}
     for p, r in zip(probs, rows, strict=True):
-        order = np.argsort(-p)
-        chosen = [order[0], *[j for j in order[1:max_labels] if p[j] >= threshold]]
+        chosen = ta.reported(p, np.argsort(-p), threshold, max_labels)
         found.setdefault(str(r["source"]), []).append(ta.LABELS.index(r["label"]) in chosen)
     return {source: float(np.mean(hits)) for source, hits in sorted(found.items())}
 
